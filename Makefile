@@ -1,0 +1,32 @@
+# Two commands from a bare checkout: `make demo` and `make test`. Both create the
+# environment (uv + the committed uv.lock, Python 3.11) before doing anything else.
+SHELL := /bin/bash
+UV = $(shell command -v uv 2>/dev/null || echo python3 -m uv)
+RUN = $(UV) run --frozen --python 3.11
+
+.PHONY: env demo test ui bench clean
+
+env: .venv/.chu-synced
+
+.venv/.chu-synced: pyproject.toml uv.lock
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 \
+		|| python3 -m pip install --quiet --disable-pip-version-check uv
+	$(UV) sync --frozen --python 3.11
+	@touch $@
+
+demo: env
+	$(RUN) chu demo
+
+test: env
+	$(RUN) pytest
+
+ui: env
+	$(RUN) chu ui
+
+bench: env
+	$(UV) sync --frozen --python 3.11 --group bench
+	$(RUN) --group bench python -m benchmarks
+
+clean:
+	rm -rf data/* .venv
+	@touch data/.gitkeep

@@ -1,0 +1,180 @@
+"""The one place that reads and writes Delta tables.
+
+A table lives at ``<base_uri>/<layer>/<table>``. Year-partitioned tables carry an integer
+``year`` column and are written one year (or one range of years) at a time with a predicate
+overwrite, so a run replaces only what it computed. Concurrent writers of disjoint years are
+retried on commit conflicts.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+from deltalake import DeltaTable, write_deltalake
+from deltalake.exceptions import CommitFailedError, TableNotFoundError
+
+YEAR = "year"
+_COMMIT_RETRIES = 8
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    uri: str
+    rows: int
+    version: int
+
+
+def lake_root(data_dir: str, lake_uri: str = "") -> str:
+    """The lake's base URI: ``lake_uri`` when set (possibly object storage), else ``<data_dir>/lake``."""
+    return lake_uri or str(Path(data_dir).resolve() / "lake")
+
+
+def table_uri(base_uri: str, key: Sequence[str]) -> str:
+    """Location of the table for an asset key such as ``["gold", "fact_deces"]``."""
+    base = base_uri.rstrip("/")
+    if "://" not in base:
+        base = str(Path(base).resolve())
+    return "/".join([base, *key])
+
+
+def exists(uri: str, storage_options: dict[str, str] | None = None) -> bool:
+    return DeltaTable.is_deltatable(uri, storage_options=storage_options)
+
+
+def _commit(write, attempts: int = _COMMIT_RETRIES) -> None:
+    for attempt in range(attempts):
+        try:
+            write()
+            return
+        except CommitFailedError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+
+
+def _year_predicate(years: Sequence[int]) -> str:
+    years = sorted({int(y) for y in years})
+    if years == list(range(years[0], years[-1] + 1)):
+        if len(years) == 1:
+            return f"{YEAR} = {years[0]}"
+        return f"{YEAR} >= {years[0]} AND {YEAR} <= {years[-1]}"
+    return f"{YEAR} IN ({', '.join(str(y) for y in years)})"
+
+
+def write_years(
+    df: pl.DataFrame,
+    uri: str,
+    years: Sequence[int],
+    storage_options: dict[str, str] | None = None,
+) -> WriteResult:
+    """Replace exactly the given years of a year-partitioned table with ``df``.
+
+    Every row of ``df`` must belong to one of ``years``; the other years are untouched.
+    """
+    if YEAR not in df.columns:
+        raise ValueError(f"{uri}: a year-partitioned table needs an integer '{YEAR}' column")
+    df = df.with_columns(pl.col(YEAR).cast(pl.Int32))
+    stray = set(df.get_column(YEAR).unique().to_list()) - {int(y) for y in years}
+    if stray:
+        raise ValueError(
+            f"{uri}: rows for years {sorted(stray)} in a write of {sorted(years)}; "
+            "a partition write may only hold its own years"
+        )
+    data = df.to_arrow()
+    predicate = _year_predicate(years)
+
+    def write() -> None:
+        if exists(uri, storage_options):
+            write_deltalake(
+                uri,
+                data,
+                mode="overwrite",
+                predicate=predicate,
+                storage_options=storage_options,
+            )
+        else:
+            try:
+                write_deltalake(
+                    uri,
+                    data,
+                    mode="append",
+                    partition_by=[YEAR],
+                    storage_options=storage_options,
+                )
+            except Exception:
+                # A concurrent first writer may have created the table meanwhile.
+                if not exists(uri, storage_options):
+                    raise
+                write_deltalake(
+                    uri,
+                    data,
+                    mode="overwrite",
+                    predicate=predicate,
+                    storage_options=storage_options,
+                )
+
+    _commit(write)
+    return WriteResult(uri, df.height, DeltaTable(uri, storage_options=storage_options).version())
+
+
+def write_table(
+    df: pl.DataFrame, uri: str, storage_options: dict[str, str] | None = None
+) -> WriteResult:
+    """Replace a whole unpartitioned table (schema included)."""
+    data = df.to_arrow()
+    _commit(
+        lambda: write_deltalake(
+            uri,
+            data,
+            mode="overwrite",
+            schema_mode="overwrite",
+            storage_options=storage_options,
+        )
+    )
+    return WriteResult(uri, df.height, DeltaTable(uri, storage_options=storage_options).version())
+
+
+def append(df: pl.DataFrame, uri: str, storage_options: dict[str, str] | None = None) -> WriteResult:
+    """Add rows to a history table (logs, benchmarks); never rewrites earlier rows."""
+    data = df.to_arrow()
+    _commit(
+        lambda: write_deltalake(
+            uri, data, mode="append", schema_mode="merge", storage_options=storage_options
+        )
+    )
+    return WriteResult(uri, df.height, DeltaTable(uri, storage_options=storage_options).version())
+
+
+def read(
+    uri: str,
+    years: Sequence[int] | None = None,
+    storage_options: dict[str, str] | None = None,
+) -> pl.DataFrame:
+    """The current snapshot of a table, optionally only some years."""
+    try:
+        dt = DeltaTable(uri, storage_options=storage_options)
+    except TableNotFoundError as exc:
+        raise FileNotFoundError(
+            f"No Delta table at {uri}: materialise the asset that writes it first"
+        ) from exc
+    lf = pl.scan_delta(dt)
+    if years is not None:
+        lf = lf.filter(pl.col(YEAR).is_in([int(y) for y in years]))
+    return lf.collect()
+
+
+def current_files(uri: str, storage_options: dict[str, str] | None = None) -> list[str]:
+    """The data files of the current version (never a folder glob: replaced files linger)."""
+    return DeltaTable(uri, storage_options=storage_options).file_uris()
+
+
+def compact(uri: str, z_order: Sequence[str] = (), storage_options: dict[str, str] | None = None) -> dict:
+    """Compact small files, Z-ordered on ``z_order`` when given; returns deltalake's metrics."""
+    dt = DeltaTable(uri, storage_options=storage_options)
+    if z_order:
+        return dt.optimize.z_order(list(z_order))
+    return dt.optimize.compact()

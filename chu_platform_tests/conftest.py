@@ -1,0 +1,53 @@
+"""Shared fixtures: a real PostgreSQL server and isolated platform settings."""
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+from chu_platform.lib import postgres
+
+LOCAL_SERVICE = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+@pytest.fixture(scope="session")
+def pg_server_dsn(tmp_path_factory) -> str:
+    """CHU_TEST_PG_DSN, else the machine's service, else an embedded server.
+
+    Under CI=true a missing server fails the tests that need it instead of skipping them.
+    """
+    explicit = os.environ.get("CHU_TEST_PG_DSN")
+    if explicit:
+        if not postgres.can_connect(explicit):
+            pytest.fail(f"CHU_TEST_PG_DSN is set but cannot be reached: {explicit}")
+        return explicit
+    if postgres.can_connect(LOCAL_SERVICE):
+        return LOCAL_SERVICE
+    try:
+        return postgres.embedded_dsn(tmp_path_factory.mktemp("pg") / "pgdata")
+    except Exception as exc:
+        pytest.fail(f"No PostgreSQL server: no CHU_TEST_PG_DSN, no service on 127.0.0.1:5432, "
+                    f"and the embedded server failed to start ({exc})")
+
+
+@pytest.fixture
+def pg_dsn(pg_server_dsn):
+    """A fresh, empty database for one test, dropped afterwards."""
+    name = "chu_test_" + uuid.uuid4().hex[:12]
+    dsn = postgres.create_database(pg_server_dsn, name)
+    yield dsn
+    postgres.drop_database(pg_server_dsn, name)
+
+
+@pytest.fixture
+def chu_env(tmp_path: Path, monkeypatch) -> Path:
+    """Platform environment variables pointing at a temporary data directory."""
+    data = tmp_path / "data"
+    monkeypatch.setenv("CHU_DATA_DIR", str(data))
+    monkeypatch.setenv("CHU_LANDING_DIR", str(data / "landing"))
+    monkeypatch.setenv("CHU_LAKE_URI", "")
+    monkeypatch.setenv("CHU_SOURCE_DSN", "")
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    monkeypatch.delenv("DAGSTER_PG_URL", raising=False)
+    return data
