@@ -3,26 +3,35 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 
 import click
 
 from chu_platform.settings import apply_defaults
 
-# name -> "module:function"; a command is listed here when its module exists.
+# name -> "module:function"; a command is offered when its module is present.
 COMMANDS: dict[str, str] = {
+    "bench": "chu_platform.cli.bench:bench",
+    "dashboard": "chu_platform.cli.dashboard:dashboard",
     "demo": "chu_platform.cli.demo:demo",
+    "generate": "chu_platform.cli.generate:generate",
+    "query": "chu_platform.cli.query:query",
     "run": "chu_platform.cli.run:run",
     "ui": "chu_platform.cli.ui:ui",
 }
 
 
+def _present(target: str) -> bool:
+    return importlib.util.find_spec(target.split(":")[0]) is not None
+
+
 class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(COMMANDS)
+        return sorted(name for name, target in COMMANDS.items() if _present(target))
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         target = COMMANDS.get(name)
-        if target is None:
+        if target is None or not _present(target):
             return None
         module, attribute = target.split(":")
         return getattr(importlib.import_module(module), attribute)

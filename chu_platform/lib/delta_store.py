@@ -121,6 +121,32 @@ def write_years(
     return WriteResult(uri, df.height, DeltaTable(uri, storage_options=storage_options).version())
 
 
+def replace_where(
+    df: pl.DataFrame,
+    uri: str,
+    predicate: str,
+    partition_by: Sequence[str] = (),
+    storage_options: dict[str, str] | None = None,
+) -> WriteResult:
+    """Replace the rows matching ``predicate`` (SQL over the table's columns) with ``df``.
+
+    For side tables written by several assets, such as ``bronze/rejects`` where each
+    (source, file, partition) replaces only its own rows.
+    """
+    data = df.to_arrow()
+
+    def write() -> None:
+        if exists(uri, storage_options):
+            write_deltalake(uri, data, mode="overwrite", predicate=predicate, storage_options=storage_options)
+        else:
+            write_deltalake(
+                uri, data, mode="append", partition_by=list(partition_by) or None, storage_options=storage_options
+            )
+
+    _commit(write)
+    return WriteResult(uri, df.height, DeltaTable(uri, storage_options=storage_options).version())
+
+
 def write_table(
     df: pl.DataFrame, uri: str, storage_options: dict[str, str] | None = None
 ) -> WriteResult:
