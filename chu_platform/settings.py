@@ -7,6 +7,8 @@ read configuration through ``dg.EnvVar`` in resource fields and never at import 
 from __future__ import annotations
 
 import os
+import secrets
+from pathlib import Path
 
 DEFAULTS: dict[str, str] = {
     "CHU_DATA_DIR": "data",
@@ -16,9 +18,31 @@ DEFAULTS: dict[str, str] = {
 }
 
 
+PSEUDONYM_KEY = "CHU_PSEUDONYM_KEY"
+
+
 def apply_defaults(environ: dict[str, str] | None = None) -> dict[str, str]:
-    """Fill unset variables with their defaults; returns the values now in force."""
+    """Fill unset variables with their defaults; returns the values now in force.
+
+    Without ``CHU_PSEUDONYM_KEY`` the embedded demo uses a random key generated once and
+    kept in ``<CHU_DATA_DIR>/.secrets/pseudonym.key`` (mode 0600); production sets its own.
+    """
     env = os.environ if environ is None else environ
     for name, value in DEFAULTS.items():
         env.setdefault(name, value)
+    if not env.get(PSEUDONYM_KEY):
+        env[PSEUDONYM_KEY] = demo_pseudonym_key(Path(env["CHU_DATA_DIR"]))
     return {name: env[name] for name in DEFAULTS}
+
+
+def demo_pseudonym_key(data_dir: Path) -> str:
+    """The embedded demo's pseudonymisation key, created on first use."""
+    path = data_dir / ".secrets" / "pseudonym.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.chmod(0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+        print(f"No {PSEUDONYM_KEY} set: generated a demo pseudonymisation key in {path}")
+    return path.read_text().strip()

@@ -117,6 +117,17 @@ CARE_TABLES: dict[str, tuple[str, ...]] = {
     ),
 }
 
+# --- bronze naming ----------------------------------------------------------------------
+
+LINEAGE_COLUMNS = ("_source_file", "_source_row", "_ingested_at", "_run_id")
+
+
+def bronze_column(name: str) -> str:
+    """Bronze column name of a source column: ``"Num_Secu"`` -> ``num_secu``,
+    ``"score_PECinf_rea_ajust"`` -> ``score_pecinf_rea_ajust``, ``"EMail"`` -> ``email``."""
+    return re.sub(r"[^0-9a-z]+", "_", name.strip().lower()).strip("_")
+
+
 # --- recognising a delivered file ------------------------------------------------------
 
 SOURCES = ("care", "establishments", "professionals", "hospitalisations", "satisfaction", "deaths")

@@ -50,4 +50,5 @@ def chu_env(tmp_path: Path, monkeypatch) -> Path:
     monkeypatch.setenv("CHU_SOURCE_DSN", "")
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
     monkeypatch.delenv("DAGSTER_PG_URL", raising=False)
+    monkeypatch.setenv("CHU_PSEUDONYM_KEY", "test-key-not-secret")
     return data

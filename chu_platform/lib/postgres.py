@@ -61,3 +61,14 @@ def embedded_dsn(pgdata: Path) -> str:
     pgdata = Path(pgdata).resolve()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     return get_server(pgdata, cleanup_mode="stop").get_uri()
+
+
+CARE_DATABASE = "chu_care"
+
+
+def care_dsn(source_dsn: str, data_dir: str | Path) -> str:
+    """The care-records database: ``source_dsn`` when configured, else database ``chu_care``
+    on the embedded server under ``<data_dir>/pg`` (started if needed, created if missing)."""
+    if source_dsn:
+        return source_dsn
+    return create_database(embedded_dsn(Path(data_dir) / "pg"), CARE_DATABASE)
