@@ -1,0 +1,1 @@
+"""The eight analyses over gold: their SQL, the periods they cover and statistical secrecy."""

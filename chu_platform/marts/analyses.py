@@ -1,0 +1,204 @@
+"""The eight analyses as one API shared by the mart assets, ``chu query`` and the benchmarks.
+
+    con = connect_gold(settings.lake)
+    df = run_analysis(con, "hospitalisation_rate", Period.year(2023), {"establishment": "750712184"})
+
+``run_analysis`` returns the exact figures; ``publish`` (secrecy) masks them for publication.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+import duckdb
+import polars as pl
+
+from chu_platform.lib import delta_store, warehouse
+from chu_platform.marts import sql
+from chu_platform.marts.periods import Period, latest_complete_year
+from chu_platform.marts.secrecy import Secrecy, publish
+
+GOLD_TABLES = (
+    "dim_date", "dim_geography", "dim_patient", "dim_etablissement", "dim_professionnel",
+    "dim_diagnostic", "fact_consultation", "fact_hospitalisation", "fact_deces",
+    "fact_satisfaction",
+)
+FILTERS = ("establishment", "diagnosis")
+PERIOD_COLUMNS = ("period_from", "period_to")
+_RATE = Secrecy(counts=("numerator", "denominator"), derived={"rate": ("numerator", "denominator")})
+
+
+@dataclass(frozen=True)
+class Analysis:
+    name: str
+    title: str
+    numerator: str
+    denominator: str
+    sql: str
+    columns: tuple[str, ...]
+    facts: tuple[str, ...]
+    secrecy: Secrecy = _RATE
+    filters: tuple[str, ...] = FILTERS
+    yearly: bool = False
+
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        """The named SQL parameters of ``sql``, in order of first use."""
+        return tuple(dict.fromkeys(re.findall(r"\$([a-z_]+)", self.sql)))
+
+
+_SHARE = ("numerator", "denominator", "rate")
+
+ANALYSES: dict[str, Analysis] = {
+    a.name: a
+    for a in (
+        Analysis(
+            "consultations_by_establishment", "Consultation rate per establishment",
+            "consultations at the establishment", "all consultations",
+            sql.CONSULTATIONS_BY_ESTABLISHMENT, ("finess", "raison_sociale", "commune", *_SHARE),
+            ("fact_consultation",),
+        ),
+        Analysis(
+            "consultations_by_diagnosis", "Consultation rate per diagnosis",
+            "consultations with the diagnosis", "all consultations",
+            sql.CONSULTATIONS_BY_DIAGNOSIS, ("code_diag", "libelle", "chapitre", *_SHARE),
+            ("fact_consultation",),
+        ),
+        Analysis(
+            "hospitalisation_rate", "Global hospitalisation rate",
+            "distinct patients hospitalised", "distinct patients seen (consulted or hospitalised)",
+            sql.HOSPITALISATION_RATE, _SHARE, ("fact_consultation", "fact_hospitalisation"),
+        ),
+        Analysis(
+            "hospitalisations_by_diagnosis", "Hospitalisation rate per diagnosis",
+            "hospitalisations with the diagnosis", "all hospitalisations",
+            sql.HOSPITALISATIONS_BY_DIAGNOSIS, ("code_diag", "libelle", "chapitre", *_SHARE),
+            ("fact_hospitalisation",),
+        ),
+        Analysis(
+            "hospitalisations_by_sex_age", "Hospitalisation rate by sex and age band",
+            "distinct hospitalised patients of the group", "distinct patients of the group seen",
+            sql.HOSPITALISATIONS_BY_SEX_AGE, ("sexe", "age_band", *_SHARE),
+            ("fact_consultation", "fact_hospitalisation"),
+        ),
+        Analysis(
+            "consultations_by_professional", "Consultation rate per professional and per specialty",
+            "consultations by the professional (or specialty)", "all consultations",
+            sql.CONSULTATIONS_BY_PROFESSIONAL,
+            ("level", "identifiant", "civilite", "profession", "specialite", "raison_sociale", *_SHARE),
+            ("fact_consultation",),
+        ),
+        Analysis(
+            "deaths_by_region", "Deaths per region",
+            "deaths whose place of death is in the region", "all deaths of the year",
+            sql.DEATHS_BY_REGION, ("region_code", "region_nom", "deaths", *_SHARE),
+            ("fact_deces",),
+            secrecy=Secrecy(
+                counts=("deaths", "numerator", "denominator"),
+                derived={"rate": ("numerator", "denominator")},
+            ),
+            filters=(),
+            yearly=True,
+        ),
+        Analysis(
+            "satisfaction_by_region", "Satisfaction per region (HAS e-Satis)",
+            "sum of global scores weighted by answers", "answers (nb_reponses)",
+            sql.SATISFACTION_BY_REGION,
+            ("region_code", "region_nom", "score", "nb_reponses", "nb_etablissements", *_SHARE),
+            ("fact_satisfaction",),
+            secrecy=Secrecy(
+                counts=("nb_reponses", "denominator"),
+                derived={"score": ("nb_reponses",), "numerator": ("nb_reponses",), "rate": ("nb_reponses",)},
+            ),
+            filters=("establishment",),
+            yearly=True,
+        ),
+    )
+}
+
+
+class AnalysisError(ValueError):
+    """A question the analyses cannot answer as asked; the message says what to change."""
+
+
+def get(name: str) -> Analysis:
+    try:
+        return ANALYSES[name]
+    except KeyError:
+        raise AnalysisError(f"no analysis '{name}'; choose one of: {', '.join(ANALYSES)}") from None
+
+
+def connect_gold(lake: str, storage_options: dict[str, str] | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with one view per gold table present in the lake."""
+    con = duckdb.connect()
+    tables = {t: delta_store.table_uri(lake, ["gold", t]) for t in GOLD_TABLES}
+    warehouse.register_views(con, tables, storage_options)
+    return con
+
+
+def _check(analysis: Analysis, period: Period, filters: Mapping[str, str | None]) -> dict[str, str | None]:
+    given = {k: v for k, v in filters.items() if v}
+    unknown = sorted(set(given) - set(analysis.filters))
+    if unknown:
+        accepted = ", ".join(f"--{f}" for f in analysis.filters) or "no filter"
+        raise AnalysisError(f"{analysis.name} does not take --{unknown[0]} (it accepts {accepted})")
+    if analysis.yearly and period.whole_year is None:
+        raise AnalysisError(f"{analysis.name} is computed per calendar year: use --year instead of --from/--to")
+    return {f: given.get(f) for f in analysis.filters}
+
+
+def run_analysis(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    period: Period,
+    filters: Mapping[str, str | None] | None = None,
+) -> pl.DataFrame:
+    """The exact (unmasked) result: the period columns, then ``Analysis.columns``."""
+    analysis = get(name)
+    values = {**period.params(), **_check(analysis, period, filters or {})}
+    params = {p: values[p] for p in analysis.parameters}
+    try:
+        table = con.sql(analysis.sql, params=params).to_arrow_table()
+    except duckdb.CatalogException as exc:
+        raise AnalysisError(
+            f"{name} needs gold tables that are not built yet ({exc}); run `chu run` first"
+        ) from None
+    df = pl.from_arrow(table)
+    return df.select(
+        pl.lit(period.start).alias("period_from"),
+        pl.lit(period.end).alias("period_to"),
+        *analysis.columns,
+    )
+
+
+def published(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    period: Period,
+    filters: Mapping[str, str | None] | None = None,
+    secrecy: bool = True,
+) -> pl.DataFrame:
+    """The result as published: secrecy applied (unless lifted) and the ``masked`` flag."""
+    return publish(run_analysis(con, name, period, filters), get(name).secrecy, apply=secrecy)
+
+
+def years_present(con: duckdb.DuckDBPyConnection, name: str) -> list[int]:
+    """The years holding data for an analysis (its facts' year partitions)."""
+    union = " UNION ".join(f"SELECT DISTINCT year FROM {fact}" for fact in get(name).facts)
+    try:
+        rows = con.execute(f"SELECT year FROM ({union}) ORDER BY year").fetchall()
+    except duckdb.CatalogException:
+        return []
+    return [int(y) for (y,) in rows]
+
+
+def default_period(con: duckdb.DuckDBPyConnection, name: str, today: date | None = None) -> Period:
+    """The latest complete year present in the analysis' data."""
+    year = latest_complete_year(years_present(con, name), today)
+    if year is None:
+        facts = ", ".join(f"gold/{f}" for f in get(name).facts)
+        raise AnalysisError(f"{name}: no data in {facts}; run `chu run` first (or give --year)")
+    return Period.year(year)

@@ -1,0 +1,215 @@
+"""The SQL of the eight analyses, over the gold star schema (DESIGN.md "The analyses").
+
+Every query takes the named parameters ``$from_key``/``$to_key`` (YYYYMMDD, inclusive) and
+``$from_year``/``$to_year`` (the same bounds as years, so DuckDB reads only those year
+partitions), plus ``$establishment`` (a FINESS number) and ``$diagnosis`` (a CIM-10 code or
+code prefix) where the analysis accepts them, NULL meaning "no filter".
+
+A filter restricts the events counted, numerator and denominator alike — except the filter
+on the dimension an analysis is broken down by, which only selects which rows are shown
+(``consultations_by_establishment --establishment F`` shows F's share of all consultations).
+
+People are counted by ``dim_patient.patient_pseudo``, never by ``patient_key``: the patient
+dimension is SCD type 2, so one person may have several keys. Events of the unknown patient
+(key -1) count as events but not as people.
+"""
+
+from __future__ import annotations
+
+_PERIOD = "f.year BETWEEN $from_year AND $to_year AND f.{date} BETWEEN $from_key AND $to_key"
+_BY_ESTABLISHMENT = (
+    "($establishment IS NULL OR f.etablissement_key IN "
+    "(SELECT etablissement_key FROM dim_etablissement WHERE finess = $establishment))"
+)
+_BY_DIAGNOSIS = (
+    "($diagnosis IS NULL OR f.diagnostic_key IN "
+    "(SELECT diagnostic_key FROM dim_diagnostic WHERE starts_with(code_diag, $diagnosis)))"
+)
+
+
+def _where(date_column: str, *filters: str) -> str:
+    return " AND ".join([_PERIOD.format(date=date_column), *filters])
+
+
+CONSULTATIONS = _where("date_key", _BY_ESTABLISHMENT, _BY_DIAGNOSIS)
+HOSPITALISATIONS = _where("date_entree_key", _BY_ESTABLISHMENT, _BY_DIAGNOSIS)
+
+_UNKNOWN_ESTABLISHMENT = "'Établissement inconnu'"
+
+CONSULTATIONS_BY_ESTABLISHMENT = f"""
+WITH counts AS (
+    SELECT coalesce(f.etablissement_key, -1) AS etablissement_key,
+           count(*) AS numerator,
+           sum(count(*)) OVER () AS denominator
+    FROM fact_consultation f
+    WHERE {_where("date_key", _BY_DIAGNOSIS)}
+    GROUP BY 1
+)
+SELECT e.finess,
+       coalesce(e.raison_sociale, {_UNKNOWN_ESTABLISHMENT}) AS raison_sociale,
+       e.commune,
+       c.numerator,
+       c.denominator::BIGINT AS denominator,
+       c.numerator / c.denominator AS rate
+FROM counts c
+LEFT JOIN dim_etablissement e ON e.etablissement_key = c.etablissement_key
+WHERE $establishment IS NULL OR e.finess = $establishment
+ORDER BY c.numerator DESC, e.finess NULLS LAST
+"""
+
+
+def _by_diagnosis(fact: str, where: str) -> str:
+    return f"""
+WITH counts AS (
+    SELECT f.diagnostic_key, count(*) AS numerator, sum(count(*)) OVER () AS denominator
+    FROM {fact} f
+    WHERE {where}
+    GROUP BY 1
+)
+SELECT d.code_diag,
+       coalesce(d.libelle, 'Diagnostic inconnu') AS libelle,
+       d.chapitre,
+       c.numerator,
+       c.denominator::BIGINT AS denominator,
+       c.numerator / c.denominator AS rate
+FROM counts c
+LEFT JOIN dim_diagnostic d ON d.diagnostic_key = c.diagnostic_key
+WHERE $diagnosis IS NULL OR starts_with(d.code_diag, $diagnosis)
+ORDER BY c.numerator DESC, d.code_diag NULLS LAST
+"""
+
+
+CONSULTATIONS_BY_DIAGNOSIS = _by_diagnosis("fact_consultation", _where("date_key", _BY_ESTABLISHMENT))
+HOSPITALISATIONS_BY_DIAGNOSIS = _by_diagnosis(
+    "fact_hospitalisation", _where("date_entree_key", _BY_ESTABLISHMENT)
+)
+
+_PATIENTS = "SELECT patient_key, patient_pseudo, sexe, annee_naissance FROM dim_patient WHERE patient_key <> -1"
+
+HOSPITALISATION_RATE = f"""
+WITH patients AS ({_PATIENTS}),
+hospitalised AS (
+    SELECT DISTINCT p.patient_pseudo
+    FROM fact_hospitalisation f JOIN patients p ON p.patient_key = f.patient_key
+    WHERE {HOSPITALISATIONS}
+),
+seen AS (
+    SELECT p.patient_pseudo
+    FROM fact_consultation f JOIN patients p ON p.patient_key = f.patient_key
+    WHERE {CONSULTATIONS}
+    UNION
+    SELECT patient_pseudo FROM hospitalised
+)
+SELECT n.numerator, d.denominator, n.numerator / nullif(d.denominator, 0) AS rate
+FROM (SELECT count(*) AS numerator FROM hospitalised) n, (SELECT count(*) AS denominator FROM seen) d
+"""
+
+AGE_BANDS = ("0-17", "18-39", "40-64", "65-79", "80+")
+_AGE_BAND = """CASE
+        WHEN age IS NULL OR age < 0 THEN 'unknown'
+        WHEN age < 18 THEN '0-17'
+        WHEN age < 40 THEN '18-39'
+        WHEN age < 65 THEN '40-64'
+        WHEN age < 80 THEN '65-79'
+        ELSE '80+' END"""
+
+# A patient belongs to the (sex, age band) of each of his contacts in the period: age at
+# admission for a stay, consultation year minus birth year for a consultation. A patient
+# whose band changes within the period is counted in each band, once.
+HOSPITALISATIONS_BY_SEX_AGE = f"""
+WITH patients AS ({_PATIENTS}),
+contacts AS (
+    SELECT p.patient_pseudo, p.sexe, f.year - p.annee_naissance AS age, false AS hospitalised
+    FROM fact_consultation f JOIN patients p ON p.patient_key = f.patient_key
+    WHERE {CONSULTATIONS}
+    UNION ALL
+    SELECT p.patient_pseudo, p.sexe, f.age_a_l_admission AS age, true AS hospitalised
+    FROM fact_hospitalisation f JOIN patients p ON p.patient_key = f.patient_key
+    WHERE {HOSPITALISATIONS}
+),
+banded AS (
+    SELECT DISTINCT patient_pseudo, coalesce(sexe, 'unknown') AS sexe, {_AGE_BAND} AS age_band, hospitalised
+    FROM contacts
+),
+groups AS (
+    SELECT CASE WHEN grouping(sexe) = 1 THEN 'all' ELSE sexe END AS sexe,
+           CASE WHEN grouping(age_band) = 1 THEN 'all' ELSE age_band END AS age_band,
+           count(DISTINCT patient_pseudo) FILTER (WHERE hospitalised) AS numerator,
+           count(DISTINCT patient_pseudo) AS denominator
+    FROM banded
+    GROUP BY GROUPING SETS ((sexe, age_band), (sexe), (age_band))
+)
+SELECT sexe, age_band, numerator, denominator, numerator / denominator AS rate
+FROM groups
+ORDER BY sexe = 'all', sexe, age_band = 'all', age_band
+"""
+
+CONSULTATIONS_BY_PROFESSIONAL = f"""
+WITH counts AS (
+    SELECT f.professionnel_key, count(*) AS numerator, sum(count(*)) OVER () AS denominator
+    FROM fact_consultation f
+    WHERE {CONSULTATIONS}
+    GROUP BY 1
+),
+labelled AS (
+    SELECT p.identifiant, p.civilite, p.profession,
+           coalesce(p.specialite, 'Spécialité inconnue') AS specialite,
+           e.raison_sociale, c.numerator, c.denominator
+    FROM counts c
+    LEFT JOIN dim_professionnel p ON p.professionnel_key = c.professionnel_key
+    LEFT JOIN dim_etablissement e ON e.etablissement_key = p.etablissement_key
+)
+SELECT level, identifiant, civilite, profession, specialite, raison_sociale,
+       numerator, denominator::BIGINT AS denominator, numerator / denominator AS rate
+FROM (
+    SELECT 'professional' AS level, identifiant, civilite, profession, specialite, raison_sociale,
+           numerator, denominator
+    FROM labelled
+    UNION ALL
+    SELECT 'specialty', NULL, NULL, NULL, specialite, NULL, sum(numerator)::BIGINT, any_value(denominator)
+    FROM labelled
+    GROUP BY specialite
+)
+ORDER BY level = 'professional', numerator DESC, specialite, identifiant NULLS LAST
+"""
+
+_REGION_NAMES = "SELECT region_code, any_value(region_nom) AS region_nom FROM dim_geography GROUP BY 1"
+
+DEATHS_BY_REGION = f"""
+WITH counts AS (
+    SELECT coalesce(f.region_code, 'unknown') AS region_code, count(*) AS deaths,
+           sum(count(*)) OVER () AS denominator
+    FROM fact_deces f
+    WHERE {_where("date_deces_key")}
+    GROUP BY 1
+)
+SELECT c.region_code, coalesce(g.region_nom, c.region_code) AS region_nom,
+       c.deaths, c.deaths AS numerator, c.denominator::BIGINT AS denominator,
+       c.deaths / c.denominator AS rate
+FROM counts c LEFT JOIN ({_REGION_NAMES}) g ON g.region_code = c.region_code
+ORDER BY c.region_code IN ('abroad', 'unknown'), c.region_code
+"""
+
+# Establishments below HAS's publication threshold have no score: they are not in the mean
+# and not counted in nb_etablissements / nb_reponses.
+SATISFACTION_BY_REGION = f"""
+WITH scored AS (
+    SELECT coalesce(f.region_code, 'unknown') AS region_code, f.etablissement_key,
+           f.score_global, f.nb_reponses
+    FROM fact_satisfaction f
+    WHERE f.year BETWEEN $from_year AND $to_year AND {_BY_ESTABLISHMENT}
+      AND f.score_global IS NOT NULL AND f.nb_reponses > 0
+),
+regions AS (
+    SELECT region_code, count(DISTINCT etablissement_key) AS nb_etablissements,
+           sum(nb_reponses)::BIGINT AS nb_reponses,
+           sum(score_global * nb_reponses) AS numerator
+    FROM scored
+    GROUP BY 1
+)
+SELECT r.region_code, coalesce(g.region_nom, r.region_code) AS region_nom,
+       r.numerator / r.nb_reponses AS score, r.nb_reponses, r.nb_etablissements,
+       r.numerator, r.nb_reponses AS denominator, r.numerator / r.nb_reponses AS rate
+FROM regions r LEFT JOIN ({_REGION_NAMES}) g ON g.region_code = r.region_code
+ORDER BY r.region_code IN ('abroad', 'unknown'), r.region_code
+"""

@@ -1,0 +1,66 @@
+"""Statistical secrecy: 1 to 9 is masked, 10 is not, and what is computed from a masked count is masked."""
+
+import polars as pl
+
+from chu_platform.lib import delta_store
+from chu_platform.marts.analyses import ANALYSES, connect_gold, published
+from chu_platform.marts.periods import Period
+from chu_platform.marts.secrecy import MASK, publish, records
+from chu_platform_tests.marts.conftest import synthetic_gold, write_gold
+
+
+def _deaths(counts: dict[str, int]) -> pl.DataFrame:
+    codes = [code for code, n in counts.items() for _ in range(n)]
+    return pl.DataFrame({
+        "deces_id": range(1, len(codes) + 1), "date_deces_key": [20200615] * len(codes), "year": [2020] * len(codes),
+        "sexe": ["F"] * len(codes), "age_au_deces": [80] * len(codes), "departement_code": [None] * len(codes),
+        "region_code": codes,
+    }, schema_overrides={"date_deces_key": pl.Int32, "year": pl.Int32, "departement_code": pl.String})
+
+
+def test_a_cell_of_9_is_masked_a_cell_of_10_is_not(tmp_path):
+    lake = str(tmp_path / "lake")
+    tables = synthetic_gold()
+    tables["fact_deces"] = _deaths({"11": 9, "84": 10, "abroad": 1})
+    write_gold(lake, tables)
+    df = published(connect_gold(lake), "deaths_by_region", Period.year(2020))
+    rows = {r["region_code"]: r for r in records(df, ANALYSES["deaths_by_region"].secrecy)}
+    assert rows["11"] | {"period_from": None, "period_to": None} == {
+        "period_from": None, "period_to": None, "region_code": "11", "region_nom": "Île-de-France",
+        "deaths": MASK, "numerator": MASK, "denominator": 20, "rate": MASK, "masked": True}
+    assert (rows["84"]["deaths"], rows["84"]["rate"], rows["84"]["masked"]) == (10, 0.5, False)
+    assert rows["abroad"]["deaths"] == MASK
+
+
+def test_rates_from_a_small_denominator_are_masked_even_with_a_zero_numerator():
+    frame = pl.DataFrame({"numerator": [0, 0, 12], "denominator": [7, 10, 40], "rate": [0.0, 0.0, 0.3]})
+    out = publish(frame, ANALYSES["hospitalisation_rate"].secrecy)
+    assert out.rows() == [(0, None, None, True), (0, 10, 0.0, False), (12, 40, 0.3, False)]
+    assert records(out, ANALYSES["hospitalisation_rate"].secrecy)[0] == {
+        "numerator": 0, "denominator": MASK, "rate": MASK, "masked": True}
+
+
+def test_satisfaction_masks_answers_and_score_but_not_establishment_counts():
+    secrecy = ANALYSES["satisfaction_by_region"].secrecy
+    frame = pl.DataFrame({"region_code": ["11", "84"], "score": [71.5, 68.0], "nb_reponses": [9, 10],
+                          "nb_etablissements": [1, 1], "numerator": [643.5, 680.0], "denominator": [9, 10],
+                          "rate": [71.5, 68.0]})
+    small, large = records(publish(frame, secrecy), secrecy)
+    assert small == {"region_code": "11", "score": MASK, "nb_reponses": MASK, "nb_etablissements": 1,
+                     "numerator": MASK, "denominator": MASK, "rate": MASK, "masked": True}
+    assert large["score"] == 68.0 and large["masked"] is False
+
+
+def test_lifting_secrecy_keeps_the_flag_and_the_values():
+    frame = pl.DataFrame({"numerator": [3], "denominator": [50], "rate": [0.06]})
+    out = publish(frame, ANALYSES["hospitalisation_rate"].secrecy, apply=False)
+    assert out.rows() == [(3, 50, 0.06, True)]
+
+
+def test_empty_table_publishes_empty(tmp_path):
+    lake = str(tmp_path / "lake")
+    tables = synthetic_gold()
+    write_gold(lake, tables)
+    delta_store.write_years(tables["fact_deces"].head(0).with_columns(pl.lit(2020, dtype=pl.Int32).alias("year")),
+                            delta_store.table_uri(lake, ["gold", "fact_deces"]), [2019, 2020])
+    assert published(connect_gold(lake), "deaths_by_region", Period.year(2020)).height == 0
