@@ -75,7 +75,7 @@ def synthetic_gold(seed: int = 7) -> dict[str, pl.DataFrame]:
             "etablissement_key": None if rng.random() < 0.1 else prof["etablissement_key"],
             "duree_minutes": rng.randrange(10, 60)})
     hospitalisations = []
-    for i in range(160):
+    for i in range(420):
         day = _day(rng, rng.choice(FACT_YEARS))
         patient = rng.choice(patient_keys)
         birth = births[patient]
