@@ -1,6 +1,6 @@
 """The DuckDB file that BI tools open: one view per gold and mart table."""
 
-
+import os
 from collections.abc import Iterable
 
 import dagster as dg
@@ -27,8 +27,13 @@ def build_warehouse_asset(sources: Iterable[dg.AssetKey]) -> dg.AssetsDefinition
         tables = {view_name(k): settings.table_uri(*k.path) for k in source_keys}
         path = settings.warehouse_path
         path.parent.mkdir(parents=True, exist_ok=True)
-        with duckdb.connect(str(path)) as con:
+        # Built aside then renamed over: a BI tool holding the file open read-only keeps a
+        # DuckDB lock that would refuse a writer, and it must never see half a catalogue.
+        building = path.with_name(f".{path.name}.{os.getpid()}.building")
+        building.unlink(missing_ok=True)
+        with duckdb.connect(str(building)) as con:
             created = warehouse.register_views(con, tables)
+        os.replace(building, path)
         missing = sorted(set(tables) - set(created))
         if missing:
             context.log.warning(f"No Delta table yet for: {', '.join(missing)}")

@@ -45,6 +45,11 @@ class Analysis:
     yearly: bool = False
 
     @property
+    def tables(self) -> tuple[str, ...]:
+        """The gold tables the SQL reads."""
+        return tuple(t for t in GOLD_TABLES if re.search(rf"\b{t}\b", self.sql))
+
+    @property
     def parameters(self) -> tuple[str, ...]:
         """The named SQL parameters of ``sql``, in order of first use."""
         return tuple(dict.fromkeys(re.findall(r"\$([a-z_]+)", self.sql)))

@@ -1,0 +1,60 @@
+"""One mart per analysis, recomputed from gold whenever gold changes."""
+
+import dagster as dg
+import polars as pl
+
+from chu_platform.defs.resources import ChuSettings
+from chu_platform.marts import analyses
+from chu_platform.marts.build import build_mart, preview_markdown
+from chu_platform.marts.secrecy import masked_rows
+
+GRAINS = {
+    "consultations_by_establishment": "One row per year and establishment (unknown establishment included)",
+    "consultations_by_diagnosis": "One row per year and diagnosis",
+    "hospitalisation_rate": "One row per year",
+    "hospitalisations_by_diagnosis": "One row per year and diagnosis",
+    "hospitalisations_by_sex_age": "One row per year, sex and age band, plus per-sex and per-band totals ('all')",
+    "consultations_by_professional": "One row per year and professional, plus one per year and specialty",
+    "deaths_by_region": "One row per year and region of death (abroad and unknown apart)",
+    "satisfaction_by_region": "One row per year and region",
+}
+
+
+def mart_asset(name: str) -> dg.AssetsDefinition:
+    analysis = analyses.get(name)
+
+    @dg.asset(
+        key=["marts", name],
+        group_name="marts",
+        deps=[dg.AssetKey(["gold", table]) for table in analysis.tables],
+        kinds={"duckdb", "delta"},
+        automation_condition=dg.AutomationCondition.eager(),
+        description=(
+            f"{GRAINS[name]}: {analysis.title.lower()} = {analysis.numerator} / {analysis.denominator}, "
+            "over each calendar year present in gold. Counts of 1 to 9 and figures computed from "
+            "them are null with masked = true (statistical secrecy)."
+        ),
+    )
+    def mart(context: dg.AssetExecutionContext, settings: ChuSettings) -> pl.DataFrame:
+        df = build_mart(analyses.connect_gold(settings.lake), name)
+        context.add_output_metadata(
+            {
+                "rows": dg.MetadataValue.int(df.height),
+                "years": ", ".join(str(y) for y in df["year"].unique().sort().to_list()),
+                "masked_rows": dg.MetadataValue.int(masked_rows(df)),
+                "preview": dg.MetadataValue.md(preview_markdown(df, name)),
+            }
+        )
+        return df
+
+    return mart
+
+
+consultations_by_establishment = mart_asset("consultations_by_establishment")
+consultations_by_diagnosis = mart_asset("consultations_by_diagnosis")
+hospitalisation_rate = mart_asset("hospitalisation_rate")
+hospitalisations_by_diagnosis = mart_asset("hospitalisations_by_diagnosis")
+hospitalisations_by_sex_age = mart_asset("hospitalisations_by_sex_age")
+consultations_by_professional = mart_asset("consultations_by_professional")
+deaths_by_region = mart_asset("deaths_by_region")
+satisfaction_by_region = mart_asset("satisfaction_by_region")
