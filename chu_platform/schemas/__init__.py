@@ -1,0 +1,1 @@
+"""Pandera (polars backend) contracts of every silver and gold table."""

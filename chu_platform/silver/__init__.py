@@ -1,0 +1,1 @@
+"""Silver: typed, conformed, deduplicated and pseudonymised business entities (pure Polars)."""
