@@ -4,15 +4,27 @@ The graph mixes unpartitioned assets (reference tables, dimensions, marts) and
 year-partitioned ones (sources with a time axis, facts). It is cut into stages in
 topological order, each stage holding assets of one kind, so that every asset runs after
 everything it reads: an unpartitioned stage runs once, a partitioned stage once per year.
+
+``plan_run`` chooses what ``chu run --sources ...`` builds: every asset fed by the chosen
+sources (bronze assets carry a ``chu/source`` tag; everything downstream of them follows),
+the reference assets that no source feeds, and the warehouse; each partitioned asset for
+the years its sources hold.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import dagster as dg
+
+from chu_platform.sources import SOURCES
+
+# The bronze assets' tag naming their source. "source" is accepted too: it is what the
+# bronze assets carried first.
+SOURCE_TAG_KEYS = ("chu/source", "source")
+WAREHOUSE_KEY = dg.AssetKey(["marts", "warehouse"])
 
 
 @dataclass
@@ -27,6 +39,16 @@ class StageRun:
     partition: str | None
     success: bool
     seconds: float
+    skipped: list[dg.AssetKey] = field(default_factory=list)
+
+
+@dataclass
+class RunPlan:
+    """What a ``chu run`` materialises; ``skipped`` says which requested sources are left out and why."""
+
+    keys: set[dg.AssetKey]
+    years_by_key: dict[dg.AssetKey, list[int]]
+    skipped: dict[str, str] = field(default_factory=dict)
 
 
 def materializable_keys(defs: dg.Definitions) -> list[dg.AssetKey]:
@@ -55,25 +77,102 @@ def plan_stages(defs: dg.Definitions, selection: Iterable[dg.AssetKey]) -> list[
     return stages
 
 
+def source_selection(source: str) -> dg.AssetSelection:
+    selection = dg.AssetSelection.tag(SOURCE_TAG_KEYS[0], source)
+    for key in SOURCE_TAG_KEYS[1:]:
+        selection = selection | dg.AssetSelection.tag(key, source)
+    return selection
+
+
+def fed_by(defs: dg.Definitions) -> dict[str, set[dg.AssetKey]]:
+    """For each source, its tagged assets and everything downstream of them."""
+    graph = defs.resolve_asset_graph()
+    keys = set(materializable_keys(defs))
+    return {s: set(source_selection(s).downstream().resolve(graph)) & keys for s in SOURCES}
+
+
+def plan_run(
+    defs: dg.Definitions,
+    sources: Sequence[str],
+    available: Mapping[str, set[int] | None],
+    years: Sequence[int] | None = None,
+) -> RunPlan:
+    """The assets and years a run of ``sources`` materialises.
+
+    ``available`` is bronze discovery's answer: a source absent from it is not configured and
+    is skipped. A partitioned asset runs for the years of every configured source feeding it
+    (not only the requested ones: its partition holds all of them), restricted to ``years``
+    when given; one that no source with years feeds runs for all years found.
+    """
+    unknown = sorted(set(sources) - set(SOURCES))
+    if unknown:
+        raise ValueError(f"unknown source(s) {', '.join(unknown)}; choose among {', '.join(SOURCES)}")
+    graph = defs.resolve_asset_graph()
+    feeds = fed_by(defs)
+    every = set(materializable_keys(defs))
+    reference = every - set().union(*feeds.values())
+    skipped = {s: "not configured: no file of it in the drop and no database" for s in sources if s not in available}
+    chosen = [s for s in sources if s in available]
+    keys = reference | set().union(*(feeds[s] for s in chosen))
+    if WAREHOUSE_KEY in every:
+        keys.add(WAREHOUSE_KEY)
+    wanted = None if years is None else set(years)
+    found = set().union(*(y for y in available.values() if y))
+    years_by_key: dict[dg.AssetKey, list[int]] = {}
+    for key in keys:
+        if graph.get(key).partitions_def is None:
+            continue
+        own = set().union(*(available[s] or set() for s in available if key in feeds[s])) or found
+        if wanted is not None:
+            own = (own or wanted) & wanted
+        years_by_key[key] = sorted(own)
+    return RunPlan(keys, years_by_key, skipped)
+
+
+def count_runs(stages: Sequence[Stage], years_by_key: Mapping[dg.AssetKey, Sequence[int]]) -> int:
+    return sum(len({y for k in s.keys for y in years_by_key.get(k, ())}) if s.partitioned else 1 for s in stages)
+
+
 def materialize_stages(
     defs: dg.Definitions,
     stages: Sequence[Stage],
-    years: Sequence[int],
+    years: Sequence[int] | Mapping[dg.AssetKey, Sequence[int]],
     instance: dg.DagsterInstance,
     on_progress: Callable[[StageRun], None] = lambda run: None,
     log_level: str = "WARNING",
 ) -> list[StageRun]:
-    """Run every stage (each partitioned stage once per year); stop at the first failure."""
+    """Run every stage, each partitioned stage once per year its assets need.
+
+    ``years`` is either the years of every partitioned asset or, per asset, its own. A
+    failure does not stop independent work: assets downstream of a failed one are skipped
+    (reported in ``StageRun.skipped``), the rest still run.
+    """
     results: list[StageRun] = []
+    graph = defs.resolve_asset_graph()
     all_assets = materializable_assets(defs)
     resources = defs.resources
+    failed: set[dg.AssetKey] = set()
+
+    def years_of(key: dg.AssetKey) -> Sequence[int]:
+        return years.get(key, ()) if isinstance(years, Mapping) else years
+
     for stage in stages:
-        partitions = [str(y) for y in years] if stage.partitioned else [None]
-        for partition in partitions:
+        blocked = [k for k in stage.keys if graph.get_ancestor_asset_keys(k) & failed]
+        runnable = [k for k in stage.keys if k not in blocked]
+        failed.update(blocked)
+        if blocked:
+            results.append(StageRun([], None, False, 0.0, blocked))
+            on_progress(results[-1])
+        if stage.partitioned:
+            partitions = sorted({y for k in runnable for y in years_of(k)})
+            batches = [(str(y), [k for k in runnable if y in years_of(k)]) for y in partitions]
+        else:
+            batches = [(None, runnable)] if runnable else []
+        for partition, batch in batches:
             started = time.perf_counter()
             result = dg.materialize(
                 all_assets,
-                selection=stage.keys,
+                selection=batch,
                 partition_key=partition,
                 instance=instance,
                 resources=resources,
@@ -81,9 +180,9 @@ def materialize_stages(
                 tags={"chu/runner": "chu run"},
                 run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
             )
-            run = StageRun(stage.keys, partition, result.success, time.perf_counter() - started)
+            done = {e.asset_key for e in result.get_asset_materialization_events()}
+            failed.update(k for k in batch if k not in done)
+            run = StageRun(batch, partition, result.success, time.perf_counter() - started)
             results.append(run)
             on_progress(run)
-            if not result.success:
-                return results
     return results

@@ -1,4 +1,4 @@
-"""``chu run``: materialise the platform in process on the configured instance."""
+"""``chu run``: materialise, in process, everything the configured sources feed."""
 
 from __future__ import annotations
 
@@ -8,42 +8,101 @@ import click
 import dagster as dg
 
 from chu_platform.instance import prepare_home
+from chu_platform.sources import SOURCES
 
 
 def _parse_years(text: str) -> list[int]:
     years: list[int] = []
     for part in filter(None, (p.strip() for p in text.split(","))):
-        if "-" in part:
-            first, last = (int(x) for x in part.split("-", 1))
-            years.extend(range(first, last + 1))
-        else:
-            years.append(int(part))
+        try:
+            if "-" in part:
+                first, last = (int(x) for x in part.split("-", 1))
+                years.extend(range(first, last + 1))
+            else:
+                years.append(int(part))
+        except ValueError:
+            raise click.BadParameter(f"'{part}' is not a year or a range such as 2015-2020", param_hint="--years") from None
     return sorted(set(years))
 
 
-@click.command()
-@click.option("--years", default="", help="Year partitions to run, e.g. 2015-2020,2023 (default: none).")
-def run(years: str) -> None:
-    """Materialise every asset, partitioned ones for each requested year."""
-    from chu_platform.definitions import defs
-    from chu_platform.runner import materializable_keys, materialize_stages, plan_stages
+def _parse_sources(text: str) -> list[str]:
+    chosen = [s.strip() for s in text.split(",") if s.strip()]
+    unknown = [s for s in chosen if s not in SOURCES]
+    if unknown or not chosen:
+        raise click.BadParameter(
+            f"unknown source '{(unknown or [text])[0]}'; choose among {','.join(SOURCES)}", param_hint="--sources"
+        )
+    return chosen
 
+
+def load_definitions() -> dg.Definitions:
+    from chu_platform.definitions import defs
+
+    return defs
+
+
+def discover_sources(defs: dg.Definitions) -> dict[str, set[int] | None]:
+    """Bronze discovery: the configured sources and the years each holds (``None``: no year axis)."""
+    from chu_platform.bronze.discovery import available
+    from chu_platform.bronze.drop import LocalDrop
+
+    settings = defs.resources["settings"].process_config_and_initialize()
+    drop_resource = defs.resources.get("drop")
+    drop = drop_resource.process_config_and_initialize().client() if drop_resource else LocalDrop(settings.landing_dir)
+    return available(settings, drop)
+
+
+def _describe(years: set[int] | None) -> str:
+    if not years:
+        return "no year axis" if years is None else "no year found"
+    ordered = sorted(years)
+    span = f"{ordered[0]}-{ordered[-1]}" if len(ordered) > 1 else str(ordered[0])
+    return f"{len(ordered)} year(s), {span}"
+
+
+@click.command()
+@click.option(
+    "--sources", default=",".join(SOURCES), show_default=True,
+    help="Comma-separated sources whose assets (and everything downstream) to build.",
+)
+@click.option("--years", default="", help="Only these year partitions, e.g. 2015-2020,2023 (default: every year present).")
+def run(sources: str, years: str) -> None:
+    """Materialise every asset fed by SOURCES, partitioned ones for every year present."""
+    from chu_platform.runner import count_runs, materialize_stages, plan_run, plan_stages
+
+    requested = _parse_sources(sources)
+    year_list = _parse_years(years) or None
     prepare_home(os.environ["CHU_DATA_DIR"])
     instance = dg.DagsterInstance.get()
-    stages = plan_stages(defs, materializable_keys(defs))
-    year_list = _parse_years(years)
-    total = sum(len(year_list) if s.partitioned else 1 for s in stages)
+    defs = load_definitions()
+    available = discover_sources(defs)
+    plan = plan_run(defs, requested, available, year_list)
+    for source in requested:
+        if source in plan.skipped:
+            click.echo(f"skip  {source}: {plan.skipped[source]}")
+        else:
+            click.echo(f"found {source}: {_describe(available[source])}")
+    stages = plan_stages(defs, plan.keys)
+    total = count_runs(stages, plan.years_by_key)
     done = 0
 
     def progress(stage_run) -> None:
         nonlocal done
+        if stage_run.skipped:
+            names = ", ".join(k.to_user_string() for k in stage_run.skipped)
+            click.echo(f"      skipped (an upstream asset failed): {names}")
+            return
         done += 1
         names = ", ".join(k.to_user_string() for k in stage_run.keys)
         where = f" [{stage_run.partition}]" if stage_run.partition else ""
         status = "ok" if stage_run.success else "FAILED"
         click.echo(f"[{done}/{total}] {status} {stage_run.seconds:6.1f}s{where} {names}")
 
-    results = materialize_stages(defs, stages, year_list, instance, progress)
-    if not all(r.success for r in results):
-        raise click.ClickException("a run failed: open `make ui` (Runs) for the step's error")
-    click.echo(f"Done: {len(results)} runs, lake at {os.environ['CHU_LAKE_URI'] or os.environ['CHU_DATA_DIR'] + '/lake'}")
+    results = materialize_stages(defs, stages, plan.years_by_key, instance, progress)
+    failures = [r for r in results if not r.success]
+    if failures:
+        raise click.ClickException(
+            f"{len(failures)} run(s) failed or were skipped: open `chu ui` (Runs) for the failing step's error"
+        )
+    lake = os.environ.get("CHU_LAKE_URI") or os.path.join(os.environ["CHU_DATA_DIR"], "lake")
+    click.echo(f"Done: {len(results)} runs, lake at {lake}")
