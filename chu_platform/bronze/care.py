@@ -1,0 +1,107 @@
+"""Extraction of the care-records database (PostgreSQL) into bronze frames.
+
+Columns are cast to text in SQL so bronze keeps values as the database renders them, and
+read with ADBC (Arrow end to end; see docs/readme/ingestion.md for the measured comparison
+with psycopg and COPY). Consultations are read one year at a time on their "Date".
+"""
+
+from __future__ import annotations
+
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import datetime
+
+import polars as pl
+import psycopg2
+
+from chu_platform.sources import CARE_TABLES, bronze_column
+
+
+@dataclass(frozen=True)
+class CareEntity:
+    name: str
+    table: str
+    order_by: tuple[str, ...]
+    partitioned: bool = False
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(bronze_column(c) for c in CARE_TABLES[self.table])
+
+    @property
+    def source_file(self) -> str:
+        return f'postgresql:public."{self.table}"'
+
+
+CARE_ENTITIES: dict[str, CareEntity] = {
+    e.name: e
+    for e in (
+        CareEntity("care_patients", "Patient", ("Id_patient",)),
+        CareEntity("care_consultations", "Consultation", ("Num_consultation",), partitioned=True),
+        CareEntity("care_diagnostics", "Diagnostic", ("Code_diag",)),
+        CareEntity("care_professionals", "Professionnel_de_sante", ("Identifiant",)),
+        CareEntity("care_specialties", "Specialites", ("Code_specialite",)),
+        CareEntity("care_mutuals", "Mutuelle", ("Id_Mut",)),
+        CareEntity("care_memberships", "Adher", ("Id_patient", "Id_mut")),
+        CareEntity("care_prescriptions", "Prescription", ("Num_consultation", "Code_CIS")),
+        CareEntity("care_medications", "Medicaments", ("Code_CIS",)),
+    )
+}
+DATE_COLUMN = "Date"
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def where(entity: CareEntity, year: int | None) -> str:
+    if not entity.partitioned or year is None:
+        return ""
+    year = int(year)
+    return f" WHERE {_quote(DATE_COLUMN)} >= '{year}-01-01' AND {_quote(DATE_COLUMN)} < '{year + 1}-01-01'"
+
+
+def select_sql(entity: CareEntity, year: int | None = None) -> str:
+    """Every column as text under its bronze name, in a stable order (for ``_source_row``)."""
+    columns = ", ".join(f"{_quote(c)}::text AS {_quote(bronze_column(c))}" for c in CARE_TABLES[entity.table])
+    order = ", ".join(_quote(c) for c in entity.order_by)
+    return f"SELECT {columns} FROM public.{_quote(entity.table)}{where(entity, year)} ORDER BY {order}"
+
+
+def count_sql(entity: CareEntity, year: int | None = None) -> str:
+    return f"SELECT count(*) FROM public.{_quote(entity.table)}{where(entity, year)}"
+
+
+def source_count(dsn: str, entity: CareEntity, year: int | None = None) -> int:
+    with closing(psycopg2.connect(dsn)) as con, con.cursor() as cur:
+        cur.execute(count_sql(entity, year))
+        return int(cur.fetchone()[0])
+
+
+def extract(dsn: str, entity: CareEntity, year: int | None, run_id: str, ingested_at: datetime) -> pl.DataFrame:
+    """The table (or the year of consultations) as a bronze frame with lineage."""
+    try:
+        frame = pl.read_database_uri(select_sql(entity, year), dsn, engine="adbc")
+    except Exception as error:
+        raise RuntimeError(
+            f'reading public."{entity.table}" failed ({error}); expected columns '
+            f"{', '.join(CARE_TABLES[entity.table])}. Check CHU_SOURCE_DSN and the table's columns."
+        ) from error
+    frame = frame.with_columns(pl.all().cast(pl.String))
+    frame = frame.with_columns(
+        pl.lit(entity.source_file).alias("_source_file"),
+        pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias("_source_row"),
+        pl.lit(ingested_at).cast(pl.Datetime("us", "UTC")).alias("_ingested_at"),
+        pl.lit(run_id).alias("_run_id"),
+    )
+    if entity.partitioned:
+        frame = frame.with_columns(pl.lit(year, dtype=pl.Int32).alias("year"))
+    return frame
+
+
+def years(dsn: str) -> set[int]:
+    """The years that consultations cover."""
+    sql = f'SELECT DISTINCT extract(year FROM {_quote(DATE_COLUMN)}::date)::int FROM public."Consultation"'
+    with closing(psycopg2.connect(dsn)) as con, con.cursor() as cur:
+        cur.execute(sql)
+        return {int(r[0]) for r in cur.fetchall() if r[0] is not None}

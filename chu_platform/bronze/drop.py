@@ -1,0 +1,169 @@
+"""Where source files are delivered: a local directory or an FTP/FTPS server.
+
+Both clients list files as (path relative to the drop root, size, modification time) and
+fetch one file to a local path, so the sensor, the raw zone and the tests work the same
+over either.
+"""
+
+from __future__ import annotations
+
+import ftplib
+import os
+import shutil
+import ssl
+from calendar import timegm
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from time import strptime
+
+# Names an uploader uses while a transfer is in flight: never a delivered file.
+IN_FLIGHT_SUFFIXES = (".part", ".tmp", ".filepart", ".crdownload")
+
+
+@dataclass(frozen=True)
+class DropFile:
+    path: str
+    size: int
+    mtime: float
+
+
+def in_flight(name: str) -> bool:
+    return name.startswith(".") or name.lower().endswith(IN_FLIGHT_SUFFIXES)
+
+
+def _atomic_write(dest: Path) -> Path:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    return dest.with_name(f".{dest.name}.{os.getpid()}.partial")
+
+
+class LocalDrop:
+    """A directory tree on this machine (the demo's landing folder)."""
+
+    def __init__(self, path: str | Path):
+        self.root = Path(path).resolve()
+
+    @property
+    def origin(self) -> str:
+        return f"file://{self.root}"
+
+    def list_files(self) -> list[DropFile]:
+        if not self.root.is_dir():
+            return []
+        files = []
+        for path in sorted(self.root.rglob("*")):
+            relative = path.relative_to(self.root)
+            if path.is_file() and not any(in_flight(p) for p in relative.parts):
+                stat = path.stat()
+                files.append(DropFile(relative.as_posix(), stat.st_size, stat.st_mtime))
+        return files
+
+    def fetch(self, path: str, dest: Path) -> None:
+        partial = _atomic_write(dest)
+        shutil.copyfile(self.root / path, partial)
+        partial.replace(dest)
+
+    def read_bytes(self, path: str) -> bytes:
+        return (self.root / path).read_bytes()
+
+
+def _mlsd_time(value: str) -> float:
+    return float(timegm(strptime(value[:14], "%Y%m%d%H%M%S")))
+
+
+class FtpDrop:
+    """An FTP server through ``ftplib``; FTPS (explicit TLS, protected data channel) when
+    ``tls``. Listing uses MLSD, or NLST + SIZE + MDTM on servers without it."""
+
+    def __init__(
+        self, host: str, port: int = 21, user: str = "anonymous", password: str = "",
+        tls: bool = False, passive: bool = True, root: str = "/", ca_file: str = "", timeout: float = 30.0,
+    ):
+        self.host, self.port, self.user, self.password = host, port, user, password
+        self.tls, self.passive, self.root, self.ca_file, self.timeout = tls, passive, root or "/", ca_file, timeout
+
+    @property
+    def origin(self) -> str:
+        scheme = "ftps" if self.tls else "ftp"
+        return f"{scheme}://{self.user}@{self.host}:{self.port}{PurePosixPath('/', self.root)}"
+
+    @contextmanager
+    def connect(self) -> Iterator[ftplib.FTP]:
+        if self.tls:
+            context = ssl.create_default_context(cafile=self.ca_file or None)
+            ftp: ftplib.FTP = ftplib.FTP_TLS(context=context, timeout=self.timeout)
+        else:
+            ftp = ftplib.FTP(timeout=self.timeout)
+        try:
+            ftp.connect(self.host, self.port)
+            ftp.login(self.user, self.password)
+            if isinstance(ftp, ftplib.FTP_TLS):
+                ftp.prot_p()
+            ftp.set_pasv(self.passive)
+            ftp.voidcmd("TYPE I")
+            yield ftp
+        finally:
+            try:
+                ftp.quit()
+            except (OSError, EOFError, ftplib.Error):
+                ftp.close()
+
+    def _remote(self, path: str) -> str:
+        return str(PurePosixPath("/", self.root, path))
+
+    def _walk_mlsd(self, ftp: ftplib.FTP, directory: str, prefix: str) -> list[DropFile]:
+        files = []
+        for name, facts in ftp.mlsd(directory, facts=["type", "size", "modify"]):
+            kind = facts.get("type", "")
+            if name in (".", "..") or kind in ("cdir", "pdir") or in_flight(name):
+                continue
+            relative = f"{prefix}{name}"
+            if kind == "dir":
+                files.extend(self._walk_mlsd(ftp, f"{directory.rstrip('/')}/{name}", relative + "/"))
+            elif kind == "file":
+                files.append(DropFile(relative, int(facts.get("size", 0)), _mlsd_time(facts.get("modify", "19700101000000"))))
+        return files
+
+    def _walk_nlst(self, ftp: ftplib.FTP, directory: str, prefix: str) -> list[DropFile]:
+        files = []
+        for entry in ftp.nlst(directory):
+            name = PurePosixPath(entry).name
+            if name in (".", "..") or in_flight(name):
+                continue
+            remote = f"{directory.rstrip('/')}/{name}"
+            relative = f"{prefix}{name}"
+            try:
+                size = ftp.size(remote)
+            except ftplib.error_perm:
+                # SIZE is refused on a directory: descend into it.
+                files.extend(self._walk_nlst(ftp, remote, relative + "/"))
+                continue
+            stamp = ftp.voidcmd(f"MDTM {remote}").split()[-1]
+            files.append(DropFile(relative, int(size or 0), _mlsd_time(stamp)))
+        return files
+
+    def list_files(self, use_mlsd: bool = True) -> list[DropFile]:
+        root = self._remote("")
+        with self.connect() as ftp:
+            if use_mlsd:
+                try:
+                    return sorted(self._walk_mlsd(ftp, root, ""), key=lambda f: f.path)
+                except ftplib.error_perm:
+                    pass
+            return sorted(self._walk_nlst(ftp, root, ""), key=lambda f: f.path)
+
+    def fetch(self, path: str, dest: Path) -> None:
+        partial = _atomic_write(dest)
+        with self.connect() as ftp, open(partial, "wb") as handle:
+            ftp.retrbinary(f"RETR {self._remote(path)}", handle.write)
+        partial.replace(dest)
+
+    def read_bytes(self, path: str) -> bytes:
+        chunks: list[bytes] = []
+        with self.connect() as ftp:
+            ftp.retrbinary(f"RETR {self._remote(path)}", chunks.append)
+        return b"".join(chunks)
+
+
+Drop = LocalDrop | FtpDrop

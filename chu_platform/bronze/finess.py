@@ -1,0 +1,52 @@
+"""The FINESS etalab extract: one file, several record kinds told apart by field 1.
+
+Line 1 (``finess;etalab;<n>;<date>``) describes the extract. ``structureet`` lines feed
+bronze/finess_establishments, ``geolocalisation`` lines bronze/finess_geolocations. Each
+entity answers for the lines of its own kind; lines of no known kind are rejected by
+finess_establishments, so every line of the file is accounted for once.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from chu_platform.bronze import delimited
+from chu_platform.bronze.lines import LINE, ROW, Lines
+from chu_platform.bronze.parsed import Parsed, combine, rejects_from_lines, undecodable_rejects
+from chu_platform.sources import FINESS_GEOLOCALISATION_FIELDS, FINESS_STRUCTUREET_FIELDS
+
+SECTIONS = {
+    "finess_establishments": ("structureet", FINESS_STRUCTUREET_FIELDS),
+    "finess_geolocations": ("geolocalisation", FINESS_GEOLOCALISATION_FIELDS),
+}
+SEPARATOR = ";"
+
+
+def _section(line: pl.Expr) -> pl.Expr:
+    return line.str.split_exact(SEPARATOR, 1).struct.field("field_0").str.strip_chars('" ')
+
+
+def parse_finess(lines: Lines, entity: str, file: str) -> Parsed:
+    """Rows of one FINESS record kind (``entity`` is a key of ``SECTIONS``)."""
+    kind, fields = SECTIONS[entity]
+    body = lines.frame.filter(pl.col(ROW) > 1)
+    section = _section(pl.col(LINE))
+    mine = body.filter(section == kind)
+    split = delimited.split_fields(mine, SEPARATOR)
+    good, bad = delimited.check_fields(split, len(fields), SEPARATOR)
+    names = list(fields[1:])
+    rows = delimited.to_columns(good, names, list(range(1, len(fields))))
+    parts = [bad]
+    lines_read = mine.height
+    if entity == "finess_establishments":
+        known = [k for k, _ in SECTIONS.values()]
+        other = body.filter(~section.is_in(known))
+        parts.append(
+            rejects_from_lines(
+                other,
+                pl.format("unknown FINESS record kind '{}': expected one of " + ", ".join(known), section),
+            )
+        )
+        parts.append(undecodable_rejects([u for u in lines.undecodable if u[0] > 1], lines.encoding))
+        lines_read += other.height + len([u for u in lines.undecodable if u[0] > 1])
+    return Parsed(rows, combine(*parts), lines_read, {"encoding": lines.encoding})

@@ -1,0 +1,130 @@
+"""From the drop to bronze rows: pick an entity's files, land them in raw, parse them.
+
+Pure of Dagster: the assets call ``land_entity`` then ``ingest`` and write the results.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+
+import polars as pl
+
+from chu_platform.bronze import deaths, raw
+from chu_platform.bronze.drop import Drop
+from chu_platform.bronze.entities import FILE_ENTITIES, FileEntity
+from chu_platform.bronze.lines import ROW, split_lines
+from chu_platform.bronze.parsed import Parsed
+from chu_platform.sources import Recognised, recognise
+
+COMPANION = "companion"
+REJECTS_SCHEMA = {
+    "source": pl.String, "entity": pl.String, "file": pl.String, "line_number": pl.Int64,
+    "raw_text": pl.String, "reason": pl.String, "year": pl.Int32,
+    "_ingested_at": pl.Datetime("us", "UTC"), "_run_id": pl.String,
+}
+LOADS_SCHEMA = {
+    "entity": pl.String, "year": pl.Int32, "file": pl.String, "fmt": pl.String, "raw_path": pl.String,
+    "sha256": pl.String, "version": pl.Int32, "bytes": pl.Int64, "lines_read": pl.Int64,
+    "rows": pl.Int64, "rejects": pl.Int64, "_ingested_at": pl.Datetime("us", "UTC"), "_run_id": pl.String,
+}
+
+
+@dataclass
+class Ingested:
+    rows: pl.DataFrame
+    rejects: pl.DataFrame
+    loads: pl.DataFrame
+    unloaded: list[str] = field(default_factory=list)
+    notes: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+def feeds(entity: FileEntity, recognised: Recognised, year: int | None) -> bool:
+    """Whether a recognised file is read by ``entity`` (for partition ``year``)."""
+    if recognised.entity != entity.recognised_as:
+        return False
+    if not entity.partitioned or recognised.fmt == "chu_csv":
+        return True
+    return recognised.year == year
+
+
+def _companions(files, chosen) -> list:
+    """Unrecognised files sitting in the folders of the chosen e-Satis files (HAS lexicons,
+    IQSS results...): kept in raw and listed, not loaded."""
+    folders = {PurePosixPath(f.path).parent for f, _ in chosen}
+    return [f for f in files if PurePosixPath(f.path).parent in folders and recognise(f.path) is None]
+
+
+def land_entity(entity: FileEntity, drop: Drop, data_dir: str | Path, manifest_uri: str,
+                year: int | None) -> tuple[list[raw.Landed], list[raw.Landed]]:
+    """Land the drop's files for ``entity`` (and ``year``); return the latest raw version of
+    each file the entity reads, and the companion files kept but not loaded."""
+    files = drop.list_files()
+    chosen = [(f, r) for f in files if (r := recognise(f.path)) is not None and feeds(entity, r, year)]
+    manifest = raw.read_manifest(manifest_uri)
+    for f, r in chosen:
+        raw.land(drop, f, r, data_dir, manifest_uri, manifest)
+    companions: list[raw.Landed] = []
+    if entity.name == "satisfaction":
+        for f in _companions(files, chosen):
+            companion = Recognised("satisfaction", COMPANION, year, "unloaded")
+            companions.append(raw.land(drop, f, companion, data_dir, manifest_uri, manifest))
+    versions = raw.latest(raw.read_manifest(manifest_uri))
+    mine = [v for v in versions if feeds(entity, Recognised(v.source, v.entity, v.year, v.fmt), year)]
+    if entity.recognised_as == "finess" and mine:
+        # A FINESS stock extract replaces the previous one: only the newest stamp is read.
+        mine = [max(mine, key=lambda v: v.name)]
+    return sorted(mine, key=lambda v: v.slot), companions
+
+
+def _empty(entity: FileEntity) -> pl.DataFrame:
+    return pl.DataFrame(schema={ROW: pl.Int64, **{c: pl.String for c in entity.columns}})
+
+
+def _parse(entity: FileEntity, version: raw.Landed, data: bytes, year: int | None) -> Parsed:
+    parsed = entity.parse(data, version.drop_path, version.fmt)
+    if entity.name == "deaths":
+        if version.fmt == "chu_csv":
+            parsed = deaths.split_by_death_year(parsed, split_lines(data, "utf-8|cp1252"), year)
+        parsed.rows = parsed.rows.with_columns(pl.lit(version.fmt).alias("_format"))
+    return parsed
+
+
+def ingest(entity: FileEntity, versions: list[raw.Landed], data_dir: str | Path, year: int | None,
+           run_id: str, ingested_at: datetime) -> Ingested:
+    """Parse the raw versions into one bronze frame, its rejects and one load row per file."""
+    root = raw.raw_root(data_dir)
+    frames, rejects, loads, notes = [], [], [], {}
+    for version in versions:
+        data = (root / version.raw_path).read_bytes()
+        parsed = _parse(entity, version, data, year)
+        lineage = [pl.lit(version.drop_path).alias("_source_file"), pl.lit(ingested_at).alias("_ingested_at"),
+                   pl.lit(run_id).alias("_run_id")]
+        frames.append(parsed.rows.with_columns(lineage))
+        rejects.append(parsed.rejects.with_columns(
+            pl.lit(entity.source).alias("source"), pl.lit(entity.name).alias("entity"),
+            pl.lit(version.drop_path).alias("file"), pl.lit(year, dtype=pl.Int32).alias("year"),
+            pl.lit(ingested_at).alias("_ingested_at"), pl.lit(run_id).alias("_run_id"),
+        ))
+        loads.append({
+            "entity": entity.name, "year": year, "file": version.drop_path, "fmt": version.fmt,
+            "raw_path": version.raw_path, "sha256": version.sha256, "version": version.version,
+            "bytes": len(data), "lines_read": parsed.lines_read, "rows": parsed.rows.height,
+            "rejects": parsed.rejects.height, "_ingested_at": ingested_at, "_run_id": run_id,
+        })
+        notes[version.drop_path] = parsed.notes
+    lineage_schema = {"_source_file": pl.String, "_ingested_at": pl.Datetime("us", "UTC"), "_run_id": pl.String}
+    columns = [*entity.columns, "_source_file", ROW, "_ingested_at", "_run_id"]
+    base = _empty(entity).with_columns([pl.lit(None, dtype=t).alias(n) for n, t in lineage_schema.items()])
+    rows = pl.concat([base, *frames], how="diagonal_relaxed").select(columns)
+    rows = rows.with_columns(pl.col("_ingested_at").cast(pl.Datetime("us", "UTC")))
+    if entity.partitioned:
+        rows = rows.with_columns(pl.lit(year, dtype=pl.Int32).alias("year"))
+    all_rejects = pl.concat([pl.DataFrame(schema=REJECTS_SCHEMA), *[r.select(list(REJECTS_SCHEMA)) for r in rejects]],
+                            how="vertical_relaxed").cast(REJECTS_SCHEMA)
+    return Ingested(rows, all_rejects, pl.DataFrame(loads, schema=LOADS_SCHEMA), notes=notes)
+
+
+def entity(name: str) -> FileEntity:
+    return FILE_ENTITIES[name]

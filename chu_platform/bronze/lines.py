@@ -1,0 +1,113 @@
+"""Split a delivered file into physical lines, vectorised, and decode them.
+
+A file is read as bytes once; line boundaries come from a NumPy scan for ``\\n`` and the
+lines are an Arrow array over the same buffer, so no Python object is made per line.
+Lines that are not valid in the file's encoding are set aside (with their number and raw
+bytes) instead of being lost or failing the whole file.
+"""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+
+LINE = "line"
+ROW = "_source_row"
+
+
+def _latin1_fallback(error: UnicodeDecodeError) -> tuple[str, int]:
+    return error.object[error.start : error.end].decode("latin-1"), error.end
+
+
+codecs.register_error("latin1_fallback", _latin1_fallback)
+
+
+@dataclass(frozen=True)
+class Lines:
+    """The decoded lines of one file.
+
+    ``frame`` holds ``_source_row`` (1-based physical line number) and ``line`` (text
+    without its end-of-line) for every line that decoded; ``undecodable`` lists the others
+    as (line number, raw text with the bad bytes escaped).
+    """
+
+    frame: pl.DataFrame
+    undecodable: list[tuple[int, str]]
+    encoding: str
+    total: int
+
+
+def _line_offsets(data: bytes) -> np.ndarray:
+    buffer = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(buffer == 10) + 1
+    starts = np.concatenate([np.zeros(1, dtype=np.int64), ends.astype(np.int64)])
+    if starts[-1] == len(data):
+        # A final end-of-line closes the last line; it does not open an empty one.
+        starts = starts[:-1]
+    return np.concatenate([starts, np.array([len(data)], dtype=np.int64)])
+
+
+def _invalid_utf8_lines(data: bytes, offsets: np.ndarray) -> np.ndarray:
+    """Indexes of lines holding bytes that are not UTF-8 (linear: resumes after each bad line)."""
+    bad: list[int] = []
+    view = memoryview(data)
+    position = 0
+    while position < len(data):
+        try:
+            codecs.utf_8_decode(view[position:], "strict", True)
+            break
+        except UnicodeDecodeError as error:
+            index = int(np.searchsorted(offsets, position + error.start, side="right")) - 1
+            bad.append(index)
+            position = int(offsets[index + 1])
+    return np.array(bad, dtype=np.int64)
+
+
+def _escaped(raw: bytes) -> str:
+    return raw.rstrip(b"\r\n").decode("utf-8", errors="backslashreplace")
+
+
+def split_lines(data: bytes, encoding: str = "utf-8") -> Lines:
+    """Decode ``data`` into lines.
+
+    ``encoding`` is ``"utf-8"`` (invalid lines are set aside), ``"cp1252"`` (the whole file
+    is transcoded; the five bytes CP1252 leaves undefined are read as Latin-1) or
+    ``"utf-8|cp1252"`` (UTF-8 when the whole file is valid UTF-8, else CP1252 — what the
+    HAS and establishment files need, as they come either way).
+    """
+    if encoding == "utf-8|cp1252":
+        try:
+            data.decode("utf-8")
+            encoding = "utf-8"
+        except UnicodeDecodeError:
+            encoding = "cp1252"
+    if encoding == "cp1252":
+        data = data.decode("cp1252", errors="latin1_fallback").encode("utf-8")
+    elif encoding != "utf-8":
+        raise ValueError(f"unsupported encoding {encoding!r}: expected utf-8, cp1252 or utf-8|cp1252")
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[3:]
+    offsets = _line_offsets(data)
+    count = len(offsets) - 1
+    binary = pa.LargeBinaryArray.from_buffers(
+        pa.large_binary(), count, [None, pa.py_buffer(offsets), pa.py_buffer(data)]
+    )
+    bad = _invalid_utf8_lines(data, offsets) if encoding == "utf-8" else np.array([], dtype=np.int64)
+    numbers = pa.array(np.arange(1, count + 1, dtype=np.int64))
+    undecodable: list[tuple[int, str]] = []
+    if len(bad):
+        undecodable = [(int(i) + 1, _escaped(binary[int(i)].as_py())) for i in bad]
+        keep = np.ones(count, dtype=bool)
+        keep[bad] = False
+        mask = pa.array(keep)
+        binary = binary.filter(mask)
+        numbers = numbers.filter(mask)
+    text = binary.cast(pa.large_string())
+    frame = pl.DataFrame(
+        {ROW: pl.from_arrow(numbers), LINE: pl.from_arrow(text).str.strip_suffix("\n").str.strip_suffix("\r")}
+    )
+    return Lines(frame, undecodable, encoding, count)

@@ -1,0 +1,134 @@
+"""The raw zone: every delivered file kept as received, with a manifest row per version.
+
+A file lands at ``<data_dir>/raw/<source>/<year or "all">/<name>`` (its *slot*). Landing
+the same bytes again adds nothing; different bytes in the same slot are a new version,
+stored beside the first as ``<stem>__<sha256[:12]><suffix>``, and bronze reads the latest
+version of each slot. The manifest (Delta, append-only) is the history of deliveries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+
+import polars as pl
+
+from chu_platform.bronze.drop import Drop, DropFile
+from chu_platform.lib import delta_store
+from chu_platform.sources import Recognised
+
+MANIFEST_SCHEMA = {
+    "slot": pl.String,
+    "name": pl.String,
+    "drop_path": pl.String,
+    "raw_path": pl.String,
+    "source": pl.String,
+    "entity": pl.String,
+    "year": pl.Int32,
+    "fmt": pl.String,
+    "sha256": pl.String,
+    "size": pl.Int64,
+    "drop_mtime": pl.Float64,
+    "received_at": pl.Datetime("us", "UTC"),
+    "origin": pl.String,
+    "version": pl.Int32,
+}
+
+
+@dataclass(frozen=True)
+class Landed:
+    """One version of one file in the raw zone (a manifest row)."""
+
+    slot: str
+    name: str
+    drop_path: str
+    raw_path: str
+    source: str
+    entity: str
+    year: int | None
+    fmt: str
+    sha256: str
+    size: int
+    drop_mtime: float
+    received_at: datetime
+    origin: str
+    version: int
+    new: bool = False
+
+
+def raw_root(data_dir: str | Path) -> Path:
+    return Path(data_dir).resolve() / "raw"
+
+
+def slot_of(recognised: Recognised, name: str) -> str:
+    year = str(recognised.year) if recognised.year is not None else "all"
+    return f"{recognised.source}/{year}/{name}"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_manifest(uri: str) -> pl.DataFrame:
+    if not delta_store.exists(uri):
+        return pl.DataFrame(schema=MANIFEST_SCHEMA)
+    return delta_store.read(uri)
+
+
+def _entry(row: dict) -> Landed:
+    return Landed(**{k: row[k] for k in MANIFEST_SCHEMA})
+
+
+def latest(manifest: pl.DataFrame) -> list[Landed]:
+    """The latest version of each slot."""
+    if manifest.height == 0:
+        return []
+    newest = manifest.sort(["slot", "version", "received_at"]).group_by("slot", maintain_order=True).last()
+    return [_entry(r) for r in newest.iter_rows(named=True)]
+
+
+def land(
+    drop: Drop, file: DropFile, recognised: Recognised, data_dir: str | Path, manifest_uri: str,
+    manifest: pl.DataFrame | None = None,
+) -> Landed:
+    """Copy ``file`` from the drop into its raw slot and record it (no-op when identical)."""
+    manifest = read_manifest(manifest_uri) if manifest is None else manifest
+    name = PurePosixPath(file.path).name
+    slot = slot_of(recognised, name)
+    history = manifest.filter(pl.col("slot") == slot).sort("version")
+    same_delivery = history.filter(
+        (pl.col("drop_path") == file.path) & (pl.col("size") == file.size) & (pl.col("drop_mtime") == file.mtime)
+    )
+    if same_delivery.height:
+        # Same path, size and modification time as a landed version: not fetched again.
+        return _entry(same_delivery.row(-1, named=True))
+    root = raw_root(data_dir)
+    incoming = root / ".incoming" / slot
+    drop.fetch(file.path, incoming)
+    sha = _sha256(incoming)
+    known = history.filter(pl.col("sha256") == sha)
+    if known.height:
+        incoming.unlink()
+        return _entry(known.row(-1, named=True))
+    version = int(history.get_column("version").max()) + 1 if history.height else 1
+    stored = PurePosixPath(slot)
+    if version > 1:
+        stored = stored.with_name(f"{stored.stem}__{sha[:12]}{stored.suffix}")
+    target = root / stored
+    target.parent.mkdir(parents=True, exist_ok=True)
+    incoming.replace(target)
+    entry = Landed(
+        slot=slot, name=name, drop_path=file.path, raw_path=str(stored), source=recognised.source,
+        entity=recognised.entity, year=recognised.year, fmt=recognised.fmt, sha256=sha,
+        size=target.stat().st_size, drop_mtime=file.mtime, received_at=datetime.now(UTC),
+        origin=drop.origin, version=version, new=True,
+    )
+    row = {k: [getattr(entry, k)] for k in MANIFEST_SCHEMA}
+    delta_store.append(pl.DataFrame(row, schema=MANIFEST_SCHEMA), manifest_uri)
+    return entry

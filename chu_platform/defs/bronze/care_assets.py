@@ -1,0 +1,63 @@
+"""Bronze assets extracted from the care-records database."""
+
+from datetime import UTC, datetime
+
+import dagster as dg
+import polars as pl
+
+from chu_platform.bronze import care, ledger
+from chu_platform.bronze.ingest import LOADS_SCHEMA, REJECTS_SCHEMA, Ingested
+from chu_platform.defs.bronze.assets import side_uris
+from chu_platform.defs.bronze.metadata import preview
+from chu_platform.defs.resources import ChuSettings
+from chu_platform.lib.postgres import care_dsn
+from chu_platform.partitions import yearly_partitions
+
+
+def build_care_asset(entity: care.CareEntity) -> dg.AssetsDefinition:
+    grain = "of the partition's year" if entity.partitioned else "whole"
+    @dg.asset(
+        key=["bronze", entity.name],
+        group_name="bronze",
+        description=f'One row per row of the care database table "{entity.table}" ({grain}), every value as text.',
+        partitions_def=yearly_partitions if entity.partitioned else None,
+        kinds={"delta", "postgres"},
+        tags={"source": "care"},
+    )
+    def _care_asset(context: dg.AssetExecutionContext, settings: ChuSettings) -> dg.Output:
+        year = int(context.partition_key) if entity.partitioned else None
+        dsn = care_dsn(settings.source_dsn, settings.data_dir)
+        now = datetime.now(UTC)
+        expected = care.source_count(dsn, entity, year)
+        frame = care.extract(dsn, entity, year, context.run_id, now)
+        if frame.height != expected:
+            context.log.warning(
+                f'public."{entity.table}" changed during extraction: {expected} rows counted, '
+                f"{frame.height} read; the reconciliation check will flag it until the next run."
+            )
+        loads = pl.DataFrame(
+            [{"entity": entity.name, "year": year, "file": entity.source_file, "fmt": "postgresql",
+              "raw_path": None, "sha256": None, "version": None, "bytes": int(frame.estimated_size()),
+              "lines_read": expected, "rows": frame.height, "rejects": 0, "_ingested_at": now,
+              "_run_id": context.run_id}],
+            schema=LOADS_SCHEMA,
+        )
+        uris = side_uris(settings)
+        ledger.record(Ingested(frame, pl.DataFrame(schema=REJECTS_SCHEMA), loads), entity.name, year,
+                      uris["rejects"], uris["loads"])
+        metadata = {
+            "rows": dg.MetadataValue.int(frame.height),
+            "source_rows": dg.MetadataValue.int(expected),
+            "rejects": dg.MetadataValue.int(0),
+            "bytes": dg.MetadataValue.int(int(frame.estimated_size())),
+            "query": dg.MetadataValue.md(f"```sql\n{care.select_sql(entity, year)}\n```"),
+            **preview(entity.name, frame),
+        }
+        if year is not None:
+            metadata["partition"] = str(year)
+        return dg.Output(frame, metadata=metadata)
+
+    return _care_asset
+
+
+CARE_ASSETS = [build_care_asset(e) for e in care.CARE_ENTITIES.values()]

@@ -1,0 +1,65 @@
+"""The drop sensor: a settled new or changed file requests its bronze tables' runs."""
+
+import json
+from datetime import UTC, datetime
+
+import dagster as dg
+
+from chu_platform.bronze import watch
+from chu_platform.bronze.discovery import chu_death_years
+from chu_platform.bronze.raw import raw_root
+from chu_platform.defs.bronze.assets import FILE_ASSETS
+from chu_platform.defs.bronze.resources import DropResource
+from chu_platform.defs.resources import ChuSettings
+from chu_platform.partitions import yearly_partitions
+
+
+def write_unrecognised(settings: ChuSettings, files, origin: str) -> None:
+    """``<data_dir>/raw/unrecognised.json``: the drop's files no rule recognises."""
+    path = raw_root(settings.data_dir) / "unrecognised.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    listing = {
+        "origin": origin,
+        "checked_at": datetime.now(UTC).isoformat(),
+        "files": [{"path": f.path, "size": f.size, "mtime": f.mtime} for f in files],
+        "what_to_do": "rename the file to a name of chu_platform/sources.py, or ignore it if it is "
+                      "a HAS companion file (lexicon, other indicators), which the satisfaction "
+                      "asset keeps in raw without loading",
+    }
+    partial = path.with_suffix(".json.partial")
+    partial.write_text(json.dumps(listing, indent=1, ensure_ascii=False))
+    partial.replace(path)
+
+
+@dg.sensor(name="ftp_new_files", minimum_interval_seconds=10, target=dg.AssetSelection.assets(*[a.key for a in FILE_ASSETS]),
+           default_status=dg.DefaultSensorStatus.RUNNING)
+def ftp_new_files(context: dg.SensorEvaluationContext, settings: ChuSettings, drop: DropResource) -> dg.SensorResult:
+    """Lists the drop; files that kept their size since the last tick run their bronze assets."""
+    client = drop.client()
+    files = client.list_files()
+
+    def years_of(f) -> set[int]:
+        return chu_death_years(client.read_bytes(f.path), f.path)
+
+    keys = set(yearly_partitions.get_partition_keys())
+    result = watch.plan(files, context.cursor, years_of, keys)
+    for path in result.newly_unrecognised:
+        context.log.warning(f"{path}: not a recognised source file; listed in raw/unrecognised.json")
+    for path in result.outside:
+        context.log.error(f"{path}: outside the platform's year partitions; not requested")
+    if result.waiting:
+        context.log.info(f"waiting for {len(result.waiting)} file(s) to settle: {', '.join(result.waiting[:5])}")
+    if result.newly_unrecognised or set(json.loads(context.cursor or "{}").get("unrecognised", [])) != {
+        f.path for f in result.unrecognised
+    }:
+        write_unrecognised(settings, result.unrecognised, client.origin)
+    requests = [
+        dg.RunRequest(
+            run_key=r.run_key,
+            asset_selection=[dg.AssetKey(["bronze", a]) for a in r.assets],
+            partition_key=r.partition,
+            tags={"chu/files": ",".join(r.files)[:200]},
+        )
+        for r in result.requests
+    ]
+    return dg.SensorResult(run_requests=requests, cursor=json.dumps(result.cursor))
