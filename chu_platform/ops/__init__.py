@@ -1,0 +1,1 @@
+"""Operations: the query benchmark (timing harness, physical layouts, history, chart)."""
