@@ -131,7 +131,7 @@ def _dim_patient(rng, n: int, dep_codes, region_of: dict, years: Sequence[int]) 
     birth = rng.integers(1925, max(years) + 1, n).astype(np.int32)
     dep = rng.choice(dep_codes, n)
     moved = np.flatnonzero(rng.random(n) < 0.05)
-    move_year = rng.integers(min(years) + 1, max(years) + 1, moved.size)
+    move_year = rng.integers(min(years), max(years) + 1, moved.size)
     far_future, far_past = date(9999, 12, 31), date(1900, 1, 1)
     first = pl.DataFrame(
         {
