@@ -9,10 +9,15 @@ import polars as pl
 from chu_platform import reference
 
 
+UNKNOWN_DATE_KEY = -1
+
+
 def build_dim_date(first_year: int, last_year: int) -> pl.DataFrame:
-    """One row per calendar day from 1 January ``first_year`` to 31 December ``last_year``."""
+    """One row per calendar day from 1 January ``first_year`` to 31 December ``last_year``,
+    plus the unknown member ``-1`` (all attributes null) that facts with an incomplete date
+    (INSEE ``00`` parts, impossible dates) point to."""
     days = pl.date_range(date(first_year, 1, 1), date(last_year, 12, 31), "1d", eager=True)
-    return (
+    calendar = (
         pl.DataFrame({"date": days})
         .with_columns(
             date_key=(pl.col("date").dt.strftime("%Y%m%d")).cast(pl.Int32),
@@ -24,6 +29,8 @@ def build_dim_date(first_year: int, last_year: int) -> pl.DataFrame:
         )
         .select("date_key", "date", "year", "quarter", "month", "day", "weekday")
     )
+    unknown = pl.DataFrame({"date_key": [UNKNOWN_DATE_KEY]}, schema={"date_key": pl.Int32})
+    return pl.concat([unknown, calendar], how="diagonal_relaxed")
 
 
 def build_dim_geography() -> pl.DataFrame:

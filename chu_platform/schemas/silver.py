@@ -75,8 +75,8 @@ class SilverConsultations(_Strict):
     code_diag: pl.String = pa.Field(nullable=True, str_matches=CIM10)
     code_diag_source: pl.String = pa.Field(nullable=True)
     mutuelle_id: pl.String = pa.Field(nullable=True)
-    heure_debut: pl.Time = pa.Field(nullable=True)
-    heure_fin: pl.Time = pa.Field(nullable=True)
+    heure_debut: pl.String = pa.Field(nullable=True, str_matches=r"^[0-2][0-9]:[0-5][0-9]$")
+    heure_fin: pl.String = pa.Field(nullable=True, str_matches=r"^[0-2][0-9]:[0-5][0-9]$")
     duree_minutes: pl.Int32 = pa.Field(nullable=True)
 
     @pa.dataframe_check

@@ -92,8 +92,9 @@ def build_consultations(consultations: pl.DataFrame, key: str, year: int) -> pl.
         conform.text("code_diag").alias("code_diag_source"),
         conform.text("id_mut").alias("mutuelle_id"),
         conform.date_fr("date").alias("date_consultation"),
-        start.alias("heure_debut"),
-        end.alias("heure_fin"),
+        # Delta has no time-of-day type: times are kept as normalised HH:MM text.
+        start.dt.strftime("%H:%M").alias("heure_debut"),
+        end.dt.strftime("%H:%M").alias("heure_fin"),
         ((end.cast(pl.Int64) - start.cast(pl.Int64)) // 60_000_000_000).cast(pl.Int32).alias("duree_minutes"),
         pl.lit(year, dtype=pl.Int32).alias("year"),
     )

@@ -1,0 +1,72 @@
+"""Gold dimensions built from silver: patients (SCD2), establishments, professionals, diagnoses."""
+
+from datetime import UTC, datetime
+
+import dagster as dg
+import polars as pl
+
+from chu_platform.defs.resources import ChuSettings
+from chu_platform.defs.silver.metadata import table_metadata
+from chu_platform.gold import dimensions, scd2
+from chu_platform.lib import delta_store
+
+KINDS = {"polars", "delta"}
+
+
+def _silver(table: str) -> dg.AssetIn:
+    return dg.AssetIn(["silver", table])
+
+
+@dg.asset(key=["gold", "dim_patient"], group_name="gold", kinds=KINDS, ins={"patients": _silver("patients")})
+def dim_patient(context: dg.AssetExecutionContext, settings: ChuSettings, patients: pl.DataFrame) -> pl.DataFrame:
+    """One row per patient version (SCD type 2 on département, region and mutual insurer); -1 is the unknown patient."""
+    uri = settings.table_uri("gold", "dim_patient")
+    previous = delta_store.read(uri) if delta_store.exists(uri) else None
+    as_of = datetime.now(UTC).date()
+    df = scd2.build_dim_patient(patients, previous, as_of)
+    before = 0 if previous is None else previous.height
+    context.add_output_metadata(table_metadata(
+        df, as_of=str(as_of), patients=int(df["patient_pseudo"].n_unique()) - 1,
+        versions_added=df.height - before, closed_versions=int((~df["is_current"]).sum()),
+    ))
+    return df
+
+
+@dg.asset(
+    key=["gold", "dim_etablissement"], group_name="gold", kinds=KINDS,
+    ins={"establishments": _silver("establishments"),
+         "satisfaction": dg.AssetIn(["silver", "satisfaction"], partition_mapping=dg.AllPartitionMapping())},
+)
+def dim_etablissement(
+    context: dg.AssetExecutionContext, establishments: pl.DataFrame, satisfaction: pl.DataFrame
+) -> pl.DataFrame:
+    """One row per establishment site (FINESS), sites known only from e-Satis included; -1 is the unknown establishment."""
+    df = dimensions.build_dim_etablissement(establishments, satisfaction)
+    context.add_output_metadata(table_metadata(
+        df, from_esatis_only=df.height - 1 - establishments.height,
+        unknown_departement=int((df["departement_code"] == "unknown").sum()) - 1,
+    ))
+    return df
+
+
+@dg.asset(
+    key=["gold", "dim_professionnel"], group_name="gold", kinds=KINDS,
+    ins={"professionals": _silver("professionals"), "etablissements": dg.AssetIn(["gold", "dim_etablissement"])},
+)
+def dim_professionnel(
+    context: dg.AssetExecutionContext, professionals: pl.DataFrame, etablissements: pl.DataFrame
+) -> pl.DataFrame:
+    """One row per health professional, with the establishment of their main activity (-1 when none is known)."""
+    df = dimensions.build_dim_professionnel(professionals, etablissements)
+    context.add_output_metadata(table_metadata(
+        df, without_establishment=int((df["etablissement_key"] == -1).sum()) - 1,
+    ))
+    return df
+
+
+@dg.asset(key=["gold", "dim_diagnostic"], group_name="gold", kinds=KINDS, ins={"diagnoses": _silver("diagnoses")})
+def dim_diagnostic(context: dg.AssetExecutionContext, diagnoses: pl.DataFrame) -> pl.DataFrame:
+    """One row per CIM-10 diagnosis code with its chapter; -1 is the unknown diagnosis."""
+    df = dimensions.build_dim_diagnostic(diagnoses)
+    context.add_output_metadata(table_metadata(df, chapters=int(df["chapitre"].n_unique())))
+    return df

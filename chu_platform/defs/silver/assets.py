@@ -1,0 +1,160 @@
+"""Silver assets: bronze entities typed, conformed, deduplicated and pseudonymised."""
+
+import dagster as dg
+import polars as pl
+
+from chu_platform.defs.silver.metadata import table_metadata
+from chu_platform.defs.silver.resources import PSEUDONYM_RESOURCES, PseudonymKey
+from chu_platform.partitions import yearly_partitions
+from chu_platform.silver import care, deaths, establishments, hospitalisations, patients, satisfaction
+from chu_platform.silver.dedup import duplicates
+from chu_platform.silver.report import markdown_table
+
+KINDS = {"polars", "delta"}
+
+
+def _bronze(table: str, **kwargs) -> dg.AssetIn:
+    return dg.AssetIn(["bronze", table], **kwargs)
+
+
+@dg.asset(
+    key=["silver", "patients"], group_name="silver", kinds=KINDS, resource_defs=PSEUDONYM_RESOURCES,
+    ins={"care_patients": _bronze("care_patients"), "memberships": _bronze("care_memberships")},
+)
+def silver_patients(
+    context: dg.AssetExecutionContext, pseudonym: PseudonymKey, care_patients: pl.DataFrame, memberships: pl.DataFrame
+) -> pl.DataFrame:
+    """One row per patient: HMAC pseudonym, sex, birth year, département, mutual insurer — no direct identifier."""
+    df = patients.build_patients(care_patients, memberships, pseudonym.key)
+    context.add_output_metadata(table_metadata(
+        df, bronze_rows=care_patients.height, duplicates_removed=care_patients.height - df.height,
+        unknown_departement=int((df["departement_code"] == "unknown").sum()),
+    ))
+    return df
+
+
+@dg.asset(
+    key=["silver", "professionals"], group_name="silver", kinds=KINDS,
+    ins={
+        "care_professionals": _bronze("care_professionals"), "specialties": _bronze("care_specialties"),
+        "directory": _bronze("professionals"), "activities": _bronze("professional_activities"),
+    },
+)
+def silver_professionals(
+    context: dg.AssetExecutionContext, care_professionals: pl.DataFrame, specialties: pl.DataFrame,
+    directory: pl.DataFrame, activities: pl.DataFrame,
+) -> pl.DataFrame:
+    """One row per health professional (identifier), with the establishment of their main activity."""
+    df = care.build_professionals(care_professionals, specialties, directory, activities)
+    context.add_output_metadata(table_metadata(
+        df, without_activity=int(df["identifiant_organisation"].is_null().sum()),
+        several_activities=int((df["nb_activites"] > 1).sum()),
+    ))
+    return df
+
+
+@dg.asset(
+    key=["silver", "establishments"], group_name="silver", kinds=KINDS,
+    ins={"chu": _bronze("establishments"), "finess": _bronze("finess_establishments")},
+)
+def silver_establishments(
+    context: dg.AssetExecutionContext, chu: pl.DataFrame, finess: pl.DataFrame
+) -> pl.DataFrame:
+    """One row per establishment site (FINESS number), CHU file completed by the national FINESS extract."""
+    df = establishments.build_establishments(chu, finess)
+    context.add_output_metadata(table_metadata(
+        df, from_chu_file=int((df["source"] == "chu").sum()), from_finess_only=int((df["source"] == "finess").sum()),
+        unknown_departement=int((df["departement_code"] == "unknown").sum()),
+    ))
+    return df
+
+
+@dg.asset(
+    key=["silver", "diagnoses"], group_name="silver", kinds=KINDS,
+    ins={"diagnostics": _bronze("care_diagnostics")},
+)
+def silver_diagnoses(context: dg.AssetExecutionContext, diagnostics: pl.DataFrame) -> pl.DataFrame:
+    """One row per CIM-10 diagnosis code of the care database's reference (code without dot)."""
+    df = care.build_diagnoses(diagnostics)
+    context.add_output_metadata(table_metadata(
+        df, bronze_rows=diagnostics.height, dropped_malformed_or_duplicate=diagnostics.height - df.height,
+    ))
+    return df
+
+
+@dg.asset(
+    key=["silver", "consultations"], group_name="silver", kinds=KINDS, partitions_def=yearly_partitions,
+    resource_defs=PSEUDONYM_RESOURCES, ins={"bronze_consultations": _bronze("care_consultations")},
+)
+def silver_consultations(
+    context: dg.AssetExecutionContext, pseudonym: PseudonymKey, bronze_consultations: pl.DataFrame
+) -> pl.DataFrame:
+    """One row per consultation of the year: pseudonymised patient, professional, CIM-10 code, times and duration."""
+    year = int(context.partition_key)
+    df = care.build_consultations(bronze_consultations, pseudonym.key, year)
+    context.add_output_metadata(table_metadata(
+        df, partition=str(year), bronze_rows=bronze_consultations.height,
+        duplicates_removed=duplicates(bronze_consultations, ["num_consultation"]),
+        malformed_diagnosis_codes=int((df["code_diag"].is_null() & df["code_diag_source"].is_not_null()).sum()),
+    ))
+    return df
+
+
+@dg.asset(
+    key=["silver", "hospitalisations"], group_name="silver", kinds=KINDS, partitions_def=yearly_partitions,
+    resource_defs=PSEUDONYM_RESOURCES, ins={"bronze_stays": _bronze("hospitalisations")},
+)
+def silver_hospitalisations(
+    context: dg.AssetExecutionContext, pseudonym: PseudonymKey, bronze_stays: pl.DataFrame
+) -> pl.DataFrame:
+    """One row per hospital stay admitted in the year: pseudonymised patient, organisation, CIM-10 code, length of stay."""
+    year = int(context.partition_key)
+    typed = hospitalisations.type_hospitalisations(bronze_stays, pseudonym.key)
+    df = hospitalisations.hospitalisations_of_year(typed, year)
+    lost = hospitalisations.unplaceable(typed)
+    if lost.height:
+        context.log.warning(
+            f"{lost.height} stays of Hospitalisations.csv have no valid Date_Entree (dd/mm/yyyy) and belong to no "
+            "year: correct them at the source and re-deliver the file"
+        )
+    context.add_output_metadata(table_metadata(
+        df, partition=str(year), stays_in_file=typed.height, stays_without_admission_date=lost.height,
+        stays_without_admission_date_sample=dg.MetadataValue.md(markdown_table(lost.drop("patient_pseudo"))),
+    ))
+    return df
+
+
+@dg.asset(
+    key=["silver", "deaths"], group_name="silver", kinds=KINDS, partitions_def=yearly_partitions,
+    resource_defs=PSEUDONYM_RESOURCES,
+    ins={"register": _bronze("deaths", partition_mapping=dg.AllPartitionMapping())},
+)
+def silver_deaths(context: dg.AssetExecutionContext, pseudonym: PseudonymKey, register: pl.DataFrame) -> pl.DataFrame:
+    """One row per deceased person whose death falls in the year, de-duplicated across every register file."""
+    year = int(context.partition_key)
+    everyone = deaths.build_deaths(register, pseudonym.key)
+    df = deaths.deaths_of_year(everyone, year)
+    context.add_output_metadata(table_metadata(
+        df, partition=str(year), register_lines=register.height, people_in_register=everyone.height,
+        duplicate_declarations=register.height - everyone.height,
+        late_declarations=int((df["annee_fichier"] > df["year"]).sum()),
+        incomplete_death_dates=int(df["date_deces"].is_null().sum()),
+        without_year_of_death=int(everyone["year"].is_null().sum()),
+    ))
+    return df
+
+
+@dg.asset(
+    key=["silver", "satisfaction"], group_name="silver", kinds=KINDS, partitions_def=yearly_partitions,
+    ins={"esatis": _bronze("satisfaction")},
+)
+def silver_satisfaction(context: dg.AssetExecutionContext, esatis: pl.DataFrame) -> pl.DataFrame:
+    """One row per establishment site surveyed by HAS e-Satis 48h MCO in the year, scores as numbers."""
+    year = int(context.partition_key)
+    df = satisfaction.build_satisfaction(esatis, year)
+    context.add_output_metadata(table_metadata(
+        df, partition=str(year), bronze_rows=esatis.height,
+        without_score=int(df["score_global"].is_null().sum()),
+        region_from_label_only=int(((df["departement_code"] == "unknown") & (df["region_code"] != "unknown")).sum()),
+    ))
+    return df

@@ -1,0 +1,53 @@
+"""Blocking Pandera contract checks of the silver tables: bad data stops before gold."""
+
+import dagster as dg
+import polars as pl
+
+from chu_platform.defs.resources import ChuSettings
+from chu_platform.defs.silver.metadata import partition_year
+from chu_platform.lib import delta_store
+from chu_platform.schemas.silver import SILVER_MODELS
+from chu_platform.schemas.validation import validate
+from chu_platform.silver.report import markdown_table
+
+
+def read_checked(context, settings: ChuSettings, key: list[str]) -> pl.DataFrame:
+    """The checked table: only the run's year for a partitioned asset, else all of it."""
+    year = partition_year(context)
+    return delta_store.read(settings.table_uri(*key), None if year is None else [year])
+
+
+def contract_result(model, df: pl.DataFrame) -> dg.AssetCheckResult:
+    outcome = validate(model, df)
+    return dg.AssetCheckResult(
+        passed=outcome.passed,
+        metadata={
+            "rows_checked": dg.MetadataValue.int(df.height),
+            "failure_cases": dg.MetadataValue.int(outcome.failures),
+            "failures_by_check": dg.MetadataValue.json(outcome.by_check),
+            "failure_sample": dg.MetadataValue.md(markdown_table(outcome.sample, 10)),
+        },
+    )
+
+
+def build_contract_check(layer: str, table: str, model) -> dg.AssetChecksDefinition:
+    key = [layer, table]
+
+    @dg.asset_check(
+        asset=dg.AssetKey(key), name=f"{table}_contract", blocking=True,
+        description=f"{layer}/{table} matches its Pandera model {model.__name__} (types, keys, code domains, ranges).",
+    )
+    def contract(context: dg.AssetCheckExecutionContext, settings: ChuSettings) -> dg.AssetCheckResult:
+        return contract_result(model, read_checked(context, settings, key))
+
+    return contract
+
+
+patients_contract = build_contract_check("silver", "patients", SILVER_MODELS["patients"])
+professionals_contract = build_contract_check("silver", "professionals", SILVER_MODELS["professionals"])
+establishments_contract = build_contract_check("silver", "establishments", SILVER_MODELS["establishments"])
+diagnoses_contract = build_contract_check("silver", "diagnoses", SILVER_MODELS["diagnoses"])
+consultations_contract = build_contract_check("silver", "consultations", SILVER_MODELS["consultations"])
+hospitalisations_contract = build_contract_check("silver", "hospitalisations", SILVER_MODELS["hospitalisations"])
+deaths_contract = build_contract_check("silver", "deaths", SILVER_MODELS["deaths"])
+satisfaction_contract = build_contract_check("silver", "satisfaction", SILVER_MODELS["satisfaction"])

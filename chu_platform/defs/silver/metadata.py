@@ -1,0 +1,21 @@
+"""Metadata every silver and gold materialisation reports."""
+
+import dagster as dg
+import polars as pl
+
+from chu_platform.silver.report import markdown_table, null_counts
+
+
+def table_metadata(df: pl.DataFrame, **extra) -> dict:
+    meta = {
+        "rows": dg.MetadataValue.int(df.height),
+        "null_counts": dg.MetadataValue.json(null_counts(df)),
+        "preview": dg.MetadataValue.md(markdown_table(df)),
+    }
+    meta.update(extra)
+    return meta
+
+
+def partition_year(context) -> int | None:
+    """The run's year when it targets one year partition."""
+    return int(context.partition_key) if context.has_partition_key else None
