@@ -1,0 +1,60 @@
+"""Consultations and their prescriptions: seasonal dates, opening hours, skewed diagnoses."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from chu_platform.generate import calendar
+from chu_platform.generate.streams import stream, weighted_choice, zipf_weights
+
+MOTIFS = ("Consultation de suivi", "Renouvellement d'ordonnance", "Douleur", "Fievre", "Bilan annuel",
+          "Controle post-operatoire", "Premiere consultation", "Avis specialise", "Resultats d'examens",
+          "Certificat medical", "Vaccination", "Toux persistante", "Fatigue", "Urgence non vitale")
+
+
+def build(seed: int, count: int, years: list[int], patients: pl.DataFrame, adher: pl.DataFrame,
+          professionals: pl.DataFrame, diagnoses: pl.DataFrame) -> pl.DataFrame:
+    """One row per consultation, numbered in time order (Consultation's columns)."""
+    rng = stream(seed, "consultations")
+    growth = {y: 1.0 + 0.02 * (y - min(years)) for y in years}
+    day = calendar.sample_days(rng, years, count, calendar.CONSULTATION_MONTHS, calendar.CONSULTATION_WEEKDAYS, growth)
+    ages = patients["Age"].to_numpy()
+    # Some patients come often, most rarely; the old more than the young.
+    activity = rng.gamma(0.8, 1.0, patients.height) * (1 + ages / 40.0)
+    patient = weighted_choice(rng, activity, count)
+    birth = patients["birth_day"].to_numpy()
+    unborn = np.flatnonzero(day < birth[patient])
+    if len(unborn):
+        adults = np.flatnonzero(birth < calendar.days_of(years)[0])
+        patient[unborn] = adults[weighted_choice(rng, activity[adults], len(unborn))]
+    prof = weighted_choice(rng, rng.gamma(1.5, 1.0, professionals.height), count)
+    diag = weighted_choice(rng, zipf_weights(diagnoses.height), count)
+    start = calendar.opening_minutes(rng, count)
+    duration = rng.choice(np.array([15, 20, 30, 45]), size=count, p=[0.35, 0.3, 0.25, 0.1])
+    frame = pl.DataFrame({
+        "Id_patient": patients["Id_patient"].gather(patient),
+        "Id_prof_sante": professionals["Identifiant"].gather(prof),
+        "Code_diag": diagnoses["Code_diag"].gather(diag),
+        "Motif": pl.Series(MOTIFS).gather(rng.integers(0, len(MOTIFS), count)),
+        "day": day, "start": start, "end": start + duration, "tie": rng.random(count),
+    }).sort(["day", "start", "tie"])
+    return frame.join(adher, on="Id_patient", how="left", maintain_order="left").select(
+        pl.int_range(1, count + 1, dtype=pl.Int32).alias("Num_consultation"),
+        "Id_mut", "Id_patient", "Id_prof_sante", "Code_diag", "Motif",
+        calendar.as_date(pl.col("day")).alias("Date"),
+        calendar.minutes_to_time(pl.col("start")).alias("Heure_debut"),
+        calendar.minutes_to_time(pl.col("end")).alias("Heure_fin"),
+    )
+
+
+def prescriptions(seed: int, consultations: pl.DataFrame, medicaments: pl.DataFrame) -> pl.DataFrame:
+    """0-3 distinct medicines per consultation (popular medicines much more often)."""
+    rng = stream(seed, "prescriptions")
+    per = rng.choice(np.array([0, 1, 2, 3]), size=consultations.height, p=[0.35, 0.35, 0.2, 0.1])
+    owner = np.repeat(np.arange(consultations.height), per)
+    med = weighted_choice(rng, zipf_weights(medicaments.height, 0.9), len(owner))
+    return pl.DataFrame({
+        "Num_consultation": consultations["Num_consultation"].gather(owner),
+        "Code_CIS": medicaments["Code_CIS"].gather(med),
+    }).unique(maintain_order=True)

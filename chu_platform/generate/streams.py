@@ -1,0 +1,47 @@
+"""Deterministic random streams: one independent generator per named part of the simulation.
+
+Each part draws from its own stream, so adding a column to one file never shifts the values
+of another, and the same seed always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+
+
+def stream(seed: int, name: str) -> np.random.Generator:
+    return np.random.default_rng([seed, zlib.crc32(name.encode())])
+
+
+def zipf_weights(n: int, exponent: float = 1.07) -> np.ndarray:
+    """Normalised weights 1/rank^s over ``n`` items (rank 1 first)."""
+    weights = 1.0 / np.arange(1, n + 1, dtype=np.float64) ** exponent
+    return weights / weights.sum()
+
+
+def weighted_choice(rng: np.random.Generator, weights: np.ndarray, size: int) -> np.ndarray:
+    """Indices drawn with the given (unnormalised) weights; vectorised inverse-CDF sampling."""
+    cdf = np.cumsum(weights, dtype=np.float64)
+    cdf /= cdf[-1]
+    return np.minimum(np.searchsorted(cdf, rng.random(size), side="right"), len(weights) - 1)
+
+
+def pick_lines(rng: np.random.Generator, candidates: np.ndarray, rate: float) -> np.ndarray:
+    """A sorted random subset of ``candidates`` of size round(rate * len) (binomial draw)."""
+    if rate <= 0 or len(candidates) == 0:
+        return np.empty(0, dtype=np.int64)
+    count = min(int(rng.binomial(len(candidates), min(rate, 1.0))), len(candidates))
+    return np.sort(rng.choice(candidates, size=count, replace=False)).astype(np.int64)
+
+
+def without(pool: np.ndarray, *removed: np.ndarray) -> np.ndarray:
+    """``pool`` minus the ``removed`` indices, sorted (a mask: ``np.setdiff1d`` hashes and is
+    far slower on large index arrays)."""
+    size = int(max([pool.max(initial=-1)] + [r.max(initial=-1) for r in removed])) + 1
+    mask = np.zeros(size, dtype=bool)
+    mask[pool] = True
+    for r in removed:
+        mask[r] = False
+    return np.flatnonzero(mask)
