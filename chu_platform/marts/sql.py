@@ -61,7 +61,8 @@ ORDER BY c.numerator DESC, e.finess NULLS LAST
 def _by_diagnosis(fact: str, where: str) -> str:
     return f"""
 WITH counts AS (
-    SELECT f.diagnostic_key, count(*) AS numerator, sum(count(*)) OVER () AS denominator
+    SELECT coalesce(f.diagnostic_key, -1) AS diagnostic_key, count(*) AS numerator,
+           sum(count(*)) OVER () AS denominator
     FROM {fact} f
     WHERE {where}
     GROUP BY 1
@@ -86,25 +87,25 @@ HOSPITALISATIONS_BY_DIAGNOSIS = _by_diagnosis(
 
 _PATIENTS = "SELECT patient_key, patient_pseudo, sexe, annee_naissance FROM dim_patient WHERE patient_key <> -1"
 
+# Distinct patient keys first (integers, cheap), then the few keys to their person: the
+# pseudonym strings are compared only once per key, not once per event.
 HOSPITALISATION_RATE = f"""
 WITH patients AS ({_PATIENTS}),
 hospitalised AS (
-    SELECT DISTINCT p.patient_pseudo
-    FROM fact_hospitalisation f JOIN patients p ON p.patient_key = f.patient_key
-    WHERE {HOSPITALISATIONS}
+    SELECT DISTINCT f.patient_key FROM fact_hospitalisation f WHERE {HOSPITALISATIONS}
 ),
 seen AS (
-    SELECT p.patient_pseudo
-    FROM fact_consultation f JOIN patients p ON p.patient_key = f.patient_key
-    WHERE {CONSULTATIONS}
+    SELECT f.patient_key FROM fact_consultation f WHERE {CONSULTATIONS}
     UNION
-    SELECT patient_pseudo FROM hospitalised
+    SELECT patient_key FROM hospitalised
+),
+counts AS (
+    SELECT (SELECT count(DISTINCT p.patient_pseudo) FROM hospitalised k JOIN patients p USING (patient_key)) AS numerator,
+           (SELECT count(DISTINCT p.patient_pseudo) FROM seen k JOIN patients p USING (patient_key)) AS denominator
 )
-SELECT n.numerator, d.denominator, n.numerator / nullif(d.denominator, 0) AS rate
-FROM (SELECT count(*) AS numerator FROM hospitalised) n, (SELECT count(*) AS denominator FROM seen) d
+SELECT numerator, denominator, numerator / nullif(denominator, 0) AS rate FROM counts
 """
 
-AGE_BANDS = ("0-17", "18-39", "40-64", "65-79", "80+")
 _AGE_BAND = """CASE
         WHEN age IS NULL OR age < 0 THEN 'unknown'
         WHEN age < 18 THEN '0-17'
@@ -115,29 +116,38 @@ _AGE_BAND = """CASE
 
 # A patient belongs to the (sex, age band) of each of his contacts in the period: age at
 # admission for a stay, consultation year minus birth year for a consultation. A patient
-# whose band changes within the period is counted in each band, once.
+# whose band changes within the period is counted in each band, once; the per-sex and
+# per-band totals ('all') count him once.
 HOSPITALISATIONS_BY_SEX_AGE = f"""
 WITH patients AS ({_PATIENTS}),
+consulted AS (
+    SELECT DISTINCT f.patient_key, f.year FROM fact_consultation f WHERE {CONSULTATIONS}
+),
+hospitalised AS (
+    SELECT DISTINCT f.patient_key, f.age_a_l_admission AS age FROM fact_hospitalisation f WHERE {HOSPITALISATIONS}
+),
 contacts AS (
-    SELECT p.patient_pseudo, p.sexe, f.year - p.annee_naissance AS age, false AS hospitalised
-    FROM fact_consultation f JOIN patients p ON p.patient_key = f.patient_key
-    WHERE {CONSULTATIONS}
+    SELECT p.patient_pseudo, p.sexe, c.year - p.annee_naissance AS age, false AS hospitalised
+    FROM consulted c JOIN patients p ON p.patient_key = c.patient_key
     UNION ALL
-    SELECT p.patient_pseudo, p.sexe, f.age_a_l_admission AS age, true AS hospitalised
-    FROM fact_hospitalisation f JOIN patients p ON p.patient_key = f.patient_key
-    WHERE {HOSPITALISATIONS}
+    SELECT p.patient_pseudo, p.sexe, h.age, true
+    FROM hospitalised h JOIN patients p ON p.patient_key = h.patient_key
 ),
-banded AS (
-    SELECT DISTINCT patient_pseudo, coalesce(sexe, 'unknown') AS sexe, {_AGE_BAND} AS age_band, hospitalised
+memberships AS (
+    SELECT patient_pseudo, coalesce(sexe, 'unknown') AS sexe, {_AGE_BAND} AS age_band,
+           bool_or(hospitalised) AS hospitalised
     FROM contacts
+    GROUP BY 1, 2, 3
 ),
+by_sex AS (SELECT patient_pseudo, sexe, bool_or(hospitalised) AS hospitalised FROM memberships GROUP BY 1, 2),
+by_band AS (SELECT patient_pseudo, age_band, bool_or(hospitalised) AS hospitalised FROM memberships GROUP BY 1, 2),
 groups AS (
-    SELECT CASE WHEN grouping(sexe) = 1 THEN 'all' ELSE sexe END AS sexe,
-           CASE WHEN grouping(age_band) = 1 THEN 'all' ELSE age_band END AS age_band,
-           count(DISTINCT patient_pseudo) FILTER (WHERE hospitalised) AS numerator,
-           count(DISTINCT patient_pseudo) AS denominator
-    FROM banded
-    GROUP BY GROUPING SETS ((sexe, age_band), (sexe), (age_band))
+    SELECT sexe, age_band, count(*) FILTER (WHERE hospitalised) AS numerator, count(*) AS denominator
+    FROM memberships GROUP BY 1, 2
+    UNION ALL
+    SELECT sexe, 'all', count(*) FILTER (WHERE hospitalised), count(*) FROM by_sex GROUP BY 1
+    UNION ALL
+    SELECT 'all', age_band, count(*) FILTER (WHERE hospitalised), count(*) FROM by_band GROUP BY 2
 )
 SELECT sexe, age_band, numerator, denominator, numerator / denominator AS rate
 FROM groups
@@ -146,31 +156,32 @@ ORDER BY sexe = 'all', sexe, age_band = 'all', age_band
 
 CONSULTATIONS_BY_PROFESSIONAL = f"""
 WITH counts AS (
-    SELECT f.professionnel_key, count(*) AS numerator, sum(count(*)) OVER () AS denominator
+    SELECT f.professionnel_key, count(*) AS numerator
     FROM fact_consultation f
     WHERE {CONSULTATIONS}
     GROUP BY 1
 ),
-labelled AS (
+total AS (SELECT sum(numerator)::BIGINT AS denominator FROM counts),
+labelled AS MATERIALIZED (
     SELECT p.identifiant, p.civilite, p.profession,
            coalesce(p.specialite, 'Spécialité inconnue') AS specialite,
-           e.raison_sociale, c.numerator, c.denominator
+           e.raison_sociale, c.numerator
     FROM counts c
     LEFT JOIN dim_professionnel p ON p.professionnel_key = c.professionnel_key
     LEFT JOIN dim_etablissement e ON e.etablissement_key = p.etablissement_key
-)
-SELECT level, identifiant, civilite, profession, specialite, raison_sociale,
-       numerator, denominator::BIGINT AS denominator, numerator / denominator AS rate
-FROM (
-    SELECT 'professional' AS level, identifiant, civilite, profession, specialite, raison_sociale,
-           numerator, denominator
+),
+levels AS (
+    SELECT 'professional' AS level, identifiant, civilite, profession, specialite, raison_sociale, numerator
     FROM labelled
     UNION ALL
-    SELECT 'specialty', NULL, NULL, NULL, specialite, NULL, sum(numerator)::BIGINT, any_value(denominator)
+    SELECT 'specialty', NULL, NULL, NULL, specialite, NULL, sum(numerator)::BIGINT
     FROM labelled
     GROUP BY specialite
 )
-ORDER BY level = 'professional', numerator DESC, specialite, identifiant NULLS LAST
+SELECT l.level, l.identifiant, l.civilite, l.profession, l.specialite, l.raison_sociale,
+       l.numerator, t.denominator, l.numerator / t.denominator AS rate
+FROM levels l, total t
+ORDER BY l.level = 'professional', l.numerator DESC, l.specialite, l.identifiant NULLS LAST
 """
 
 _REGION_NAMES = "SELECT region_code, any_value(region_nom) AS region_nom FROM dim_geography GROUP BY 1"
