@@ -23,6 +23,7 @@ class SparkEngine:
             SparkSession.builder.master(f"local[{cores}]")
             .appName("chu-bench")
             .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.shuffle.partitions", str(cores * 2))
             .config("spark.driver.memory", driver_memory)
             .config("spark.sql.session.timeZone", "UTC")

@@ -126,7 +126,9 @@ def dimensions(volumes: Volumes, years: Sequence[int], seed: int) -> dict[str, p
 
 def _dim_patient(rng, n: int, dep_codes, region_of: dict, years: Sequence[int]) -> pl.DataFrame:
     """One row per patient version; one patient in twenty moved once (SCD type 2)."""
-    pseudo = np.array([f"{h:064x}" for h in rng.integers(0, 2**62, n, dtype=np.int64)])
+    # 64 hex characters of random bytes, like the HMAC-SHA256 pseudonyms of silver.
+    digits = rng.bytes(32 * n).hex()
+    pseudo = np.array([digits[i : i + 64] for i in range(0, 64 * n, 64)])
     sexe = rng.choice(["M", "F"], n)
     birth = rng.integers(1925, max(years) + 1, n).astype(np.int32)
     dep = rng.choice(dep_codes, n)

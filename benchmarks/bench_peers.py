@@ -1,0 +1,135 @@
+"""The eight questions on the same gold rows in our engine, native DuckDB, PostgreSQL, Spark, pandas.
+
+    .venv/bin/python -m benchmarks peers [--scale=1] [--repetitions=5] [--engines=ours,duckdb_native,postgresql,spark,pandas]
+        [--dir=/tmp/chu-bench] [--pg=postgresql://postgres@127.0.0.1:5432/postgres]
+
+Every engine's answer is compared row by row with ours before its time counts; a mismatch
+stops the benchmark. Loading (PostgreSQL COPY + indexes, Spark start-up, pandas reads) is
+timed apart, never inside the query figures. Prints a Markdown table: median warm latency
+per question, geo-mean, and the ratio of each engine's geo-mean to ours.
+"""
+
+from __future__ import annotations
+
+import time
+from importlib import metadata
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from benchmarks.peers.common import DEFAULT_DIR, machine, option, synthetic_lake
+from chu_platform.lib import postgres
+from chu_platform.marts.analyses import ANALYSES, connect_gold, default_period, run_analysis
+from chu_platform.ops import timing
+from chu_platform.ops.benchmark import code_version
+from chu_platform.ops.compare import assert_same
+from chu_platform.ops.layouts import LayoutStore, gold_tables
+
+ENGINES = ("ours", "duckdb_native", "postgresql", "spark", "pandas")
+BENCH_DATABASE = "chu_bench"
+
+
+class _DuckEngine:
+    """Our engine (DuckDB over gold's Delta files) or DuckDB on native tables, fresh connection per question."""
+
+    def __init__(self, connect, label: str) -> None:
+        self.connect = connect
+        self.label = label
+
+    def version(self) -> str:
+        return f"{self.label}, DuckDB {duckdb.__version__}"
+
+    def timed(self, name: str, period, repetitions: int) -> tuple[timing.Latency, pl.DataFrame]:
+        with self.connect() as con:
+            latency = timing.measure(lambda: run_analysis(con, name, period), repetitions)
+            return latency, run_analysis(con, name, period)
+
+    def close(self) -> None:
+        pass
+
+
+def _peer(engine: str, gold: dict[str, str], pg_server: str):
+    if engine == "postgresql":
+        from benchmarks.peers.postgres import PostgresEngine
+
+        peer = PostgresEngine(gold, postgres.create_database(pg_server, BENCH_DATABASE, replace=True))
+        return peer, f"COPY {peer.load_s:.1f} s + indexes/ANALYZE {peer.index_s:.1f} s for {sum(peer.rows.values()):,} rows"
+    if engine == "spark":
+        from benchmarks.peers.spark import SparkEngine
+
+        return SparkEngine(gold), "session start + file listing"
+    from benchmarks.peers.pandas_engine import PandasEngine
+
+    return PandasEngine(gold), "Delta -> pandas frames"
+
+
+def _timed_peer(peer, name: str, params: dict[str, int], repetitions: int) -> tuple[timing.Latency, pl.DataFrame]:
+    latency = timing.measure(lambda: peer.run(name, params), repetitions)
+    return latency, peer.run(name, params)
+
+
+def main(options: list[str]) -> None:
+    scale = float(option(options, "scale", "1"))
+    repetitions = int(option(options, "repetitions", "5"))
+    engines = option(options, "engines", ",".join(ENGINES)).split(",")
+    root = Path(option(options, "dir", str(DEFAULT_DIR)))
+    pg_server = option(options, "pg", "postgresql://postgres@127.0.0.1:5432/postgres")
+    lake = synthetic_lake(scale, root)
+    gold = gold_tables(lake)
+    with connect_gold(lake) as con:
+        period = default_period(con, "consultations_by_establishment")
+    params = period.params()
+    medians: dict[str, dict[str, float]] = {}
+    versions: dict[str, str] = {}
+    setup: dict[str, str] = {}
+    reference: dict[str, pl.DataFrame] = {}
+    for engine in ["ours", *[e for e in engines if e != "ours"]]:
+        started = time.perf_counter()
+        if engine == "ours":
+            peer, how = _DuckEngine(lambda: connect_gold(lake), "Delta files read by DuckDB (gold as written)"), "none"
+        elif engine == "duckdb_native":
+            store = LayoutStore(gold, root / f"scale-{scale:g}" / "layouts", period)
+            store.build("duckdb_native")
+            peer, how = _DuckEngine(lambda: store.connect("duckdb_native"), "native DuckDB tables"), "CREATE TABLE AS copy"
+        else:
+            peer, how = _peer(engine, gold, pg_server)
+        setup[engine] = f"{how} ({time.perf_counter() - started:.1f} s in all)"
+        versions[engine] = peer.version()
+        print(f"{engine}: ready, {setup[engine]}", flush=True)
+        medians[engine] = {}
+        try:
+            for name in ANALYSES:
+                if isinstance(peer, _DuckEngine):
+                    latency, answer = peer.timed(name, period, repetitions)
+                else:
+                    latency, answer = _timed_peer(peer, name, params, repetitions)
+                if engine == "ours":
+                    reference[name] = answer
+                else:
+                    assert_same(name, "ours", reference[name], engine, answer)
+                medians[engine][name] = latency.p50_ms
+                print(f"  {name}: p50 {latency.p50_ms:.1f} ms (cold {latency.cold_ms:.1f} ms), answer = ours", flush=True)
+        finally:
+            peer.close()
+        if engine == "postgresql":
+            postgres.drop_database(pg_server, BENCH_DATABASE)
+    _report(scale, period, repetitions, medians, versions, setup, options)
+
+
+def _report(scale, period, repetitions, medians, versions, setup, options) -> None:
+    ours = timing.geometric_mean(list(medians["ours"].values()))
+    header = ["engine", *ANALYSES, "geo-mean", "ratio to ours"]
+    lines = ["| " + " | ".join(header) + " |", "|---" + "|---:" * (len(header) - 1) + "|"]
+    for engine, per_query in medians.items():
+        geo = timing.geometric_mean(list(per_query.values()))
+        cells = [f"{per_query[q]:,.1f}" for q in ANALYSES]
+        lines.append(f"| {engine} | " + " | ".join(cells) + f" | {geo:,.1f} | {geo / ours:.1f}x |")
+    print(f"\n### Peers at scale {scale:g}: median warm latency (ms) of {repetitions} runs, period {period}\n")
+    print("\n".join(lines))
+    print("\nsetup (not in the figures):")
+    for engine, text in setup.items():
+        print(f"- {engine}: {versions[engine]}; {text}")
+    print(f"\nmachine: {machine()}")
+    print(f"code {code_version()}; polars {metadata.version('polars')}, deltalake {metadata.version('deltalake')}")
+    print(f"command: .venv/bin/python -m benchmarks peers {' '.join(options)}".rstrip())
