@@ -32,14 +32,22 @@ def build(seed: int, count: int, years: list[int], patients: pl.DataFrame, adher
     diag = weighted_choice(rng, zipf_weights(diagnoses.height), count)
     start = calendar.opening_minutes(rng, count)
     duration = rng.choice(np.array([15, 20, 30, 45]), size=count, p=[0.35, 0.3, 0.25, 0.1])
+    # Numbered in time order; draws are already in random order, so a stable sort on one
+    # integer key (minute of the period) orders ties randomly.
+    order = np.argsort(day.astype(np.int64) * 1440 + start, kind="stable")
+    patient, prof, diag, day, start, duration = (a[order] for a in (patient, prof, diag, day, start, duration))
+    mutuelle = np.zeros(patients.height + 1, dtype=np.int32)
+    mutuelle[adher["Id_patient"].to_numpy()] = adher["Id_mut"].to_numpy()
+    patient_id = patients["Id_patient"].to_numpy()[patient]
     frame = pl.DataFrame({
-        "Id_patient": patients["Id_patient"].gather(patient),
+        "Id_mut": mutuelle[patient_id],
+        "Id_patient": patient_id,
         "Id_prof_sante": professionals["Identifiant"].gather(prof),
         "Code_diag": diagnoses["Code_diag"].gather(diag),
         "Motif": pl.Series(MOTIFS).gather(rng.integers(0, len(MOTIFS), count)),
-        "day": day, "start": start, "end": start + duration, "tie": rng.random(count),
-    }).sort(["day", "start", "tie"])
-    return frame.join(adher, on="Id_patient", how="left", maintain_order="left").select(
+        "day": day, "start": start, "end": start + duration,
+    }).with_columns(pl.col("Id_mut").replace(0, None))
+    return frame.select(
         pl.int_range(1, count + 1, dtype=pl.Int32).alias("Num_consultation"),
         "Id_mut", "Id_patient", "Id_prof_sante", "Code_diag", "Motif",
         calendar.as_date(pl.col("day")).alias("Date"),

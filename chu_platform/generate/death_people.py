@@ -68,6 +68,7 @@ class Pools:
     abroad_towns: Pool
     abroad_countries: Pool
     acts: Pool
+    birthplaces: np.ndarray  # (communes + countries, 65) uint8: lieunaiss + commnaiss + paysnaiss
 
 
 @cache
@@ -83,13 +84,19 @@ def pools() -> Pools:
     def pool(texts: pl.Series, field: str) -> Pool:
         return Pool(texts, fixed(texts, widths[field]))
 
+    commune_codes, commune_names = pool(communes["code_commune"], "lieunaiss"), pool(towns, "commnaiss")
+    abroad_codes = pool(pl.Series([a[0] for a in ABROAD]), "lieunaiss")
+    abroad_towns = pool(pl.Series([a[2] for a in ABROAD]), "commnaiss")
+    abroad_countries = pool(pl.Series([a[1] for a in ABROAD]), "paysnaiss")
+    no_country = np.full((len(towns), widths["paysnaiss"]), ord(" "), dtype=np.uint8)
+    birthplaces = np.vstack([
+        np.hstack([commune_codes.cells, commune_names.cells, no_country]),
+        np.hstack([abroad_codes.cells, abroad_towns.cells, abroad_countries.cells]),
+    ])
     return Pools(
-        names=pool(names, "nomprenom"),
-        commune_codes=pool(communes["code_commune"], "lieunaiss"), commune_names=pool(towns, "commnaiss"),
-        abroad_codes=pool(pl.Series([a[0] for a in ABROAD]), "lieunaiss"),
-        abroad_towns=pool(pl.Series([a[2] for a in ABROAD]), "commnaiss"),
-        abroad_countries=pool(pl.Series([a[1] for a in ABROAD]), "paysnaiss"),
-        acts=pool(acts, "actedeces"),
+        names=pool(names, "nomprenom"), commune_codes=commune_codes, commune_names=commune_names,
+        abroad_codes=abroad_codes, abroad_towns=abroad_towns, abroad_countries=abroad_countries,
+        acts=pool(acts, "actedeces"), birthplaces=birthplaces,
     )
 
 
@@ -136,10 +143,20 @@ def yyyymmdd(days: np.ndarray) -> np.ndarray:
     return (year * 10000 + month * 100 + day).astype(np.int32)
 
 
-def digits(values: np.ndarray, width: int) -> np.ndarray:
-    """Non-negative integers -> ``(n, width)`` uint8 ASCII digits, zero-padded."""
-    powers = 10 ** np.arange(width - 1, -1, -1, dtype=np.int64)
-    return ((values.astype(np.int64)[:, None] // powers) % 10 + 48).astype(np.uint8)
+@cache
+def _four_digits() -> np.ndarray:
+    """``"0000"`` .. ``"9999"`` as 10,000 raw 4-byte items."""
+    table = np.array([f"{i:04d}" for i in range(10_000)], dtype="S4")
+    return table.view("V4")
+
+
+def date_cells(yyyymmdd: np.ndarray) -> np.ndarray:
+    """Dates as integers yyyymmdd -> ``(n, 8)`` uint8 ASCII digits (two table look-ups)."""
+    values = yyyymmdd.astype(np.int64)
+    out = np.empty((len(values), 2), dtype="V4")
+    out[:, 0] = _four_digits()[values // 10_000]
+    out[:, 1] = _four_digits()[values % 10_000]
+    return out.view(np.uint8).reshape(len(values), 8)
 
 
 def unknown_date_parts(frame: pl.DataFrame, rng: np.random.Generator, rate: float) -> pl.DataFrame:

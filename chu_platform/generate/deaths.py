@@ -9,7 +9,7 @@ import polars as pl
 
 from chu_platform import sources
 from chu_platform.generate import death_people, delimited
-from chu_platform.generate.death_people import digits, pools
+from chu_platform.generate.death_people import date_cells, pools
 from chu_platform.generate.manifest import FileEntry, Rates, write_file
 from chu_platform.generate.streams import pick_lines, stream, without
 
@@ -20,9 +20,15 @@ _IMPOSSIBLE = np.array([231, 230, 431, 631, 1131, 1332])  # mmdd that no calenda
 
 
 def _line_dtype() -> np.dtype:
-    """One fixed-width line as a record of raw byte fields, ending with LF."""
-    fields = [(name, f"V{end - start}") for name, (start, end) in _SPANS.items()]
-    return np.dtype(fields + [("lf", "V1")])
+    """One fixed-width line as a record of raw byte fields, ending with LF (the three
+    birthplace fields are adjacent and filled from one pool)."""
+    birthplace = _SPANS["paysnaiss"][1] - _SPANS["lieunaiss"][0]
+    fields = [("nomprenom", "V80"), ("sexe", "V1"), ("datenaiss", "V8"), ("birthplace", f"V{birthplace}"),
+              ("datedeces", "V8"), ("lieudeces", "V5"), ("actedeces", "V9"), ("lf", "V1")]
+    dtype = np.dtype(fields)
+    if dtype.itemsize != sources.DEATHS_LINE_WIDTH + 1 or dtype.fields["datedeces"][1] != _SPANS["datedeces"][0]:
+        raise AssertionError("the fixed-width record layout does not match sources.DEATHS_FIXED_WIDTH")
+    return dtype
 
 
 def _void(cells: np.ndarray) -> np.ndarray:
@@ -30,23 +36,31 @@ def _void(cells: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(cells).view(f"V{cells.shape[1]}").ravel()
 
 
-def render_fixed(frame: pl.DataFrame) -> np.ndarray:
+class LineBuffer:
+    """One output buffer reused from year to year: a fresh 100 MB array per year costs more
+    in page faults than filling it."""
+
+    def __init__(self) -> None:
+        self.lines = np.empty(0, dtype=_line_dtype())
+
+    def take(self, n: int) -> np.ndarray:
+        if len(self.lines) < n:
+            self.lines = np.empty(int(n * 1.1), dtype=_line_dtype())
+        return self.lines[:n]
+
+
+def render_fixed(frame: pl.DataFrame, buffer: LineBuffer | None = None) -> np.ndarray:
     """Records -> ``(n, 177)`` uint8 lines (176 characters + LF) at the INSEE positions."""
     p = pools()
     n = frame.height
     born, abroad = frame["born"].to_numpy(), frame["abroad"].to_numpy()
-    away = np.flatnonzero(born < 0)
-    out = np.empty(n, dtype=_line_dtype())
-    out["nomprenom"] = _void(p.names.cells)[frame["name"].to_numpy()]
+    birthplace = np.where(born >= 0, born, len(p.commune_codes.text) + abroad)
+    out = (buffer or LineBuffer()).take(n)
+    np.take(_void(p.names.cells), frame["name"].to_numpy(), out=out["nomprenom"], mode="clip")
     out["sexe"] = np.where(frame["male"].to_numpy(), b"1", b"2").astype("S1").view("V1")
-    out["datenaiss"] = digits(frame["birth"].to_numpy(), 8).view("V8").ravel()
-    out["lieunaiss"] = _void(p.commune_codes.cells)[np.maximum(born, 0)]
-    out["commnaiss"] = _void(p.commune_names.cells)[np.maximum(born, 0)]
-    out["paysnaiss"] = np.full(1, b" " * 30, dtype="S30").view("V30")[0]
-    out["lieunaiss"][away] = _void(p.abroad_codes.cells)[abroad[away]]
-    out["commnaiss"][away] = _void(p.abroad_towns.cells)[abroad[away]]
-    out["paysnaiss"][away] = _void(p.abroad_countries.cells)[abroad[away]]
-    out["datedeces"] = digits(frame["death"].to_numpy(), 8).view("V8").ravel()
+    out["datenaiss"] = date_cells(frame["birth"].to_numpy()).view("V8").ravel()
+    np.take(_void(p.birthplaces), birthplace, out=out["birthplace"], mode="clip")
+    out["datedeces"] = date_cells(frame["death"].to_numpy()).view("V8").ravel()
     out["lieudeces"] = _void(p.commune_codes.cells)[frame["died"].to_numpy()]
     out["actedeces"] = _void(p.acts.cells)[frame["act"].to_numpy()]
     out["lf"] = np.frombuffer(b"\n", dtype="V1")[0]
@@ -92,9 +106,9 @@ def _chu_frame(text: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _fixed_payload(frame: pl.DataFrame, pool: np.ndarray, rng: np.random.Generator, rates: Rates
-                   ) -> tuple[list, dict[str, np.ndarray], np.ndarray]:
-    lines = render_fixed(frame)
+def _fixed_payload(frame: pl.DataFrame, pool: np.ndarray, rng: np.random.Generator, rates: Rates,
+                   buffer: LineBuffer) -> tuple[list, dict[str, np.ndarray], np.ndarray]:
+    lines = render_fixed(frame, buffer)
     width = lines.shape[1]
     short = pick_lines(rng, pool, rates.truncated_line)
     pool = without(pool, short)
@@ -139,14 +153,27 @@ def _csv_payload(frame: pl.DataFrame, pool: np.ndarray, rng: np.random.Generator
     return bytes(payload), {"wrong_field_count": wrong_rows, "stray_bytes": stray}, pool
 
 
-def _assemble(frame: pl.DataFrame, repeats: pl.DataFrame | None, rng: np.random.Generator, rates: Rates, fmt: str
-              ) -> tuple[bytes | list, int, dict[str, list[int]], pl.DataFrame]:
-    """Shuffle records (+ repeats of last file's lines), damage some, encode; returns the bytes,
+def _interleave(rng: np.random.Generator, base: int, total: int) -> np.ndarray:
+    """Row order that keeps the first ``base`` rows (independent draws, already in random
+    order) in place relative to each other and scatters the appended ones among them."""
+    extra = total - base
+    slots = np.zeros(total, dtype=bool)
+    slots[rng.choice(total, size=extra, replace=False)] = True
+    order = np.empty(total, dtype=np.int64)
+    order[~slots] = np.arange(base)
+    order[slots] = base + rng.permutation(extra)
+    return order
+
+
+def _assemble(frame: pl.DataFrame, repeats: pl.DataFrame | None, rng: np.random.Generator, rates: Rates, fmt: str,
+              buffer: LineBuffer | None = None) -> tuple[bytes | list, int, dict[str, list[int]], pl.DataFrame]:
+    """Scatter the repeats of last file's lines among the records, damage some, encode; returns the bytes,
     the data line count, the located defects and the records left clean (repeat candidates)."""
     frame = frame.with_columns(pl.lit(False).alias("repeat"))
     if repeats is not None and repeats.height:
         frame = pl.concat([frame, repeats.with_columns(pl.lit(False).alias("late"), pl.lit(True).alias("repeat"))])
-    frame = frame.with_columns(pl.Series("order", rng.random(frame.height))).sort("order").drop("order")
+    repeated = 0 if repeats is None else repeats.height
+    frame = frame[_interleave(rng, frame.height - repeated, frame.height)]
     first_line = 1 if fmt == "insee_fixed" else 2
     unknown = np.flatnonzero(frame["unknown_date"].to_numpy())
     repeat = np.flatnonzero(frame["repeat"].to_numpy())
@@ -160,7 +187,7 @@ def _assemble(frame: pl.DataFrame, repeats: pl.DataFrame | None, rng: np.random.
     death[impossible] = death[impossible] // 10000 * 10000 + _IMPOSSIBLE[rng.integers(0, len(_IMPOSSIBLE), len(impossible))]
     damaged = frame.with_columns(pl.Series("death", death))
     if fmt == "insee_fixed":
-        payload, line_defects, pool = _fixed_payload(damaged, pool, rng, rates)
+        payload, line_defects, pool = _fixed_payload(damaged, pool, rng, rates, buffer or LineBuffer())
     else:
         payload, line_defects, pool = _csv_payload(damaged, pool, rng, rates, fmt)
     rows = {"unknown_date_part": unknown, "duplicate": repeat, "late_declaration": late,
@@ -180,6 +207,7 @@ def write(landing, seed: int, scale: float, years: list[int], rates: Rates, fmt:
     late_carry: pl.DataFrame | None = None
     repeat_carry: pl.DataFrame | None = None
     single_file: list[pl.DataFrame] = []
+    buffer = LineBuffer()
     for year in sorted(years):
         rng = stream(seed, f"deaths-file-{year}")
         people = death_people.build(seed, year, death_people.deaths_in(year, scale))
@@ -193,12 +221,14 @@ def write(landing, seed: int, scale: float, years: list[int], rates: Rates, fmt:
         moved[late_rows] = True
         current = people.filter(~pl.Series(moved)).with_columns(pl.lit(False).alias("late"))
         if late_carry is not None:
+            on_time = current.height
             current = pl.concat([current, late_carry.with_columns(pl.lit(True).alias("late"))])
+            current = current[_interleave(rng, on_time, current.height)]
         late_carry = people.filter(pl.Series(moved))
         if fmt == "chu_csv":
             single_file.append(current)
             continue
-        payload, lines, located, clean = _assemble(current, repeat_carry, rng, rates, fmt)
+        payload, lines, located, clean = _assemble(current, repeat_carry, rng, rates, fmt, buffer)
         ext = "txt" if fmt == "insee_fixed" else "csv"
         entries.append(write_file(landing, f"deces/deces-{year}.{ext}", payload, data_lines=lines, encoding="ascii", defects=located))
         repeat_carry = clean[pick_lines(rng, np.arange(clean.height), rates.death_duplicate)]

@@ -1,8 +1,8 @@
 """Health establishments: ``etablissement_sante.csv`` and the FINESS etalab extract.
 
-FINESS numbers start with their département (``2A``/``2B`` in Corse, ``970N`` overseas), the
-commune and postal code come from one La Poste row, and ``identifiant_organisation`` is
-``"F" + finess_site`` as in the CHU's hospitalisation file.
+FINESS numbers start with their département (``2A``/``2B`` in Corse, ``970N`` overseas, ``9805``
+for Mayotte), the commune and postal code come from one La Poste row, and
+``identifiant_organisation`` is ``"F" + finess_site`` as in the CHU's hospitalisation file.
 """
 
 from __future__ import annotations
@@ -38,8 +38,7 @@ class Establishments:
 def build(seed: int, count: int) -> Establishments:
     rng = stream(seed, "establishments")
     g = geo.geography()
-    eligible = [c for c in geo.POPULATION_K if c != "976"]
-    dep_index = g.sample_departements(rng, count, codes=eligible)
+    dep_index = g.sample_departements(rng, count)
     communes = g.sample_communes(rng, dep_index)
     deps = g.departements[dep_index]
     cat = rng.choice(len(CATEGORIES), size=count, p=[c[5] for c in CATEGORIES])

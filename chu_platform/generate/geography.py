@@ -31,11 +31,11 @@ POPULATION_K: dict[str, int] = {
     "971": 384, "972": 361, "973": 286, "974": 863, "976": 279,
 }
 
-# FINESS extract "departement" field and number prefix of the overseas départements that
-# have establishments here. Mayotte is left out on purpose: its real FINESS numbers start
-# "98" (see shared/real_samples/finess), which the platform's "97 + 4th character" rule
-# does not cover; the lead decides on that rule.
-OVERSEAS_FINESS = {"971": ("9A", "9701"), "972": ("9B", "9702"), "973": ("9C", "9703"), "974": ("9D", "9704")}
+# FINESS extract "departement" field and number prefix of the overseas départements: "97"
+# and the département's last digit, except Mayotte whose numbers start "9805" (its former
+# code 985), as in the real extract (shared/real_samples/finess).
+OVERSEAS_FINESS = {"971": ("9A", "9701"), "972": ("9B", "9702"), "973": ("9C", "9703"), "974": ("9D", "9704"),
+                   "976": ("9F", "9805")}
 
 # How HAS e-Satis files label regions besides the canonical 2016 name.
 REGION_VARIANTS: dict[str, tuple[str, ...]] = {

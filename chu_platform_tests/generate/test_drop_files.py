@@ -93,11 +93,16 @@ def test_finess_extract_layout_and_geography(drop):
     assert all(len(r) == len(sources.FINESS_STRUCTUREET_FIELDS) for r in structure)
     assert all(len(r) == len(sources.FINESS_GEOLOCALISATION_FIELDS) for r in geoloc)
     assert any('"' in r[4] for r in structure) or len(structure) < 40
-    overseas = {"9A": "971", "9B": "972", "9C": "973", "9D": "974"}
+    overseas = {"9A": "971", "9B": "972", "9C": "973", "9D": "974", "9F": "976"}
     for row in structure:
         finess, departement = row[1], row[13]
         expected = overseas.get(departement, departement)
-        prefix = "97" + finess[3] if finess.startswith("97") else finess[:2]
+        if finess.startswith("97"):
+            prefix = "97" + finess[3]
+        elif finess.startswith("9805"):
+            prefix = "976"
+        else:
+            prefix = finess[:2]
         assert prefix == expected, row
     establishments = read_rows(landing / sources.ESTABLISHMENT_FILE, "utf-8")
     header = establishments[0]
