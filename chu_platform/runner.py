@@ -64,12 +64,19 @@ def materializable_assets(defs: dg.Definitions) -> list[dg.AssetsDefinition]:
 
 
 def plan_stages(defs: dg.Definitions, selection: Iterable[dg.AssetKey]) -> list[Stage]:
-    """Split the selected assets into consecutive stages of the same partitioning."""
+    """Split the selected assets into consecutive stages of the same partitioning.
+
+    Assets of one topological level never read each other, so each level is ordered to
+    continue the current stage's kind first: fewer stages, fewer Dagster runs.
+    """
     graph = defs.resolve_asset_graph()
     selected = set(selection)
     stages: list[Stage] = []
     for level in graph.toposorted_asset_keys_by_level:
-        for key in sorted(set(level) & selected, key=lambda k: k.to_user_string()):
+        keys = sorted(set(level) & selected, key=lambda k: k.to_user_string())
+        current = stages[-1].partitioned if stages else False
+        keys.sort(key=lambda k: (graph.get(k).partitions_def is not None) != current)
+        for key in keys:
             partitioned = graph.get(key).partitions_def is not None
             if not stages or stages[-1].partitioned != partitioned:
                 stages.append(Stage(partitioned))
