@@ -40,6 +40,7 @@ class StageRun:
     success: bool
     seconds: float
     skipped: list[dg.AssetKey] = field(default_factory=list)
+    failed: list[dg.AssetKey] = field(default_factory=list)
 
 
 @dataclass
@@ -188,8 +189,9 @@ def materialize_stages(
                 run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
             )
             done = {e.asset_key for e in result.get_asset_materialization_events()}
-            failed.update(k for k in batch if k not in done)
-            run = StageRun(batch, partition, result.success, time.perf_counter() - started)
+            missing = [k for k in batch if k not in done]
+            failed.update(missing)
+            run = StageRun(batch, partition, result.success, time.perf_counter() - started, failed=missing)
             results.append(run)
             on_progress(run)
     return results

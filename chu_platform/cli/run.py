@@ -97,6 +97,8 @@ def run(sources: str, years: str) -> None:
         where = f" [{stage_run.partition}]" if stage_run.partition else ""
         status = "ok" if stage_run.success else "FAILED"
         click.echo(f"[{done}/{total}] {status} {stage_run.seconds:6.1f}s{where} {names}")
+        if stage_run.failed:
+            click.echo(f"      not materialised: {', '.join(k.to_user_string() for k in stage_run.failed)}")
 
     results = materialize_stages(defs, stages, plan.years_by_key, instance, progress)
     failures = [r for r in results if not r.success]

@@ -89,7 +89,10 @@ def test_a_failure_skips_what_depends_on_it_and_runs_the_rest(chu_env, fake_plat
     fake_platform({"deaths": {2020}, "establishments": None}, failing=True)
     result = CliRunner().invoke(cli, ["run", "--sources", "deaths,establishments"])
     assert result.exit_code == 1
-    assert "FAILED" in result.output and "skipped (an upstream asset failed): gold/fact_deces" in result.output
+    assert "FAILED" in result.output
+    assert "not materialised: bronze/deaths, gold/fact_deces" in result.output
+    assert "skipped (an upstream asset failed): marts/warehouse" in result.output
+    assert _table(chu_env, "gold", "fact_deces") is None
     assert _table(chu_env, "bronze", "establishments").height == 1
 
 
