@@ -6,9 +6,10 @@ import os
 import re
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import click
+
+from chu_platform.generate import masked_dsn as masked
 
 
 def parse_years(text: str) -> list[int]:
@@ -23,15 +24,6 @@ def parse_years(text: str) -> list[int]:
             raise click.BadParameter(f"{part!r}: the range ends before it starts")
         years.update(range(first, last + 1))
     return sorted(years)
-
-
-def masked(dsn: str) -> str:
-    """The DSN without its password, for display."""
-    parts = urlsplit(dsn)
-    if parts.password is None:
-        return dsn
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 @click.command()

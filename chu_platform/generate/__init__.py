@@ -15,12 +15,14 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import polars as pl
 
 from chu_platform.generate import (care_db, catalogues, consultations, deaths, establishments, ftp_files,
                                    hospitalisations, patients, professionals, satisfaction)
 from chu_platform.generate.manifest import GENERATOR_VERSION, FileEntry, Manifest, Rates
+from chu_platform.lib import postgres
 
 DEFAULT_YEARS = tuple(range(2015, 2025))
 FULL_SCALE = {"patients": 100_000, "consultations": 1_000_000, "diagnoses": 15_000, "professionals": 100_000,
@@ -30,7 +32,7 @@ MINIMUM = {"patients": 50, "consultations": 200, "diagnoses": 150, "professional
 
 Step = Callable[[str, int, float], None]
 
-__all__ = ["DEFAULT_YEARS", "Manifest", "Rates", "generate", "sizes"]
+__all__ = ["DEFAULT_YEARS", "Manifest", "Rates", "generate", "masked_dsn", "sizes"]
 
 
 def sizes(scale: float) -> dict[str, int]:
@@ -74,6 +76,11 @@ def generate(landing: Path, scale: float = 0.01, seed: int = 42, source_dsn: str
     manifest_path = Path(manifest).resolve() if manifest else default_manifest_path(landing)
     if manifest_path.is_relative_to(landing):
         raise ValueError(f"the manifest {manifest_path} must not be inside the drop {landing}: the FTP sensor would see it")
+    # Reach the database before minutes of generation, not after.
+    dsn = (source_dsn or _embedded_dsn(data_dir)) if load_database else None
+    if dsn is not None and not postgres.can_connect(dsn):
+        raise ValueError(f"cannot connect to the care-records PostgreSQL at {masked_dsn(dsn)}: start it, "
+                         "pass another --source-dsn, or use --no-database to write the drop only")
     landing.mkdir(parents=True, exist_ok=True)
     _clear_previous(landing, manifest_path)
     n = sizes(scale)
@@ -105,8 +112,7 @@ def generate(landing: Path, scale: float = 0.01, seed: int = 42, source_dsn: str
         "Professionnel_de_sante": pros, "Specialites": catalogues.specialties(), "Mutuelle": mutuelles,
         "Adher": adher, "Prescription": prescriptions, "Medicaments": medicaments,
     }
-    if load_database:
-        dsn = source_dsn or _embedded_dsn(data_dir)
+    if dsn is not None:
         clock.step("database", lambda: care_db.load(dsn, tables))
     result = Manifest(
         generator_version=GENERATOR_VERSION, seed=seed, scale=scale, years=years, rates=asdict(rates),
@@ -135,9 +141,15 @@ def _by_year(days: pl.Series) -> dict[str, int]:
 
 
 def _embedded_dsn(data_dir: Path | None) -> str:
-    from chu_platform.lib.postgres import care_dsn
+    return postgres.care_dsn("", data_dir or Path(os.environ.get("CHU_DATA_DIR", "data")))
 
-    return care_dsn("", data_dir or Path(os.environ.get("CHU_DATA_DIR", "data")))
+
+def masked_dsn(dsn: str) -> str:
+    """The DSN without its password, for messages."""
+    parts = urlsplit(dsn)
+    if parts.password is None:
+        return dsn
+    return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")))
 
 
 class _Clock:

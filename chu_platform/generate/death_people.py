@@ -135,12 +135,17 @@ def commune_rows(g: geo.Geography, rng: np.random.Generator, departement_index: 
 
 
 def yyyymmdd(days: np.ndarray) -> np.ndarray:
-    dates = days.astype("datetime64[D]")
-    months = dates.astype("datetime64[M]")
-    year = months.astype("datetime64[Y]").astype(np.int64) + 1970
-    month = months.astype(np.int64) % 12 + 1
-    day = (dates - months.astype("datetime64[D]")).astype(np.int64) + 1
-    return (year * 10000 + month * 100 + day).astype(np.int32)
+    """Days since 1970-01-01 -> yyyymmdd integers (civil-from-days, H. Hinnant), pure arithmetic."""
+    z = days.astype(np.int64) + 719_468
+    era = np.floor_divide(z, 146_097)
+    doe = z - era * 146_097
+    yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = np.where(mp < 10, mp + 3, mp - 9)
+    year = yoe + era * 400 + (month <= 2)
+    return (year * 10_000 + month * 100 + day).astype(np.int32)
 
 
 @cache

@@ -82,3 +82,11 @@ def test_age_effects():
 def test_classement_thresholds():
     scores = pl.Series([80.0, 77.3, 75.0, 74.0, 72.0, 70.7, 70.69])
     assert pl.select(classement(pl.lit(scores))).to_series().to_list() == ["A", "A", "B", "B", "C", "C", "D"]
+
+
+def test_unreachable_database_fails_before_writing(tmp_path):
+    from chu_platform.generate import generate
+
+    with pytest.raises(ValueError, match="cannot connect.*--no-database"):
+        generate(tmp_path / "landing", scale=0.001, source_dsn="postgresql://nobody:pw@127.0.0.1:1/none")
+    assert not (tmp_path / "landing").exists()
