@@ -48,8 +48,8 @@ def all_definitions() -> list:
     return specs + [d for m in modules for d in _defs_of(m)]
 
 
-def resources(data_dir: Path) -> dict:
-    return {"settings": ChuSettings(data_dir=str(data_dir), landing_dir=str(data_dir / "landing")),
+def resources(data_dir: Path, source_dsn: str = "") -> dict:
+    return {"settings": ChuSettings(data_dir=str(data_dir), landing_dir=str(data_dir / "landing"), source_dsn=source_dsn),
             "io_manager": DeltaIOManager(data_dir=str(data_dir))}
 
 
