@@ -64,11 +64,24 @@ def materializable_assets(defs: dg.Definitions) -> list[dg.AssetsDefinition]:
     return list({id(a): a for a in (defs.get_assets_def(k) for k in materializable_keys(defs))}.values())
 
 
+def _same_partition(graph, key: dg.AssetKey, parent: dg.AssetKey) -> bool:
+    """Whether partition Y of ``key`` reads only partition Y of ``parent``."""
+    mapping = graph.get_partition_mapping(key, parent)
+    if isinstance(mapping, dg.IdentityPartitionMapping):
+        return True
+    if isinstance(mapping, dg.TimeWindowPartitionMapping):
+        return mapping.start_offset == 0 and mapping.end_offset == 0
+    return False
+
+
 def plan_stages(defs: dg.Definitions, selection: Iterable[dg.AssetKey]) -> list[Stage]:
     """Split the selected assets into consecutive stages of the same partitioning.
 
     Assets of one topological level never read each other, so each level is ordered to
-    continue the current stage's kind first: fewer stages, fewer Dagster runs.
+    continue the current stage's kind first: fewer stages, fewer Dagster runs. A partitioned
+    asset that reads other years of an upstream in the current stage (``silver/deaths``
+    reads every year of ``bronze/deaths``: late declarations) starts a new stage, so that
+    every year of the upstream is in before any year of it runs.
     """
     graph = defs.resolve_asset_graph()
     selected = set(selection)
@@ -79,7 +92,11 @@ def plan_stages(defs: dg.Definitions, selection: Iterable[dg.AssetKey]) -> list[
         keys.sort(key=lambda k: (graph.get(k).partitions_def is not None) != current)
         for key in keys:
             partitioned = graph.get(key).partitions_def is not None
-            if not stages or stages[-1].partitioned != partitioned:
+            crosses_years = partitioned and bool(stages) and any(
+                parent in stages[-1].keys and not _same_partition(graph, key, parent)
+                for parent in graph.get(key).parent_keys
+            )
+            if not stages or stages[-1].partitioned != partitioned or crosses_years:
                 stages.append(Stage(partitioned))
             stages[-1].keys.append(key)
     return stages

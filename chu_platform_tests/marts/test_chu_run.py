@@ -12,7 +12,7 @@ from chu_platform.defs.warehouse import build_warehouse_asset
 from chu_platform.lib import delta_store
 from chu_platform.lib.io_manager import DeltaIOManager
 from chu_platform.partitions import yearly_partitions
-from chu_platform.runner import plan_run
+from chu_platform.runner import materializable_keys, plan_run, plan_stages
 
 
 def _fake_defs(data_dir, failing: bool = False) -> dg.Definitions:
@@ -111,3 +111,24 @@ def test_unknown_source_is_a_usage_error(chu_env, fake_platform):
     fake_platform({})
     result = CliRunner().invoke(cli, ["run", "--sources", "care,ftp"])
     assert result.exit_code == 2 and "unknown source 'ftp'" in result.output
+
+
+def test_an_asset_reading_every_year_of_an_upstream_waits_for_all_of_them():
+    @dg.asset(key=["bronze", "deaths"], group_name="bronze", partitions_def=yearly_partitions)
+    def register() -> pl.DataFrame:
+        return pl.DataFrame()
+
+    @dg.asset(key=["silver", "deaths"], group_name="silver", partitions_def=yearly_partitions,
+              ins={"register": dg.AssetIn(["bronze", "deaths"], partition_mapping=dg.AllPartitionMapping())})
+    def deaths(register: pl.DataFrame) -> pl.DataFrame:
+        return register
+
+    @dg.asset(key=["gold", "fact_deces"], group_name="gold", partitions_def=yearly_partitions,
+              ins={"deaths": dg.AssetIn(["silver", "deaths"])})
+    def fact(deaths: pl.DataFrame) -> pl.DataFrame:
+        return deaths
+
+    defs = dg.Definitions(assets=[register, deaths, fact])
+    stages = plan_stages(defs, materializable_keys(defs))
+    assert [[k.to_user_string() for k in s.keys] for s in stages] == [["bronze/deaths"], ["silver/deaths", "gold/fact_deces"]]
+
