@@ -28,3 +28,10 @@ def run(tmp: Path, **kwargs) -> tuple[Path, Manifest]:
 def drop(tmp_path_factory) -> tuple[Path, Manifest]:
     """The FTP drop (INSEE fixed-width deaths) and its manifest."""
     return run(tmp_path_factory.mktemp("generate-drop"))
+
+
+@pytest.fixture
+def loaded(tmp_path, pg_dsn) -> tuple[Path, Manifest, str]:
+    """A generation loaded into a fresh database: (drop, manifest, DSN)."""
+    landing, manifest = run(tmp_path, source_dsn=pg_dsn, load_database=True)
+    return landing, manifest, pg_dsn

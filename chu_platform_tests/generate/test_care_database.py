@@ -5,7 +5,6 @@ import csv
 from contextlib import closing
 
 import psycopg2
-import pytest
 
 from chu_platform import sources
 from chu_platform.generate import care_db
@@ -24,12 +23,6 @@ def file_rows(path, encoding="utf-8") -> list[dict[str, str]]:
     with open(path, encoding=encoding, newline="") as handle:
         rows = list(csv.reader(handle, delimiter=";"))
     return [dict(zip(rows[0], r, strict=False)) for r in rows[1:]]
-
-
-@pytest.fixture
-def loaded(tmp_path, pg_dsn):
-    landing, manifest = run(tmp_path, source_dsn=pg_dsn, load_database=True)
-    return landing, manifest, pg_dsn
 
 
 def test_schema_matches_the_contract(loaded):
