@@ -126,21 +126,23 @@ class FtpDrop:
         return files
 
     def _walk_nlst(self, ftp: ftplib.FTP, directory: str, prefix: str) -> list[DropFile]:
+        entries = ftp.nlst(directory)
+        # NLST switched the session to ASCII, in which servers refuse SIZE.
+        ftp.voidcmd("TYPE I")
         files = []
-        for entry in ftp.nlst(directory):
+        for entry in entries:
             name = PurePosixPath(entry).name
             if name in (".", "..") or in_flight(name):
                 continue
             remote = f"{directory.rstrip('/')}/{name}"
             relative = f"{prefix}{name}"
             try:
-                size = ftp.size(remote)
+                ftp.cwd(remote)
             except ftplib.error_perm:
-                # SIZE is refused on a directory: descend into it.
+                stamp = ftp.voidcmd(f"MDTM {remote}").split()[-1]
+                files.append(DropFile(relative, int(ftp.size(remote) or 0), _mlsd_time(stamp)))
+            else:
                 files.extend(self._walk_nlst(ftp, remote, relative + "/"))
-                continue
-            stamp = ftp.voidcmd(f"MDTM {remote}").split()[-1]
-            files.append(DropFile(relative, int(size or 0), _mlsd_time(stamp)))
         return files
 
     def list_files(self, use_mlsd: bool = True) -> list[DropFile]:

@@ -1,0 +1,83 @@
+"""Ticks of the drop sensor with build_sensor_context."""
+
+import json
+import os
+
+import dagster as dg
+
+from chu_platform.defs.bronze.sensors import ftp_new_files
+
+
+def tick(settings, drop, cursor=None):
+    context = dg.build_sensor_context(cursor=cursor, resources={"settings": settings, "drop": drop})
+    result = ftp_new_files(context)
+    return result.run_requests, result.cursor
+
+
+def write(path, text: str, mtime: float = 1_700_000_000):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    os.utime(path, (mtime, mtime))
+
+
+def test_new_file_settles_then_runs_once_for_its_partition(platform):
+    settings, drop, landing, _ = platform
+    write(landing / "deces-2019.txt", "x" * 176 + "\n")
+    requests, cursor = tick(settings, drop)
+    assert requests == []  # first sighting: wait one tick to see the size hold
+    requests, cursor = tick(settings, drop, cursor)
+    assert len(requests) == 1
+    request = requests[0]
+    assert request.partition_key == "2019"
+    assert request.asset_selection == [dg.AssetKey(["bronze", "deaths"])]
+    stat = (landing / "deces-2019.txt").stat()
+    assert request.run_key == f"deces-2019.txt|{stat.st_size}|{stat.st_mtime}@2019"
+    requests, cursor = tick(settings, drop, cursor)
+    assert requests == []  # same file again
+
+
+def test_growing_file_waits_and_changed_file_runs_again(platform):
+    settings, drop, landing, _ = platform
+    target = landing / "Hospitalisations.csv"
+    write(target, "a\n")
+    _, cursor = tick(settings, drop)
+    write(target, "a\nb\n", mtime=1_700_000_010)  # still being written
+    requests, cursor = tick(settings, drop, cursor)
+    assert requests == []
+    requests, cursor = tick(settings, drop, cursor)
+    assert [r.asset_selection for r in requests] == [[dg.AssetKey(["bronze", "hospitalisations"])]]
+    assert requests[0].partition_key is None
+    first_key = requests[0].run_key
+    write(target, "a\nb\nc\n", mtime=1_700_000_100)  # re-delivered, changed
+    requests, cursor = tick(settings, drop, cursor)
+    assert requests == []
+    changed, cursor = tick(settings, drop, cursor)
+    assert len(changed) == 1 and changed[0].run_key != first_key
+    assert changed[0].run_key.endswith("|1700000100.0")
+
+
+def test_finess_runs_both_tables_and_chu_deaths_run_each_death_year(platform):
+    settings, drop, landing, _ = platform
+    write(landing / "etalab-cs1100507-stock-20240101-0300.csv", "finess;etalab;1;2024-01-01\n")
+    write(landing / "deces.csv",
+          "nom,prenom,sexe,date_naissance,code_lieu_naissance,lieu_naissance,pays_naissance,date_deces,"
+          "code_lieu_deces,numero_acte_deces\nA,B,1,19400101,75056,PARIS,,20180102,75056,1\n"
+          "C,D,2,19400101,75056,PARIS,,20200102,75056,2\n")
+    _, cursor = tick(settings, drop)
+    requests, _ = tick(settings, drop, cursor)
+    plan = sorted((tuple(k.path[-1] for k in r.asset_selection), r.partition_key) for r in requests)
+    assert plan == [
+        (("deaths",), "2018"), (("deaths",), "2020"),
+        (("finess_establishments", "finess_geolocations"), None),
+    ]
+
+
+def test_unrecognised_files_are_listed_never_ignored(platform):
+    settings, drop, landing, _ = platform
+    write(landing / "notes" / "lisez-moi.txt", "bonjour")
+    write(landing / "upload.csv.part", "in flight")
+    requests, cursor = tick(settings, drop)
+    listing = json.loads((settings.data_path / "raw" / "unrecognised.json").read_text())
+    assert [f["path"] for f in listing["files"]] == ["notes/lisez-moi.txt"]
+    assert json.loads(cursor)["unrecognised"] == ["notes/lisez-moi.txt"]
+    assert requests == []
