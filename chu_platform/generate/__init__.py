@@ -92,7 +92,7 @@ def generate(landing: Path, scale: float = 0.01, seed: int = 42, source_dsn: str
     activity, without = clock.step("activities", lambda: professionals.activities(seed, pros, est.frame, rates.professional_without_activity))
     reference_day = _day(max(years) + 1)
     people = clock.step("Patient", lambda: patients.build(seed, n["patients"], reference_day))
-    mutuelles = catalogues.mutuelles(seed, n["mutuelles"], people["Adresse"])
+    mutuelles = catalogues.mutuelles(seed, n["mutuelles"])
     adher = clock.step("Adher", lambda: patients.adherents(seed, people, n["mutuelles"]))
     consults = clock.step("Consultation", lambda: consultations.build(seed, n["consultations"], years, people, adher, pros, diagnoses))
     medicaments = clock.step("Medicaments", lambda: catalogues.medicaments(seed, n["medicaments"]))

@@ -118,16 +118,24 @@ _MUTUELLES = ("MGEN", "Harmonie Mutuelle", "MAAF Santé", "Malakoff Humanis", "A
               "Solimut", "Mutuelle des Motards", "UNEO", "Matmut Santé")
 
 
-def mutuelles(seed: int, count: int, addresses: pl.Series) -> pl.DataFrame:
+def mutuelles(seed: int, count: int) -> pl.DataFrame:
+    """Mutual insurers: real names first, then numbered regional branches; a head-office address."""
+    from chu_platform.generate.geography import geography
+    from chu_platform.generate.people import name_pools, sample
+
+    rng = stream(seed, "mutuelles")
     base = pl.Series(_MUTUELLES)
     index = np.arange(count)
     names = base.gather(index % len(base))
     suffix = pl.Series(np.where(index < len(base), "", " " + (index // len(base) + 1).astype(str)))
-    return pl.DataFrame({
-        "Id_Mut": np.arange(1, count + 1, dtype=np.int32),
-        "Nom": (names + suffix),
-        "Adresse": addresses.head(count),
-    })
+    g = geography()
+    town = g.sample_communes(rng, g.sample_departements(rng, count))
+    street = pl.concat_str([
+        pl.lit(pl.Series(rng.integers(1, 200, count))).cast(pl.String), pl.lit(sample(name_pools().street_types, rng, count)),
+        pl.lit(sample(name_pools().street_names, rng, count)),
+    ], separator=" ")
+    address = pl.select(pl.concat_str([street, pl.lit(town["code_postal"]), pl.lit(town["commune"])], separator=" ")).to_series()
+    return pl.DataFrame({"Id_Mut": np.arange(1, count + 1, dtype=np.int32), "Nom": names + suffix, "Adresse": address})
 
 
 _MOLECULES = ("PARACETAMOL", "IBUPROFENE", "AMOXICILLINE", "METFORMINE", "ATORVASTATINE", "OMEPRAZOLE",
