@@ -68,7 +68,9 @@ class Pools:
     abroad_towns: Pool
     abroad_countries: Pool
     acts: Pool
-    birthplaces: np.ndarray  # (communes + countries, 65) uint8: lieunaiss + commnaiss + paysnaiss
+    birthplaces: np.ndarray  # (places, 65) uint8: lieunaiss + commnaiss + paysnaiss
+    birthplace_texts: pl.DataFrame  # the same places as text: lieunaiss, commnaiss, paysnaiss
+    corse_alias: np.ndarray  # commune index -> place index of its pre-1976 "20xxx" code, or -1
 
 
 @cache
@@ -88,16 +90,33 @@ def pools() -> Pools:
     abroad_codes = pool(pl.Series([a[0] for a in ABROAD]), "lieunaiss")
     abroad_towns = pool(pl.Series([a[2] for a in ABROAD]), "commnaiss")
     abroad_countries = pool(pl.Series([a[1] for a in ABROAD]), "paysnaiss")
-    no_country = np.full((len(towns), widths["paysnaiss"]), ord(" "), dtype=np.uint8)
-    birthplaces = np.vstack([
-        np.hstack([commune_codes.cells, commune_names.cells, no_country]),
-        np.hstack([abroad_codes.cells, abroad_towns.cells, abroad_countries.cells]),
+    # Places of birth: every commune, every country, then Corsican communes under the code the
+    # register uses for births before 1976, when Corse was one département "20".
+    corse = np.flatnonzero(communes["code_commune"].str.contains("^2[AB]").to_numpy())
+    corse_codes = pl.concat_str([pl.lit("20"), communes["code_commune"].gather(corse).str.slice(2)], separator="")
+    texts = pl.concat([
+        pl.DataFrame({"lieunaiss": communes["code_commune"], "commnaiss": towns, "paysnaiss": ""}),
+        pl.DataFrame({"lieunaiss": abroad_codes.text, "commnaiss": abroad_towns.text, "paysnaiss": abroad_countries.text}),
+        pl.DataFrame({"lieunaiss": pl.select(corse_codes).to_series(), "commnaiss": towns.gather(corse), "paysnaiss": ""}),
     ])
+    birthplaces = np.hstack([fixed(texts[c], widths[c]) for c in ("lieunaiss", "commnaiss", "paysnaiss")])
+    alias = np.full(len(towns), -1, dtype=np.int64)
+    alias[corse] = len(towns) + len(ABROAD) + np.arange(len(corse))
     return Pools(
         names=pool(names, "nomprenom"), commune_codes=commune_codes, commune_names=commune_names,
         abroad_codes=abroad_codes, abroad_towns=abroad_towns, abroad_countries=abroad_countries,
-        acts=pool(acts, "actedeces"), birthplaces=birthplaces,
+        acts=pool(acts, "actedeces"), birthplaces=birthplaces, birthplace_texts=texts, corse_alias=alias,
     )
+
+
+def birthplace_index(frame: pl.DataFrame) -> np.ndarray:
+    """Row of ``pools().birthplaces`` for each record (commune, country, or Corse before 1976)."""
+    p = pools()
+    born, abroad = frame["born"].to_numpy(), frame["abroad"].to_numpy()
+    place = np.where(born >= 0, born, len(p.commune_codes.text) + abroad)
+    old_corse = (born >= 0) & (frame["birth"].to_numpy() < 19760101)
+    alias = p.corse_alias[np.maximum(born, 0)]
+    return np.where(old_corse & (alias >= 0), alias, place)
 
 
 def build(seed: int, year: int, count: int) -> pl.DataFrame:

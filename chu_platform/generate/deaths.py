@@ -9,7 +9,7 @@ import polars as pl
 
 from chu_platform import sources
 from chu_platform.generate import death_people, delimited
-from chu_platform.generate.death_people import date_cells, pools
+from chu_platform.generate.death_people import birthplace_index, date_cells, pools
 from chu_platform.generate.manifest import FileEntry, Rates, write_file
 from chu_platform.generate.streams import pick_lines, stream, without
 
@@ -64,14 +64,12 @@ def render_fixed(frame: pl.DataFrame, buffer: LineBuffer | None = None) -> np.nd
     """Records -> ``(n, 177)`` uint8 lines (176 characters + LF) at the INSEE positions."""
     p = pools()
     n = frame.height
-    born, abroad = frame["born"].to_numpy(), frame["abroad"].to_numpy()
-    birthplace = np.where(born >= 0, born, len(p.commune_codes.text) + abroad)
     buffer = buffer or LineBuffer()
     out = buffer.take(n)
     out["nomprenom"] = buffer.gather(_void(p.names.cells), frame["name"].to_numpy())
     out["sexe"] = np.where(frame["male"].to_numpy(), b"1", b"2").astype("S1").view("V1")
     out["datenaiss"] = date_cells(frame["birth"].to_numpy()).view("V8").ravel()
-    out["birthplace"] = buffer.gather(_void(p.birthplaces), birthplace)
+    out["birthplace"] = buffer.gather(_void(p.birthplaces), birthplace_index(frame))
     out["datedeces"] = date_cells(frame["death"].to_numpy()).view("V8").ravel()
     out["lieudeces"] = buffer.gather(_void(p.commune_codes.cells), frame["died"].to_numpy())
     out["actedeces"] = buffer.gather(_void(p.acts.cells), frame["act"].to_numpy())
@@ -82,20 +80,12 @@ def render_fixed(frame: pl.DataFrame, buffer: LineBuffer | None = None) -> np.nd
 def text_frame(frame: pl.DataFrame) -> pl.DataFrame:
     """Records -> the INSEE fields as text (for the CSV variants)."""
     p = pools()
-    born, abroad = frame["born"].to_numpy(), frame["abroad"].to_numpy()
-    french = pl.Series(born >= 0)
-    b, a = np.maximum(born, 0), np.maximum(abroad, 0)
-
-    def pick(first: pl.Series, second: pl.Series) -> pl.Series:
-        return pl.select(pl.when(pl.lit(french)).then(pl.lit(first)).otherwise(pl.lit(second))).to_series()
-
+    place = p.birthplace_texts[birthplace_index(frame)]
     return pl.DataFrame({
         "nomprenom": p.names.text.gather(frame["name"].to_numpy()),
         "sexe": np.where(frame["male"].to_numpy(), "1", "2"),
         "datenaiss": frame["birth"].cast(pl.String).str.zfill(8),
-        "lieunaiss": pick(p.commune_codes.text.gather(b), p.abroad_codes.text.gather(a)),
-        "commnaiss": pick(p.commune_names.text.gather(b), p.abroad_towns.text.gather(a)),
-        "paysnaiss": pick(pl.Series([""] * frame.height), p.abroad_countries.text.gather(a)),
+        "lieunaiss": place["lieunaiss"], "commnaiss": place["commnaiss"], "paysnaiss": place["paysnaiss"],
         "datedeces": frame["death"].cast(pl.String).str.zfill(8),
         "lieudeces": p.commune_codes.text.gather(frame["died"].to_numpy()),
         "actedeces": p.acts.text.gather(frame["act"].to_numpy()),
