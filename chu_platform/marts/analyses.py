@@ -139,6 +139,9 @@ def get(name: str) -> Analysis:
 def connect_gold(lake: str, storage_options: dict[str, str] | None = None) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with one view per gold table present in the lake."""
     con = duckdb.connect()
+    # Delta data files are immutable (a write adds new files), so caching their Parquet
+    # footers across queries can never serve stale metadata.
+    con.execute("SET parquet_metadata_cache = true")
     tables = {t: delta_store.table_uri(lake, ["gold", t]) for t in GOLD_TABLES}
     warehouse.register_views(con, tables, storage_options)
     return con
