@@ -62,8 +62,11 @@ def register_first_names(male: bool, size: int = 20_000) -> pl.Series:
     pools = name_pools()
     pool = pools.first_male if male else pools.first_female
     count = rng.choice([1, 2, 3], size=size, p=[0.35, 0.45, 0.2])
-    parts = [sample(pool, rng, size) for _ in range(3)]
-    frame = pl.DataFrame({"f1": parts[0], "f2": parts[1], "f3": parts[2], "count": count})
+    # Three distinct names per list: a random start and two distinct non-zero steps.
+    first = rng.integers(0, len(pool), size)
+    step = rng.integers(1, len(pool) // 2, size)
+    picks = [first, (first + step) % len(pool), (first + 2 * step + 1) % len(pool)]
+    frame = pl.DataFrame({"f1": pool.gather(picks[0]), "f2": pool.gather(picks[1]), "f3": pool.gather(picks[2]), "count": count})
     joined = frame.select(
         pl.when(pl.col("count") == 1).then(pl.col("f1"))
         .when(pl.col("count") == 2).then(pl.concat_str([pl.col("f1"), pl.col("f2")], separator=" "))
