@@ -48,7 +48,8 @@ def write_establishments(landing, seed: int, years: list[int], est: Establishmen
         .otherwise(pl.col(c)).alias(c) for c in structure.columns
     )
     lines = pl.concat([delimited.lines_of(escaped), delimited.lines_of(finess_geolocalisation(est, seed))])
-    header = f"finess;etalab;111;{max(years) + 1}-01-15"
+    stamp = finess_name(seed, years).split("-stock-")[1][:8]
+    header = f"finess;etalab;111;{stamp[:4]}-{stamp[4:6]}-{stamp[6:]}"  # the extract's date, as in its name
     payload = delimited.text(header, lines).encode("utf-8")
     entries.append(write_file(landing, finess_name(seed, years), payload, data_lines=len(lines), encoding="utf-8"))
     return entries

@@ -87,6 +87,8 @@ def test_finess_extract_layout_and_geography(drop):
     entry = next(f for f in manifest.files if sources.recognise(f.path).entity == "finess")
     rows = read_rows(landing / entry.path, "utf-8")
     assert rows[0][:2] == ["finess", "etalab"]
+    stamp = sources.FINESS_FILE_RE.match(entry.path).group("stamp")
+    assert rows[0][3] == f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:8]}"
     structure = [r for r in rows[1:] if r[0] == "structureet"]
     geoloc = [r for r in rows[1:] if r[0] == "geolocalisation"]
     assert len(structure) + len(geoloc) == entry.data_lines == len(rows) - 1
