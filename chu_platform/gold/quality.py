@@ -37,3 +37,15 @@ def outside(facts: pl.DataFrame, column: str, low: float, high: float) -> pl.Dat
 
 def per_year_counts(df: pl.DataFrame) -> dict[int, int]:
     return dict(df.group_by("year").len().sort("year").iter_rows())
+
+
+def published_below_threshold(satisfaction: pl.DataFrame, minimum_answers: int) -> pl.DataFrame:
+    """Scores published for fewer answers than HAS's publication threshold allows."""
+    return satisfaction.filter(pl.col("score_global").is_not_null() & (pl.col("nb_reponses") < minimum_answers))
+
+
+def null_share(df: pl.DataFrame, column: str, missing: tuple[str, ...] = ()) -> tuple[int, float]:
+    """Rows whose ``column`` is null (or one of the ``missing`` placeholder values) and their share."""
+    value = pl.col(column)
+    count = df.filter(value.is_null() | value.cast(pl.String).is_in(list(missing))).height
+    return count, (count / df.height if df.height else 0.0)

@@ -68,25 +68,26 @@ def type_deaths(bronze: pl.DataFrame) -> pl.DataFrame:
     # Spreadsheet copies drop the leading zero of commune codes (1004 for 01004).
     place = pl.col("_lieunaiss")
     typed = typed.with_columns(pl.when(place.str.contains(r"^\d{4}$")).then("0" + place).otherwise(place).alias("_lieunaiss"))
-    return typed.with_columns(
-        *conform.insee_date_parts("_naiss", "naissance"),
-        *conform.insee_date_parts("_deces", "deces"),
+    typed = conform.per_distinct(typed, "_naiss", conform.insee_date_parts("_naiss", "naissance"))
+    typed = conform.per_distinct(typed, "_deces", conform.insee_date_parts("_deces", "deces"))
+    typed = conform.per_distinct(typed, "_lieudeces", [geography.from_insee_commune(pl.col("_lieudeces")).alias("_dep_deces")])
+    return conform.per_distinct(
+        typed, "_lieunaiss", [geography.from_insee_commune(pl.col("_lieunaiss")).alias("_dep_naissance")]
     )
 
 
-def deduplicate(typed: pl.DataFrame, key: str) -> pl.DataFrame:
+def deduplicate(typed: pl.DataFrame) -> pl.DataFrame:
     """One row per person (name, sex, birth date, birth place): the latest file's declaration."""
     identity = pl.concat_str(
         [pl.col(c).fill_null("") for c in ("_name", "sexe", "_naiss", "_lieunaiss")], separator="|"
     )
     with_id = typed.with_columns(identity.alias("_identity"))
     counts = with_id.group_by("_identity").agg(pl.len().cast(pl.Int32).alias("nb_declarations"))
-    kept = (
+    return (
         with_id.sort(["annee_fichier", "source_file", "_row"], descending=True, nulls_last=True)
         .unique("_identity", keep="first", maintain_order=True)
         .join(counts, on="_identity")
     )
-    return kept.with_columns(keyed_int64(kept["_identity"], key).alias("deces_id"))
 
 
 def _age(df: pl.DataFrame) -> pl.Expr:
@@ -97,10 +98,22 @@ def _age(df: pl.DataFrame) -> pl.Expr:
     return pl.coalesce(exact.cast(pl.Int32), approx).cast(pl.Int16)
 
 
-def build_deaths(bronze: pl.DataFrame, key: str) -> pl.DataFrame:
-    """Every person once, with the year of death as ``year`` (null when the death date has
-    no usable year — such rows are reported, they cannot be placed)."""
-    people = deduplicate(type_deaths(bronze), key)
+def register_people(bronze: pl.DataFrame) -> pl.DataFrame:
+    """The whole register typed and de-duplicated (identifying fields still in clear)."""
+    return deduplicate(type_deaths(bronze))
+
+
+def build_deaths(bronze: pl.DataFrame, key: str, year: int | None = None,
+                 people: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Every person once (only those who died in ``year`` when given), with the year of death
+    as ``year`` (null when the death date has no usable year — such rows are reported, they
+    cannot be placed). De-duplication always spans the whole register; the keyed id is
+    computed only for the rows returned, which keeps a one-year run cheap. ``people`` is
+    ``register_people(bronze)`` when the caller already has it."""
+    people = register_people(bronze) if people is None else people
+    if year is not None:
+        people = people.filter(pl.col("deces_annee").cast(pl.Int32) == year)
+    people = people.with_columns(keyed_int64(people["_identity"], key).alias("deces_id"))
     return people.select(
         "deces_id",
         pl.col("deces_date").alias("date_deces"),
@@ -109,11 +122,22 @@ def build_deaths(bronze: pl.DataFrame, key: str) -> pl.DataFrame:
         "sexe",
         pl.col("naissance_annee").alias("annee_naissance"),
         _age(people).alias("age_au_deces"),
-        *geography.settle(geography.from_insee_commune(pl.col("_lieudeces"))),
-        geography.from_insee_commune(pl.col("_lieunaiss")).fill_null(geography.UNKNOWN).alias("departement_naissance_code"),
+        *geography.settle(pl.col("_dep_deces")),
+        pl.col("_dep_naissance").fill_null(geography.UNKNOWN).alias("departement_naissance_code"),
         "pays_naissance", "nb_declarations", "annee_fichier", "source_file",
     ).select(_COLUMNS).sort("deces_id")
 
 
 def deaths_of_year(deaths: pl.DataFrame, year: int) -> pl.DataFrame:
     return deaths.filter(pl.col("year") == year)
+
+
+def register_summary(bronze: pl.DataFrame, people: pl.DataFrame | None = None) -> dict[str, int]:
+    """Declarations, distinct people and people without a year of death, over the whole register."""
+    people = register_people(bronze) if people is None else people
+    return {
+        "register_lines": bronze.height,
+        "people_in_register": people.height,
+        "duplicate_declarations": bronze.height - people.height,
+        "without_year_of_death": int(people["deces_annee"].is_null().sum()),
+    }

@@ -102,3 +102,12 @@ def test_satisfaction_scores_labels_and_missing_scores():
     assert rows["010000065"]["score_global"] is None  # below the publication threshold, kept
     assert (rows["970408589"]["departement_code"], rows["970408589"]["region_code"]) == ("974", "04")
     assert (rows["13X"]["departement_code"], rows["13X"]["region_code"]) == ("unknown", "76")
+
+
+def test_one_year_run_equals_the_year_of_the_whole_register():
+    register = bf.deaths()
+    everyone = deaths.build_deaths(register, KEY)
+    for year in (2019, 2020):
+        assert deaths.build_deaths(register, KEY, year).equals(deaths.deaths_of_year(everyone, year))
+    assert deaths.register_summary(register) == {
+        "register_lines": 8, "people_in_register": 6, "duplicate_declarations": 2, "without_year_of_death": 0}

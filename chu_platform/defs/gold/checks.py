@@ -7,12 +7,13 @@ failing count and a sample, because a data steward decides what to do with them.
 import dagster as dg
 
 from chu_platform.defs.resources import ChuSettings
-from chu_platform.defs.silver.checks import build_contract_check, read_checked
+from chu_platform.defs.silver.checks import build_completeness_check, build_contract_check, read_checked
 from chu_platform.defs.silver.metadata import partition_year
 from chu_platform.gold import quality
 from chu_platform.lib import delta_store
 from chu_platform.schemas.gold import GOLD_MODELS
 from chu_platform.silver.report import markdown_table
+from chu_platform.sources import ESATIS_MIN_ANSWERS
 
 WARN = dg.AssetCheckSeverity.WARN
 
@@ -164,3 +165,18 @@ age_at_death_plausible = build_range_check(
     "fact_deces", "age_au_deces", 0, 125, "death before birth or beyond the oldest recorded human age.")
 satisfaction_answers_plausible = build_range_check(
     "fact_satisfaction", "nb_reponses", 0, 100_000, "negative or absurd numbers of answers.")
+
+
+@dg.asset_check(
+    asset=dg.AssetKey(["gold", "fact_satisfaction"]), name="fact_satisfaction_scores_above_publication_threshold",
+    description=f"No e-Satis score is kept for fewer than {ESATIS_MIN_ANSWERS} answers (HAS publication threshold).",
+)
+def satisfaction_publication_threshold(context: dg.AssetCheckExecutionContext, settings: ChuSettings) -> dg.AssetCheckResult:
+    bad = quality.published_below_threshold(read_checked(context, settings, ["gold", "fact_satisfaction"]), ESATIS_MIN_ANSWERS)
+    return _failing(bad.is_empty(), bad.height, bad)
+
+
+deaths_place_complete = build_completeness_check(
+    "gold", "fact_deces", "departement_code", 0.01, "places of death no INSEE code identifies.", ("unknown",))
+deaths_date_complete = build_completeness_check(
+    "gold", "fact_deces", "date_deces_key", 0.02, "death dates with unknown or impossible parts.", ("-1",))

@@ -132,14 +132,12 @@ def silver_hospitalisations(
 def silver_deaths(context: dg.AssetExecutionContext, pseudonym: PseudonymKey, register: pl.DataFrame) -> pl.DataFrame:
     """One row per deceased person whose death falls in the year, de-duplicated across every register file."""
     year = int(context.partition_key)
-    everyone = deaths.build_deaths(register, pseudonym.key)
-    df = deaths.deaths_of_year(everyone, year)
+    people = deaths.register_people(register)
+    df = deaths.build_deaths(register, pseudonym.key, year, people)
     context.add_output_metadata(table_metadata(
-        df, partition=str(year), register_lines=register.height, people_in_register=everyone.height,
-        duplicate_declarations=register.height - everyone.height,
+        df, partition=str(year), **deaths.register_summary(register, people),
         late_declarations=int((df["annee_fichier"] > df["year"]).sum()),
         incomplete_death_dates=int(df["date_deces"].is_null().sum()),
-        without_year_of_death=int(everyone["year"].is_null().sum()),
     ))
     return df
 

@@ -1,10 +1,11 @@
-"""Blocking Pandera contract checks of the silver tables: bad data stops before gold."""
+"""Silver checks: blocking Pandera contracts (bad data stops before gold) and completeness."""
 
 import dagster as dg
 import polars as pl
 
 from chu_platform.defs.resources import ChuSettings
 from chu_platform.defs.silver.metadata import partition_year
+from chu_platform.gold import quality
 from chu_platform.lib import delta_store
 from chu_platform.schemas.silver import SILVER_MODELS
 from chu_platform.schemas.validation import validate
@@ -51,3 +52,33 @@ consultations_contract = build_contract_check("silver", "consultations", SILVER_
 hospitalisations_contract = build_contract_check("silver", "hospitalisations", SILVER_MODELS["hospitalisations"])
 deaths_contract = build_contract_check("silver", "deaths", SILVER_MODELS["deaths"])
 satisfaction_contract = build_contract_check("silver", "satisfaction", SILVER_MODELS["satisfaction"])
+
+WARN = dg.AssetCheckSeverity.WARN
+
+
+def build_completeness_check(layer: str, table: str, column: str, threshold: float, guards: str,
+                             missing: tuple[str, ...] = ()) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=dg.AssetKey([layer, table]), name=f"{table}_{column}_completeness",
+        description=f"At most {threshold:.0%} of {layer}/{table} rows lack {column}: {guards}",
+    )
+    def completeness(context: dg.AssetCheckExecutionContext, settings: ChuSettings) -> dg.AssetCheckResult:
+        df = read_checked(context, settings, [layer, table])
+        count, share = quality.null_share(df, column, missing)
+        return dg.AssetCheckResult(
+            passed=share <= threshold, severity=WARN,
+            metadata={"missing_rows": dg.MetadataValue.int(count), "share": dg.MetadataValue.float(round(share, 4)),
+                      "threshold": dg.MetadataValue.float(threshold), "rows": dg.MetadataValue.int(df.height)},
+        )
+
+    return completeness
+
+
+patients_sex_complete = build_completeness_check(
+    "silver", "patients", "sexe", 0.01, "sex outside 1/2, M/F, Homme/Femme in the care database.")
+patients_birth_year_complete = build_completeness_check(
+    "silver", "patients", "annee_naissance", 0.01, "birth dates missing or unreadable.")
+patients_departement_complete = build_completeness_check(
+    "silver", "patients", "departement_code", 0.02, "postal codes no reference knows.", ("unknown",))
+establishments_departement_complete = build_completeness_check(
+    "silver", "establishments", "departement_code", 0.01, "no commune, postal code or FINESS number usable.", ("unknown",))
