@@ -15,7 +15,7 @@ from __future__ import annotations
 import polars as pl
 
 from chu_platform.bronze import delimited
-from chu_platform.bronze.lines import LINE, ROW, Lines
+from chu_platform.bronze.lines import CONTROL, LINE, ROW, Lines
 from chu_platform.bronze.parsed import Parsed, combine, rejects_from_lines, undecodable_rejects
 from chu_platform.sources import (
     DEATHS_CHU_COLUMNS,
@@ -26,19 +26,30 @@ from chu_platform.sources import (
 from chu_platform.bronze.headed_csv import parse_headed
 
 COLUMNS = [name for name, _, _ in DEATHS_FIXED_WIDTH]
-# Control characters other than tab are never part of the register: they are transfer damage.
-_CONTROL = r"[\x00-\x08\x0b-\x1f\x7f]"
+
+
+def _slice_chars(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.select(
+        pl.col(ROW),
+        *[
+            pl.col(LINE).str.slice(start - 1, end - start + 1).str.strip_chars_end(" ").alias(name)
+            for name, start, end in DEATHS_FIXED_WIDTH
+        ],
+    )
 
 
 def parse_fixed(lines: Lines) -> Parsed:
     """Fixed-width INSEE lines, sliced without a Python object per line."""
-    frame = lines.frame
     length = pl.col(LINE).str.len_chars()
+    plain = (length == DEATHS_LINE_WIDTH) & ~pl.col(CONTROL)
+    # Nearly every line is plain; the reasons are worked out on the few others only.
+    split = lines.frame.with_columns(plain.alias("_plain"))
+    other = split.filter(~pl.col("_plain"))
     excess_blank = pl.col(LINE).str.slice(DEATHS_LINE_WIDTH).str.strip_chars(" ") == ""
-    frame = frame.with_columns(
+    frame = other.with_columns(
         pl.when(pl.col(LINE).str.strip_chars() == "")
         .then(pl.lit("blank line"))
-        .when(pl.col(LINE).str.contains(_CONTROL))
+        .when(pl.col(CONTROL))
         .then(pl.lit("control byte in line (transfer damage): expected printable text"))
         .when(length < DEATHS_LINE_WIDTH)
         .then(pl.format("truncated line: {} characters, expected " + str(DEATHS_LINE_WIDTH), length))
@@ -46,14 +57,10 @@ def parse_fixed(lines: Lines) -> Parsed:
         .then(pl.format("over-long line: {} characters, expected " + str(DEATHS_LINE_WIDTH), length))
         .alias("reason")
     )
-    good = frame.filter(pl.col("reason").is_null())
-    rows = good.select(
-        pl.col(ROW),
-        *[
-            pl.col(LINE).str.slice(start - 1, end - start + 1).str.strip_chars_end(" ").alias(name)
-            for name, start, end in DEATHS_FIXED_WIDTH
-        ],
-    )
+    rows = _slice_chars(split.filter(pl.col("_plain")))
+    accepted = frame.filter(pl.col("reason").is_null())
+    if accepted.height:
+        rows = pl.concat([rows, _slice_chars(accepted)]).sort(ROW)
     bad = rejects_from_lines(frame.filter(pl.col("reason").is_not_null()), pl.col("reason"))
     rejects = combine(bad, undecodable_rejects(lines.undecodable, lines.encoding))
     return Parsed(rows, rejects, lines.total, {"encoding": lines.encoding})

@@ -17,6 +17,7 @@ import pyarrow as pa
 
 LINE = "line"
 ROW = "_source_row"
+CONTROL = "has_control"
 
 
 def _latin1_fallback(error: UnicodeDecodeError) -> tuple[str, int]:
@@ -30,8 +31,9 @@ codecs.register_error("latin1_fallback", _latin1_fallback)
 class Lines:
     """The decoded lines of one file.
 
-    ``frame`` holds ``_source_row`` (1-based physical line number) and ``line`` (text
-    without its end-of-line) for every line that decoded; ``undecodable`` lists the others
+    ``frame`` holds ``_source_row`` (1-based physical line number), ``line`` (text
+    without its end-of-line) and ``has_control`` (a control byte other than tab inside the
+    line: transfer damage) for every line that decoded; ``undecodable`` lists the others
     as (line number, raw text with the bad bytes escaped).
     """
 
@@ -41,14 +43,30 @@ class Lines:
     total: int
 
 
-def _line_offsets(data: bytes) -> np.ndarray:
+def _scan(data: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Line offsets, and the positions of control bytes that are not tab or end-of-line.
+
+    One pass finds every byte below 0x20; newlines and the rest are told apart on that
+    short list, not on the whole buffer.
+    """
     buffer = np.frombuffer(data, dtype=np.uint8)
-    ends = np.flatnonzero(buffer == 10) + 1
+    low = np.flatnonzero(buffer < 32)
+    kinds = buffer[low]
+    ends = low[kinds == 10] + 1
+    control = low[(kinds != 10) & (kinds != 13) & (kinds != 9)]
+    control = np.concatenate([control, np.flatnonzero(buffer == 127)])
     starts = np.concatenate([np.zeros(1, dtype=np.int64), ends.astype(np.int64)])
     if starts[-1] == len(data):
         # A final end-of-line closes the last line; it does not open an empty one.
         starts = starts[:-1]
-    return np.concatenate([starts, np.array([len(data)], dtype=np.int64)])
+    offsets = np.concatenate([starts, np.array([len(data)], dtype=np.int64)])
+    # A carriage return is damage unless it ends its line.
+    returns = low[kinds == 13]
+    if len(returns):
+        follows = returns + 1
+        inside = (follows < len(data)) & (buffer[np.minimum(follows, len(data) - 1)] != 10)
+        control = np.concatenate([control, returns[inside]])
+    return offsets, control
 
 
 def _invalid_utf8_lines(data: bytes, offsets: np.ndarray) -> np.ndarray:
@@ -81,7 +99,7 @@ def split_lines(data: bytes, encoding: str = "utf-8") -> Lines:
     """
     if encoding == "utf-8|cp1252":
         try:
-            data.decode("utf-8")
+            codecs.utf_8_decode(data, "strict", True)
             encoding = "utf-8"
         except UnicodeDecodeError:
             encoding = "cp1252"
@@ -91,13 +109,22 @@ def split_lines(data: bytes, encoding: str = "utf-8") -> Lines:
         raise ValueError(f"unsupported encoding {encoding!r}: expected utf-8, cp1252 or utf-8|cp1252")
     if data.startswith(codecs.BOM_UTF8):
         data = data[3:]
-    offsets = _line_offsets(data)
+    offsets, control_at = _scan(data)
     count = len(offsets) - 1
+    damaged = np.zeros(count, dtype=bool)
+    damaged[np.searchsorted(offsets, control_at, side="right") - 1] = True
     binary = pa.LargeBinaryArray.from_buffers(
         pa.large_binary(), count, [None, pa.py_buffer(offsets), pa.py_buffer(data)]
     )
-    bad = _invalid_utf8_lines(data, offsets) if encoding == "utf-8" else np.array([], dtype=np.int64)
+    try:
+        # Arrow validates UTF-8 without making Python strings; only a file that fails is
+        # scanned line by line for its bad lines.
+        text = binary.cast(pa.large_string())
+        bad = np.array([], dtype=np.int64)
+    except pa.ArrowInvalid:
+        bad = _invalid_utf8_lines(data, offsets)
     numbers = pa.array(np.arange(1, count + 1, dtype=np.int64))
+    flags = pa.array(damaged)
     undecodable: list[tuple[int, str]] = []
     if len(bad):
         undecodable = [(int(i) + 1, _escaped(binary[int(i)].as_py())) for i in bad]
@@ -106,8 +133,13 @@ def split_lines(data: bytes, encoding: str = "utf-8") -> Lines:
         mask = pa.array(keep)
         binary = binary.filter(mask)
         numbers = numbers.filter(mask)
-    text = binary.cast(pa.large_string())
+        flags = flags.filter(mask)
+        text = binary.cast(pa.large_string())
     frame = pl.DataFrame(
-        {ROW: pl.from_arrow(numbers), LINE: pl.from_arrow(text).str.strip_suffix("\n").str.strip_suffix("\r")}
+        {
+            ROW: pl.from_arrow(numbers),
+            LINE: pl.from_arrow(text).str.strip_chars_end("\r\n"),
+            CONTROL: pl.from_arrow(flags),
+        }
     )
     return Lines(frame, undecodable, encoding, count)

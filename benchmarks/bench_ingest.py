@@ -1,0 +1,208 @@
+"""Ingestion speed: the deaths register raw -> bronze, care-DB drivers, sensor latency.
+
+    .venv/bin/python -m benchmarks ingest [--lines=600000] [--years=10] [--care-rows=2000000]
+        [--latency-samples=3] [--pg=postgresql://postgres@127.0.0.1:5432/postgres]
+
+``--care-rows=0`` / ``--latency-samples=0`` skip those parts. Register files are made here
+(INSEE fixed width, 0.1 % truncated lines) so the benchmark needs no other module.
+"""
+
+from __future__ import annotations
+
+import io
+import multiprocessing
+import os
+import resource
+import tempfile
+import time
+from contextlib import closing
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from chu_platform.sources import DEATHS_FIXED_WIDTH, DEATHS_LINE_WIDTH
+
+LOCAL_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def _options(options: list[str]) -> dict[str, str]:
+    return dict(o[2:].split("=", 1) for o in options if o.startswith("--") and "=" in o)
+
+
+def register_bytes(lines: int, year: int, seed: int) -> bytes:
+    """``lines`` fixed-width lines of year ``year`` built from 5,000 distinct rows."""
+    rng = np.random.default_rng(seed)
+    templates = []
+    for i in range(5000):
+        values = {
+            "nomprenom": f"NOM{i:05d}*PRENOM {rng.integers(1000)}/", "sexe": str(1 + i % 2),
+            "datenaiss": f"19{rng.integers(10, 99)}0{1 + i % 9}1{i % 9}", "lieunaiss": f"{rng.integers(1000, 95999):05d}",
+            "commnaiss": "COMMUNE", "paysnaiss": "", "datedeces": f"{year}0{1 + i % 9}2{i % 9}",
+            "lieudeces": f"{rng.integers(1000, 95999):05d}", "actedeces": str(rng.integers(1, 9999)),
+        }
+        templates.append("".join(values[n].ljust(e - s + 1) for n, s, e in DEATHS_FIXED_WIDTH).encode() + b"\n")
+    table = np.frombuffer(b"".join(templates), dtype=f"S{DEATHS_LINE_WIDTH + 1}")
+    grid = np.frombuffer(table[rng.integers(0, len(table), lines)].tobytes(), dtype=np.uint8)
+    grid = grid.reshape(lines, DEATHS_LINE_WIDTH + 1)
+    keep = np.ones(grid.shape, dtype=bool)
+    # 0.1 % of lines truncated at 150 characters, as a damaged transfer leaves them.
+    keep[rng.choice(lines, lines // 1000, replace=False), 150:DEATHS_LINE_WIDTH] = False
+    return grid[keep].tobytes()
+
+
+def ingest_years(folder: str, lake: str) -> tuple[float, float, int, int, int]:
+    """Raw files -> bronze Delta partitions, in this (child) process: seconds, of which
+    reading + parsing, lines, rejects, peak RSS."""
+    from chu_platform.bronze.deaths import parse_fixed
+    from chu_platform.bronze.lines import split_lines
+    from chu_platform.lib import delta_store
+
+    started = time.perf_counter()
+    lines = rejects = 0
+    parsing = 0.0
+    for path in sorted(Path(folder).glob("deces-*.txt")):
+        year = int(path.stem.split("-")[1])
+        parse_started = time.perf_counter()
+        parsed = parse_fixed(split_lines(path.read_bytes()))
+        parsing += time.perf_counter() - parse_started
+        frame = parsed.rows.with_columns(
+            pl.lit(path.name).alias("_source_file"), pl.lit(datetime.now(UTC)).alias("_ingested_at"),
+            pl.lit("bench").alias("_run_id"), pl.lit(year, dtype=pl.Int32).alias("year"),
+        )
+        delta_store.write_years(frame, f"{lake}/bronze/deaths", [year])
+        lines += parsed.lines_read
+        rejects += parsed.rejects.height
+    seconds = time.perf_counter() - started
+    return seconds, parsing, lines, rejects, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def bench_deaths(lines: int, years: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="ingest-bench-") as tmp:
+        for i, year in enumerate(range(2015, 2015 + years)):
+            Path(tmp, f"deces-{year}.txt").write_bytes(register_bytes(lines, year, i))
+        size = sum(p.stat().st_size for p in Path(tmp).glob("*.txt"))
+        context = multiprocessing.get_context("spawn")
+        with context.Pool(1) as pool:
+            seconds, parsing, total, rejects, rss = pool.apply(ingest_years, (tmp, f"{tmp}/lake"))
+    print(f"deaths register: {years} files x {lines:,} lines ({size / 1e6:,.0f} MB) raw -> bronze Delta")
+    print(f"  {total:,} lines in {seconds:.2f}s = {total / seconds:,.0f} lines/s; rejects {rejects:,}; "
+          f"peak RSS {rss / 1e9:.2f} GB")
+    print(f"  of which read + split + parse {parsing:.2f}s ({total / parsing:,.0f} lines/s), "
+          f"Delta writes {seconds - parsing:.2f}s; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+
+
+def _care_table(dsn: str, rows: int) -> None:
+    import psycopg2
+
+    with closing(psycopg2.connect(dsn)) as con, con.cursor() as cur:
+        cur.execute('DROP TABLE IF EXISTS "Consultation"')
+        cur.execute('CREATE TABLE "Consultation" ("Num_consultation" integer PRIMARY KEY, "Id_mut" integer, '
+                    '"Id_patient" integer, "Id_prof_sante" text, "Code_diag" text, "Motif" text, "Date" date, '
+                    '"Heure_debut" time, "Heure_fin" time)')
+        cur.execute(
+            'INSERT INTO "Consultation" SELECT g, g %% 200, g %% 100000, \'P\' || (g %% 3000), \'C\' || (g %% 900), '
+            "'Motif ' || (g %% 77), date '2015-01-01' + (g %% 3650), time '08:00' + (g %% 600) * interval '1 minute', "
+            "time '08:30' + (g %% 600) * interval '1 minute' FROM generate_series(1, %s) g", (rows,))
+        cur.execute('ANALYZE "Consultation"')
+        con.commit()
+
+
+def bench_care(server_dsn: str, rows: int, repeats: int = 3) -> None:
+    import psycopg2
+
+    from chu_platform.bronze import care
+    from chu_platform.lib import postgres
+
+    dsn = postgres.create_database(server_dsn, "chu_bench_ingest", replace=True)
+    try:
+        _care_table(dsn, rows)
+        sql = care.select_sql(care.CARE_ENTITIES["care_consultations"])
+
+        def adbc() -> int:
+            return pl.read_database_uri(sql, dsn, engine="adbc").height
+
+        def copy_csv() -> int:
+            buffer = io.BytesIO()
+            with closing(psycopg2.connect(dsn)) as con, con.cursor() as cur:
+                cur.copy_expert(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER true)", buffer)
+            return pl.read_csv(buffer.getvalue(), infer_schema=False).height
+
+        def psycopg_rows() -> int:
+            with closing(psycopg2.connect(dsn)) as con, con.cursor() as cur:
+                cur.execute(sql)
+                names = [d[0] for d in cur.description]
+                return pl.DataFrame(cur.fetchall(), schema=names, orient="row").height
+
+        print(f"care extraction: {rows:,} consultation rows, every column ::text, best of {repeats}")
+        for name, method in (("adbc", adbc), ("copy_csv", copy_csv), ("psycopg", psycopg_rows)):
+            times = []
+            for _ in range(repeats):
+                started = time.perf_counter()
+                assert method() == rows
+                times.append(time.perf_counter() - started)
+            print(f"  {name:9s} best {min(times):.2f}s  median {sorted(times)[len(times) // 2]:.2f}s  "
+                  f"({rows / min(times):,.0f} rows/s)")
+    finally:
+        postgres.drop_database(server_dsn, "chu_bench_ingest")
+
+
+def bench_latency(samples: int, interval: float = 10.0) -> None:
+    """A daemon-like loop in process: tick the sensor every ``interval`` s, run what it asks,
+    time from the file's arrival in the drop to the bronze commit."""
+    import dagster as dg
+
+    from chu_platform.defs.bronze.assets import FILE_ASSETS
+    from chu_platform.defs.bronze.resources import DropResource
+    from chu_platform.defs.bronze.sensors import ftp_new_files
+    from chu_platform.defs.resources import ChuSettings
+    from chu_platform.lib import delta_store
+    from chu_platform.lib.io_manager import DeltaIOManager
+
+    deaths = next(a for a in FILE_ASSETS if a.key.path[-1] == "deaths")
+    rng = np.random.default_rng(3)
+    results = []
+    with tempfile.TemporaryDirectory(prefix="ingest-latency-") as tmp:
+        landing, data = Path(tmp, "landing"), Path(tmp, "data")
+        landing.mkdir()
+        settings = ChuSettings(data_dir=str(data), landing_dir=str(landing))
+        resources = {"settings": settings, "drop": DropResource(landing_dir=str(landing))}
+        run_resources = {**resources, "io_manager": DeltaIOManager(data_dir=str(data))}
+        cursor = None
+        with dg.instance_for_test() as instance:
+            for sample in range(samples):
+                year = 2000 + sample
+                phase = float(rng.uniform(0, interval))
+                next_tick = time.monotonic() + phase
+                arrived = time.monotonic()
+                Path(landing, f"deces-{year}.txt").write_bytes(register_bytes(600_000, year, sample))
+                committed = None
+                while committed is None:
+                    time.sleep(max(0.0, next_tick - time.monotonic()))
+                    next_tick += interval
+                    context = dg.build_sensor_context(cursor=cursor, resources=resources, instance=instance)
+                    result = ftp_new_files(context)
+                    cursor = result.cursor
+                    for request in result.run_requests:
+                        dg.materialize([deaths], partition_key=request.partition_key, resources=run_resources,
+                                       instance=instance)
+                        committed = time.monotonic()
+                rows = delta_store.read(settings.table_uri("bronze", "deaths"), [year]).height
+                results.append(committed - arrived)
+                print(f"  sample {sample + 1}: file of {rows:,} rows committed {committed - arrived:.1f}s after landing "
+                      f"(first tick {phase:.1f}s after arrival)")
+    print(f"landing -> bronze committed with a {interval:.0f}s sensor interval: max {max(results):.1f}s, "
+          f"mean {sum(results) / len(results):.1f}s over {len(results)} samples")
+
+
+def main(options: list[str]) -> None:
+    values = _options(options)
+    lines, years = int(values.get("lines", 600_000)), int(values.get("years", 10))
+    care_rows = int(values.get("care-rows", 2_000_000))
+    samples = int(values.get("latency-samples", 3))
+    bench_deaths(lines, years)
+    if care_rows:
+        bench_care(values.get("pg", os.environ.get("CHU_BENCH_PG_DSN", LOCAL_PG)), care_rows)
+    if samples:
+        bench_latency(samples)
