@@ -158,6 +158,28 @@ def _check(analysis: Analysis, period: Period, filters: Mapping[str, str | None]
     return {f: given.get(f) for f in analysis.filters}
 
 
+_FILTER_LOOKUPS = {
+    "establishment": (
+        "SELECT count(*) FROM dim_etablissement WHERE finess = $value",
+        "establishment with FINESS", "consultations_by_establishment",
+    ),
+    "diagnosis": (
+        "SELECT count(*) FROM dim_diagnostic WHERE starts_with(code_diag, $value)",
+        "diagnosis code starting with", "consultations_by_diagnosis",
+    ),
+}
+
+
+def _check_filter_values(con: duckdb.DuckDBPyConnection, filters: Mapping[str, str | None]) -> None:
+    """A filter matching nothing is almost always a typo: say so rather than answer zero."""
+    for name, value in filters.items():
+        if not value:
+            continue
+        query, what, listing = _FILTER_LOOKUPS[name]
+        if con.execute(query, {"value": value}).fetchall() == [(0,)]:
+            raise AnalysisError(f"no {what} '{value}' in gold; `chu query {listing}` lists the known ones")
+
+
 def run_analysis(
     con: duckdb.DuckDBPyConnection,
     name: str,
@@ -169,6 +191,7 @@ def run_analysis(
     values = {**period.params(), **_check(analysis, period, filters or {})}
     params = {p: values[p] for p in analysis.parameters}
     try:
+        _check_filter_values(con, {f: values[f] for f in analysis.filters})
         table = con.sql(analysis.sql, params=params).to_arrow_table()
     except duckdb.CatalogException as exc:
         raise AnalysisError(

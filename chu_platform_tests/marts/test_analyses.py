@@ -190,6 +190,8 @@ def test_default_period_is_the_latest_complete_year(con):
     ("deaths_by_region", Period.year(2020), {"diagnosis": "J45"}, "does not take --diagnosis"),
     ("satisfaction_by_region", Period(date(2020, 1, 1), date(2020, 6, 30)), {}, "use --year"),
     ("nothing", Period.year(2020), {}, "choose one of"),
+    ("hospitalisation_rate", Period.year(2020), {"establishment": "999999999"}, "no establishment with FINESS '999999999'"),
+    ("consultations_by_diagnosis", Period.year(2020), {"diagnosis": "Z99"}, "no diagnosis code starting with 'Z99'"),
 ])
 def test_questions_that_cannot_be_answered_say_why(con, name, period, filters, message):
     with pytest.raises(AnalysisError, match=message):
