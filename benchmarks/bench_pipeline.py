@@ -6,14 +6,13 @@
 For each scale: ``chu generate`` writes the sources (care base into a dedicated database on
 the PostgreSQL service), then ``chu run`` materialises everything, each as a child process
 of its own data directory. Reports wall time, peak memory (max RSS of the children), the
-seconds of each run stage as ``chu run`` prints them, the rows each layer holds at the end
-and rows per second per layer, then how time grows from one scale to the next.
+seconds of each layer's steps (from the runs recorded in the Dagster instance), the rows
+each layer holds at the end and rows per second per layer, then how time grows with scale.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import resource
 import subprocess
 import sys
@@ -21,6 +20,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+import dagster as dg
 import pyarrow as pa
 import pyarrow.compute as pc
 from deltalake import DeltaTable
@@ -29,8 +29,6 @@ from benchmarks.peers.common import machine, option
 from chu_platform.lib import postgres
 
 LAYERS = ("bronze", "silver", "gold", "marts")
-# "[3/41] ok    12.3s [2019] bronze/consultations, silver/consultations"
-_PROGRESS = re.compile(r"^\[\d+/\d+\] (ok|FAILED)\s+([\d.]+)s(?: \[(\d+)\])? (.+)$")
 
 
 def _child(args: list[str], env: dict[str, str], log: Path) -> tuple[float, int, str]:
@@ -54,20 +52,22 @@ def _layer_rows(lake: Path) -> dict[str, int]:
     return dict(rows)
 
 
-def _stage_seconds(output: str) -> tuple[dict[str, float], list[str]]:
-    """Seconds per layer from ``chu run``'s progress lines (mixed stages kept apart), and failures."""
+def _step_seconds(home: Path) -> tuple[dict[str, float], int, list[str]]:
+    """Seconds of every materialisation step per layer, from the runs recorded in the
+    Dagster instance ``chu run`` used (step key ``<layer>__<table>``); run count; failed steps."""
+    instance = dg.DagsterInstance.from_config(str(home))
     seconds: dict[str, float] = defaultdict(float)
-    failures = []
-    for line in output.splitlines():
-        match = _PROGRESS.match(line.strip())
-        if not match:
-            continue
-        status, spent, _, keys = match.groups()
-        layers = {k.strip().split("/")[0] for k in keys.split(",")}
-        seconds[layers.pop() if len(layers) == 1 else "mixed"] += float(spent)
-        if status == "FAILED":
-            failures.append(line.strip())
-    return dict(seconds), failures
+    failures: list[str] = []
+    runs = instance.get_runs()
+    for run in runs:
+        for step in instance.get_run_step_stats(run.run_id):
+            if step.start_time is None or step.end_time is None:
+                continue
+            layer = step.step_key.split("__", 1)[0]
+            seconds[layer if layer in (*LAYERS, "ops") else "other"] += step.end_time - step.start_time
+            if step.status is not None and step.status.value != "SUCCESS":
+                failures.append(f"{step.step_key} ({step.status.value})")
+    return dict(seconds), len(runs), failures
 
 
 def run_scale(scale: float, root: Path, pg_server: str) -> dict:
@@ -83,19 +83,20 @@ def run_scale(scale: float, root: Path, pg_server: str) -> dict:
         "CHU_LAKE_URI": "",
         "CHU_SOURCE_DSN": dsn,
         "CHU_PSEUDONYM_KEY": os.environ.get("CHU_PSEUDONYM_KEY", "benchmark-key-not-a-secret"),
-        "DAGSTER_HOME": str(data / "dagster"),
     }
+    # chu prepares <data_dir>/dagster (SQLite) itself when neither of these is set.
+    env.pop("DAGSTER_HOME", None)
     env.pop("DAGSTER_PG_URL", None)
     generate_s, code, output = _child(["generate", "--scale", f"{scale:g}"], env, base / "generate.log")
     if code != 0:
         raise SystemExit(f"chu generate failed at scale {scale:g} (see {base / 'generate.log'}):\n{output[-2000:]}")
     run_s, code, output = _child(["run"], env, base / "run.log")
     peak_gib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20
-    per_layer, failures = _stage_seconds(output)
+    per_layer, runs, failures = _step_seconds(data / "dagster")
     rows = _layer_rows(data / "lake")
     return {
         "scale": scale, "generate_s": generate_s, "run_s": run_s, "exit": code, "peak_gib": peak_gib,
-        "seconds": per_layer, "rows": rows, "failures": failures, "log": base / "run.log", "tail": output[-1500:],
+        "seconds": per_layer, "runs": runs, "rows": rows, "failures": failures, "log": base / "run.log", "tail": output[-1500:],
     }
 
 
@@ -113,15 +114,16 @@ def main(options: list[str]) -> None:
         print(f"\n### scale {scale:g}: chu run {status}")
         print(f"- chu generate {result['generate_s']:.1f} s; chu run {result['run_s']:.1f} s; "
               f"peak RSS of the child processes so far {result['peak_gib']:.2f} GiB")
-        print("\n| layer | rows at the end | stage seconds | rows/s |\n|---|---:|---:|---:|")
-        for layer in (*LAYERS, "mixed"):
+        print(f"- {result['runs']} Dagster runs; step seconds per layer summed over them (steps of one run may overlap)")
+        print("\n| layer | rows in its tables at the end | step seconds | rows/s |\n|---|---:|---:|---:|")
+        for layer in (*LAYERS, "ops", "other"):
             spent = result["seconds"].get(layer, 0.0)
             count = result["rows"].get(layer, 0)
-            rate = f"{count / spent:,.0f}" if spent and layer != "mixed" else "-"
+            rate = f"{count / spent:,.0f}" if spent and count else "-"
             if spent or count:
                 print(f"| {layer} | {count:,} | {spent:.1f} | {rate} |")
         for line in result["failures"]:
-            print(f"- failed stage: {line}")
+            print(f"- failed step: {line}")
         if result["exit"] != 0:
             print(f"\nlast output of chu run:\n{result['tail']}")
     for before, after in zip(results, results[1:]):

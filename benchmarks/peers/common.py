@@ -35,4 +35,8 @@ def synthetic_lake(scale: float, root: Path) -> str:
 
 def machine() -> str:
     memory = psutil.virtual_memory().total / 2**30
-    return f"{os.cpu_count()} cores ({platform.processor() or platform.machine()}), {memory:.0f} GiB RAM, {platform.platform()}"
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    return (
+        f"{os.cpu_count()} cores ({platform.processor() or platform.machine()}), {memory:.0f} GiB RAM, "
+        f"{platform.platform()}; load average {load} (other work on the machine inflates every figure)"
+    )

@@ -25,6 +25,8 @@ class QueryBenchmarkConfig(dg.Config):
     group_name="ops",
     deps=[dg.AssetKey(["gold", table]) for table in GOLD_READ],
     kinds={"duckdb", "delta"},
+    # Minutes of timing runs, not data: to be asked for, never swept along by a pipeline run.
+    tags={"chu/on_demand": "true"},
 )
 def query_benchmark(
     context: dg.AssetExecutionContext, config: QueryBenchmarkConfig, settings: ChuSettings
