@@ -15,9 +15,9 @@ ETABLISSEMENT_COLUMNS = (
 
 
 def _with_unknown(df: pl.DataFrame, key: str, values: dict) -> pl.DataFrame:
-    unknown = pl.DataFrame([{key: UNKNOWN_KEY, **values}]).cast({c: df.schema[c] for c in [key, *values]}, strict=False)
-    unknown = unknown.select([pl.col(c) if c in unknown.columns else pl.lit(None, dtype=t).alias(c) for c, t in df.schema.items()])
-    return pl.concat([unknown, df])
+    """``df`` preceded by its unknown member: key -1, the given values, nulls elsewhere."""
+    member = {column: values.get(column) for column in df.columns} | {key: UNKNOWN_KEY}
+    return pl.concat([pl.DataFrame([member], schema=df.schema), df])
 
 
 def build_dim_etablissement(establishments: pl.DataFrame, satisfaction: pl.DataFrame) -> pl.DataFrame:

@@ -13,7 +13,7 @@ _COLUMNS = (
 )
 
 
-def _finess(column: str) -> pl.Expr:
+def finess_number(column: str) -> pl.Expr:
     """FINESS numbers are nine characters; spreadsheets drop the leading zero."""
     value = conform.text(column).str.to_uppercase()
     return pl.when(value.str.contains(r"^[0-9AB]{8}$")).then("0" + value).otherwise(value)
@@ -27,19 +27,19 @@ def build_establishments(chu: pl.DataFrame, finess: pl.DataFrame) -> pl.DataFram
     them too). The département comes from the commune code, the postal code, then the
     FINESS number; the region from the département.
     """
-    national = latest_per_key(finess.with_columns(_finess("nofinesset").alias("finess")), ["finess"]).select(
+    national = latest_per_key(finess.with_columns(finess_number("nofinesset").alias("finess")), ["finess"]).select(
         "finess",
-        _finess("nofinessej").alias("finess_juridique_f"),
+        finess_number("nofinessej").alias("finess_juridique_f"),
         conform.text("rs").alias("raison_sociale_f"),
         conform.text("ligneacheminement").str.extract(r"^(\d{5})", 1).alias("code_postal_f"),
         conform.text("ligneacheminement").str.replace(r"^\d{5}\s*", "").alias("commune_f"),
         geography.from_finess_field(pl.col("departement")).alias("dep_field"),
         conform.text("libcategetab").alias("categorie"),
     ).filter(pl.col("finess").is_not_null())
-    local = latest_per_key(chu.with_columns(_finess("finess_site").alias("finess")), ["finess"]).select(
+    local = latest_per_key(chu.with_columns(finess_number("finess_site").alias("finess")), ["finess"]).select(
         "finess",
         conform.text("identifiant_organisation").alias("identifiant_organisation"),
-        _finess("finess_etablissement_juridique").alias("finess_juridique"),
+        finess_number("finess_etablissement_juridique").alias("finess_juridique"),
         conform.text("raison_sociale_site").alias("raison_sociale"),
         conform.text("commune").alias("commune"),
         conform.text("code_postal").alias("code_postal"),

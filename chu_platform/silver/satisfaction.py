@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from chu_platform.silver import conform, geography
-from chu_platform.silver.establishments import _finess
+from chu_platform.silver.establishments import finess_number
 
 # silver name -> bronze column (bronze_column of the e-Satis header).
 SCORES = {
@@ -31,7 +31,7 @@ def build_satisfaction(bronze: pl.DataFrame, year: int) -> pl.DataFrame:
     number, the file's region label only as a fallback."""
     # A line without geographic FINESS keeps the legal entity's number rather than vanishing.
     df = bronze.with_columns(
-        pl.coalesce(_finess("finess_geo"), _finess("finess")).alias("_site"), _finess("finess").alias("_legal")
+        pl.coalesce(finess_number("finess_geo"), finess_number("finess")).alias("_site"), finess_number("finess").alias("_legal")
     ).filter(pl.col("_site").is_not_null())
     answers = _number(df, "nb_rep_score_all_rea_ajust")
     label_region = geography.region_code_from_label(

@@ -93,3 +93,10 @@ def test_fact_deces_and_satisfaction():
     sat_fact = facts.build_fact_satisfaction(sat, etab)
     assert validate(models.FactSatisfaction, sat_fact).passed
     assert sat_fact.height == sat.height and UNKNOWN_KEY not in sat_fact["etablissement_key"].to_list()
+
+
+def test_dim_etablissement_without_esatis_source():
+    empty = pl.DataFrame(schema={"finess": pl.String, "year": pl.Int32, "raison_sociale": pl.String,
+                                 "departement_code": pl.String, "region_code": pl.String})
+    dim = dimensions.build_dim_etablissement(establishments.build_establishments(bf.establishments(), bf.finess()), empty)
+    assert dim.height == 4 and validate(models.DimEtablissement, dim).passed

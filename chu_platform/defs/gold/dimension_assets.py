@@ -34,13 +34,17 @@ def dim_patient(context: dg.AssetExecutionContext, settings: ChuSettings, patien
 
 @dg.asset(
     key=["gold", "dim_etablissement"], group_name="gold", kinds=KINDS,
-    ins={"establishments": _silver("establishments"),
-         "satisfaction": dg.AssetIn(["silver", "satisfaction"], partition_mapping=dg.AllPartitionMapping())},
+    ins={"establishments": _silver("establishments")}, deps=[dg.AssetKey(["silver", "satisfaction"])],
 )
 def dim_etablissement(
-    context: dg.AssetExecutionContext, establishments: pl.DataFrame, satisfaction: pl.DataFrame
+    context: dg.AssetExecutionContext, settings: ChuSettings, establishments: pl.DataFrame
 ) -> pl.DataFrame:
     """One row per establishment site (FINESS), sites known only from e-Satis included; -1 is the unknown establishment."""
+    # e-Satis only adds members: a platform without that source still gets its dimension.
+    uri = settings.table_uri("silver", "satisfaction")
+    satisfaction = delta_store.read(uri) if delta_store.exists(uri) else pl.DataFrame(
+        schema={"finess": pl.String, "year": pl.Int32, "raison_sociale": pl.String,
+                "departement_code": pl.String, "region_code": pl.String})
     df = dimensions.build_dim_etablissement(establishments, satisfaction)
     context.add_output_metadata(table_metadata(
         df, from_esatis_only=df.height - 1 - establishments.height,
