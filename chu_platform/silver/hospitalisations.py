@@ -45,3 +45,9 @@ def hospitalisations_of_year(typed: pl.DataFrame, year: int) -> pl.DataFrame:
 def unplaceable(typed: pl.DataFrame) -> pl.DataFrame:
     """Stays without a usable admission date: reported at every run, never silently dropped."""
     return typed.filter(pl.col("year").is_null())
+
+
+def admission_problems(bronze: pl.DataFrame) -> pl.DataFrame:
+    """Lines of the file whose admission date cannot place the stay in a year, as received."""
+    columns = [c for c in ("_source_file", "_source_row", "num_hospitalisation", "date_entree") if c in bronze.columns]
+    return bronze.filter(conform.date_fr("date_entree").is_null()).select(columns)

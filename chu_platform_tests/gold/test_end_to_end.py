@@ -82,6 +82,12 @@ def test_gold_equals_independent_computation(generated):
         pl.len(), pl.col("duree_sejour_jours").sum().cast(pl.Int64))
     assert gold_stays.sort("year").rows() == stays.sort("year").rows()
 
+    codes = {c for (c,) in _sql(dsn, 'SELECT "Code_diag" FROM "Diagnostic"')}
+    raw = pl.read_csv(data / "landing" / "Hospitalisations.csv", separator=";", infer_schema=False).filter(
+        pl.col("Date_Entree").str.to_date("%d/%m/%Y", strict=False).dt.year().is_in(YEARS))
+    unknown = raw.filter(~pl.col("Code_diagnostic").is_in(list(codes))).height
+    assert (pipeline.read(data, "gold", "fact_hospitalisation")["diagnostic_key"] == -1).sum() == unknown
+
     patients = pipeline.read(data, "gold", "dim_patient").filter(pl.col("patient_key") != -1)
     by_sex = dict(_sql(dsn, """SELECT CASE WHEN "Sexe" IN ('M','1','H') THEN 'M' ELSE 'F' END, count(*)
                                FROM "Patient" GROUP BY 1"""))

@@ -66,6 +66,8 @@ def test_hospitalisations_impossible_admission_reported_not_placed():
     typed = hospitalisations.type_hospitalisations(bf.hospitalisations(), KEY)
     assert typed.height == 3
     assert hospitalisations.unplaceable(typed)["hospitalisation_id"].to_list() == ["46019"]
+    problems = hospitalisations.admission_problems(bf.hospitalisations())
+    assert problems.select("_source_row", "date_entree").rows() == [(3, "31/02/2019")]
     y2019 = hospitalisations.hospitalisations_of_year(typed, 2019)
     assert y2019["hospitalisation_id"].to_list() == ["10546"]
     assert str(y2019["date_sortie"][0]) == "2019-10-14"

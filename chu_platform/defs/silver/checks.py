@@ -9,6 +9,7 @@ from chu_platform.gold import quality
 from chu_platform.lib import delta_store
 from chu_platform.schemas.silver import SILVER_MODELS
 from chu_platform.schemas.validation import validate
+from chu_platform.silver.hospitalisations import admission_problems
 from chu_platform.silver.report import markdown_table
 
 
@@ -82,3 +83,17 @@ patients_departement_complete = build_completeness_check(
     "silver", "patients", "departement_code", 0.02, "postal codes no reference knows.", ("unknown",))
 establishments_departement_complete = build_completeness_check(
     "silver", "establishments", "departement_code", 0.01, "no commune, postal code or FINESS number usable.", ("unknown",))
+
+
+@dg.asset_check(
+    asset=dg.AssetKey(["silver", "hospitalisations"]), name="hospitalisations_every_stay_placed",
+    additional_deps=[dg.AssetKey(["bronze", "hospitalisations"])],
+    description="Every stay of Hospitalisations.csv has a valid admission date, hence a year: none is silently left out.",
+)
+def hospitalisations_every_stay_placed(context: dg.AssetCheckExecutionContext, settings: ChuSettings) -> dg.AssetCheckResult:
+    problems = admission_problems(delta_store.read(settings.table_uri("bronze", "hospitalisations")))
+    return dg.AssetCheckResult(
+        passed=problems.is_empty(), severity=WARN,
+        metadata={"stays_without_year": dg.MetadataValue.int(problems.height),
+                  "sample": dg.MetadataValue.md(markdown_table(problems, 10))},
+    )
