@@ -9,8 +9,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date
 
 import duckdb
@@ -43,6 +43,7 @@ class Analysis:
     secrecy: Secrecy = _RATE
     filters: tuple[str, ...] = FILTERS
     yearly: bool = False
+    order: Callable[[pl.DataFrame], pl.DataFrame] | None = None
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -95,6 +96,11 @@ ANALYSES: dict[str, Analysis] = {
             sql.CONSULTATIONS_BY_PROFESSIONAL,
             ("level", "identifiant", "civilite", "profession", "specialite", "raison_sociale", *_SHARE),
             ("fact_consultation",),
+            order=lambda df: df.sort(
+                [pl.col("level") == "professional", "numerator", "specialite", "identifiant"],
+                descending=[False, True, False, False],
+                nulls_last=True,
+            ),
         ),
         Analysis(
             "deaths_by_region", "Deaths per region",
@@ -198,6 +204,8 @@ def run_analysis(
             f"{name} needs gold tables that are not built yet ({exc}); run `chu run` first"
         ) from None
     df = pl.from_arrow(table)
+    if analysis.order is not None:
+        df = analysis.order(df)
     return df.select(
         pl.lit(period.start).alias("period_from"),
         pl.lit(period.end).alias("period_to"),

@@ -154,6 +154,9 @@ FROM groups
 ORDER BY sexe = 'all', sexe, age_band = 'all', age_band
 """
 
+# No ORDER BY: with tens of thousands of professionals, most with a handful of consultations,
+# DuckDB's sort on the string tie-breakers cost more than the whole query; run_analysis sorts
+# the result in Polars (specialties first, then by consultations, specialty, identifier).
 CONSULTATIONS_BY_PROFESSIONAL = f"""
 WITH counts AS (
     SELECT f.professionnel_key, count(*) AS numerator
@@ -181,7 +184,6 @@ levels AS (
 SELECT l.level, l.identifiant, l.civilite, l.profession, l.specialite, l.raison_sociale,
        l.numerator, t.denominator, l.numerator / t.denominator AS rate
 FROM levels l, total t
-ORDER BY l.level = 'professional', l.numerator DESC, l.specialite, l.identifiant NULLS LAST
 """
 
 _REGION_NAMES = "SELECT region_code, any_value(region_nom) AS region_nom FROM dim_geography GROUP BY 1"
