@@ -5,6 +5,7 @@ import warnings
 import dagster as dg
 
 import chu_platform.defs as defs_package
+from chu_platform.defs.bronze.resources import drop_from_env
 from chu_platform.defs.resources import io_manager_from_env, settings_from_env
 from chu_platform.defs.warehouse import VIEW_LAYERS, build_warehouse_asset
 
@@ -13,18 +14,22 @@ def build_definitions() -> dg.Definitions:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", dg.PreviewWarning)
         layers = dg.load_definitions_from_package_module(defs_package)
-    exposed = [
-        spec.key
-        for spec in layers.resolve_all_asset_specs()
-        if spec.group_name in VIEW_LAYERS and spec.key.path[0] in VIEW_LAYERS
-    ]
-    return dg.Definitions.merge(
+    platform = dg.Definitions.merge(
         layers,
         dg.Definitions(
-            assets=[build_warehouse_asset(exposed)],
-            resources={"io_manager": io_manager_from_env(), "settings": settings_from_env()},
+            resources={
+                "io_manager": io_manager_from_env(),
+                "settings": settings_from_env(),
+                "drop": drop_from_env(),
+            },
         ),
     )
+    exposed = [
+        spec.key
+        for spec in platform.resolve_all_asset_specs()
+        if spec.group_name in VIEW_LAYERS and spec.key.path[0] in VIEW_LAYERS
+    ]
+    return dg.Definitions.merge(platform, dg.Definitions(assets=[build_warehouse_asset(exposed)]))
 
 
 defs = build_definitions()

@@ -15,6 +15,14 @@ DEFAULTS: dict[str, str] = {
     "CHU_LANDING_DIR": "data/landing",
     "CHU_LAKE_URI": "",
     "CHU_SOURCE_DSN": "",
+    "CHU_FTP_HOST": "",
+    "CHU_FTP_PORT": "21",
+    "CHU_FTP_USER": "anonymous",
+    "CHU_FTP_PASSWORD": "",
+    "CHU_FTP_TLS": "false",
+    "CHU_FTP_PASSIVE": "true",
+    "CHU_FTP_ROOT": "/",
+    "CHU_FTP_CA_FILE": "",
 }
 
 

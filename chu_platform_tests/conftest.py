@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from chu_platform.lib import postgres
+from chu_platform.settings import DEFAULTS
 
 LOCAL_SERVICE = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -51,4 +52,7 @@ def chu_env(tmp_path: Path, monkeypatch) -> Path:
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
     monkeypatch.delenv("DAGSTER_PG_URL", raising=False)
     monkeypatch.setenv("CHU_PSEUDONYM_KEY", "test-key-not-secret")
+    for name, value in DEFAULTS.items():
+        if name.startswith("CHU_FTP_"):
+            monkeypatch.setenv(name, value)
     return data
