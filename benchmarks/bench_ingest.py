@@ -53,14 +53,16 @@ def register_bytes(lines: int, year: int, seed: int) -> bytes:
     return grid[keep].tobytes()
 
 
-def ingest_file(path: str, lake: str) -> tuple[int, int, float, int]:
+def ingest_file(path: str, lake: str) -> tuple[int, int, float, int, float]:
     """One raw file -> its bronze Delta partition, as one partition run does: lines,
-    rejects, seconds spent reading and parsing, this process's peak RSS."""
+    rejects, seconds spent reading and parsing, this process's peak RSS, CPU seconds used
+    (all threads) for the whole file."""
     from chu_platform.bronze.deaths import parse_fixed
     from chu_platform.bronze.lines import split_lines
     from chu_platform.lib import delta_store
 
     year = int(Path(path).stem.split("-")[1])
+    cpu_started = time.process_time()
     started = time.perf_counter()
     parsed = parse_fixed(split_lines(Path(path).read_bytes()))
     parsing = time.perf_counter() - started
@@ -69,7 +71,8 @@ def ingest_file(path: str, lake: str) -> tuple[int, int, float, int]:
         pl.lit("bench").alias("_run_id"), pl.lit(year, dtype=pl.Int32).alias("year"),
     )
     delta_store.write_years(frame, f"{lake}/bronze/deaths", [year])
-    return parsed.lines_read, parsed.rejects.height, parsing, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return parsed.lines_read, parsed.rejects.height, parsing, peak, time.process_time() - cpu_started
 
 
 def _warm(_: int) -> None:
@@ -97,13 +100,17 @@ def bench_deaths(lines: int, years: int, workers: int) -> None:
     rejects = sum(r[1] for r in results)
     parsing = sum(r[2] for r in results)
     peak = max(r[3] for r in results)
+    cpu = sum(r[4] for r in results)
+    cores = os.cpu_count() or 1
     print(f"deaths register: {years} files x {lines:,} lines ({size / 1e6:,.0f} MB) raw -> bronze Delta, "
           f"{workers} partition run(s) at a time")
     print(f"  {total:,} lines in {seconds:.2f}s = {total / seconds:,.0f} lines/s; rejects {rejects:,}; "
           f"{stored:,} rows in the table; peak RSS per run process {peak / 1e9:.2f} GB "
           f"(all processes <= {workers * peak / 1e9:.2f} GB)")
     print(f"  read + split + parse {parsing:.2f} CPU-side s in total ({total / parsing:,.0f} lines/s per process); "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+          f"load average {os.getloadavg()[0]:.1f} on {cores} cores")
+    print(f"  CPU time {cpu:.2f}s for {total:,} lines: {total / cpu:,.0f} lines per CPU-second, i.e. "
+          f"{total * cores / cpu:,.0f} lines/s if the {cores} cores were free for it")
 
 
 def _care_table(dsn: str, rows: int) -> None:

@@ -3,7 +3,6 @@
 from datetime import UTC, datetime
 
 import dagster as dg
-import polars as pl
 
 from chu_platform.bronze import ledger
 from chu_platform.bronze.entities import FILE_ENTITIES, FileEntity
