@@ -5,6 +5,7 @@ import uuid
 import pytest
 
 from chu_platform.lib import postgres
+from chu_platform.settings import DEFAULTS
 
 
 @pytest.fixture(scope="module")
@@ -18,6 +19,9 @@ def module_env(tmp_path_factory):
         patch.delenv("DAGSTER_HOME", raising=False)
         patch.delenv("DAGSTER_PG_URL", raising=False)
         patch.setenv("CHU_PSEUDONYM_KEY", "test-key-not-secret")
+        for name, value in DEFAULTS.items():
+            if name.startswith("CHU_FTP_"):
+                patch.setenv(name, value)
         yield data
 
 
