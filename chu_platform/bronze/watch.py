@@ -2,8 +2,9 @@
 
 Cursor (JSON): ``{"requested": {path: [size, mtime]}, "pending": {path: [size, mtime]},
 "unrecognised": [path, ...]}``. A file is requested once it shows the same size and mtime
-on two consecutive ticks (a file still being written changes between ticks); a requested
-file is not requested again until its size or mtime changes.
+on two consecutive ticks (a file still being written changes between ticks), or — when the
+drop's clock is ours (local drop) — as soon as it has not been modified for
+``settle_seconds``. A requested file is not requested again until its size or mtime changes.
 """
 
 from __future__ import annotations
@@ -46,11 +47,12 @@ def load_cursor(text: str | None) -> dict:
 
 
 def plan(files: list[DropFile], cursor_text: str | None, years_of: Callable[[DropFile], set[int]],
-         partition_keys: set[str]) -> Plan:
+         partition_keys: set[str], now: float | None = None, settle_seconds: float | None = None) -> Plan:
     """Run requests for the files that settled since the last tick.
 
     ``years_of`` gives the partitions of a file with no year in its name that feeds a
     partitioned table (the CHU deces.csv); ``partition_keys`` are the existing partitions.
+    ``now`` and ``settle_seconds`` (both or neither) enable the quiet-period rule.
     """
     cursor = load_cursor(cursor_text)
     requested, pending = dict(cursor["requested"]), {}
@@ -67,7 +69,8 @@ def plan(files: list[DropFile], cursor_text: str | None, years_of: Callable[[Dro
         state = [f.size, f.mtime]
         if requested.get(f.path) == state:
             continue
-        if cursor["pending"].get(f.path) != state:
+        quiet = settle_seconds is not None and now is not None and now - f.mtime >= settle_seconds
+        if cursor["pending"].get(f.path) != state and not quiet:
             pending[f.path] = state
             result.waiting.append(f.path)
             continue

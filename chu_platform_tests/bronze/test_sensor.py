@@ -2,9 +2,12 @@
 
 import json
 import os
+import time
 
 import dagster as dg
+import pytest
 
+from chu_platform.defs.bronze import sensors
 from chu_platform.defs.bronze.sensors import ftp_new_files
 
 
@@ -14,10 +17,19 @@ def tick(settings, drop, cursor=None):
     return result.run_requests, result.cursor
 
 
-def write(path, text: str, mtime: float = 1_700_000_000):
+@pytest.fixture(autouse=True)
+def slow_ticks(monkeypatch):
+    """Ticks here can be seconds apart on a busy machine: only files older than an hour
+    count as quiet, so the two-listing rule is what these tests see."""
+    monkeypatch.setattr(sensors, "SETTLE_SECONDS", 3600.0)
+
+
+def write(path, text: str, mtime: float | None = None):
+    """Write a file; by default it was modified just now (not yet quiet)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
-    os.utime(path, (mtime, mtime))
+    if mtime is not None:
+        os.utime(path, (mtime, mtime))
 
 
 def test_new_file_settles_then_runs_once_for_its_partition(platform):
@@ -36,24 +48,32 @@ def test_new_file_settles_then_runs_once_for_its_partition(platform):
     assert requests == []  # same file again
 
 
+def test_local_file_quiet_for_a_while_runs_at_first_sight(platform):
+    settings, drop, landing, _ = platform
+    write(landing / "deces-2018.csv", "x\n", mtime=time.time() - 7200)
+    requests, cursor = tick(settings, drop)
+    assert [(r.partition_key, r.asset_selection) for r in requests] == [("2018", [dg.AssetKey(["bronze", "deaths"])])]
+    assert tick(settings, drop, cursor)[0] == []
+
+
 def test_growing_file_waits_and_changed_file_runs_again(platform):
     settings, drop, landing, _ = platform
     target = landing / "Hospitalisations.csv"
     write(target, "a\n")
     _, cursor = tick(settings, drop)
-    write(target, "a\nb\n", mtime=1_700_000_010)  # still being written
+    write(target, "a\nb\n")  # still being written
     requests, cursor = tick(settings, drop, cursor)
     assert requests == []
     requests, cursor = tick(settings, drop, cursor)
     assert [r.asset_selection for r in requests] == [[dg.AssetKey(["bronze", "hospitalisations"])]]
     assert requests[0].partition_key is None
     first_key = requests[0].run_key
-    write(target, "a\nb\nc\n", mtime=1_700_000_100)  # re-delivered, changed
+    write(target, "a\nb\nc\n")  # re-delivered, changed
     requests, cursor = tick(settings, drop, cursor)
     assert requests == []
     changed, cursor = tick(settings, drop, cursor)
     assert len(changed) == 1 and changed[0].run_key != first_key
-    assert changed[0].run_key.endswith("|1700000100.0")
+    assert changed[0].run_key == f"Hospitalisations.csv|6|{target.stat().st_mtime}"
 
 
 def test_finess_runs_both_tables_and_chu_deaths_run_each_death_year(platform):

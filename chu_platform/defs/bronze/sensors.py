@@ -1,17 +1,21 @@
 """The drop sensor: a settled new or changed file requests its bronze tables' runs."""
 
 import json
+import time
 from datetime import UTC, datetime
 
 import dagster as dg
 
 from chu_platform.bronze import watch
 from chu_platform.bronze.discovery import chu_death_years
+from chu_platform.bronze.drop import LocalDrop
 from chu_platform.bronze.raw import raw_root
 from chu_platform.defs.bronze.assets import FILE_ASSETS
 from chu_platform.defs.bronze.resources import DropResource
 from chu_platform.defs.resources import ChuSettings
 from chu_platform.partitions import yearly_partitions
+
+SETTLE_SECONDS = 5.0
 
 
 def write_unrecognised(settings: ChuSettings, files, origin: str) -> None:
@@ -42,7 +46,10 @@ def ftp_new_files(context: dg.SensorEvaluationContext, settings: ChuSettings, dr
         return chu_death_years(client.read_bytes(f.path), f.path)
 
     keys = set(yearly_partitions.get_partition_keys())
-    result = watch.plan(files, context.cursor, years_of, keys)
+    # A local file untouched for SETTLE_SECONDS is complete; an FTP server's clock is not ours,
+    # so remote files wait for two identical listings.
+    settle = SETTLE_SECONDS if isinstance(client, LocalDrop) else None
+    result = watch.plan(files, context.cursor, years_of, keys, time.time(), settle)
     for path in result.newly_unrecognised:
         context.log.warning(f"{path}: not a recognised source file; listed in raw/unrecognised.json")
     for path in result.outside:
