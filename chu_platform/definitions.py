@@ -7,6 +7,7 @@ import dagster as dg
 import chu_platform.defs as defs_package
 from chu_platform.defs.bronze.resources import drop_from_env
 from chu_platform.defs.resources import io_manager_from_env, settings_from_env
+from chu_platform.defs.silver.resources import pseudonym_from_env
 from chu_platform.defs.warehouse import VIEW_LAYERS, build_warehouse_asset
 
 
@@ -21,6 +22,7 @@ def build_definitions() -> dg.Definitions:
                 "io_manager": io_manager_from_env(),
                 "settings": settings_from_env(),
                 "drop": drop_from_env(),
+                "pseudonym": pseudonym_from_env(),
             },
         ),
     )

@@ -198,9 +198,21 @@ def current_files(uri: str, storage_options: dict[str, str] | None = None) -> li
     return DeltaTable(uri, storage_options=storage_options).file_uris()
 
 
-def compact(uri: str, z_order: Sequence[str] = (), storage_options: dict[str, str] | None = None) -> dict:
-    """Compact small files, Z-ordered on ``z_order`` when given; returns deltalake's metrics."""
+def compact(
+    uri: str,
+    z_order: Sequence[str] = (),
+    years: Sequence[int] | None = None,
+    storage_options: dict[str, str] | None = None,
+) -> dict:
+    """Compact small files, Z-ordered on ``z_order`` when given; returns deltalake's metrics.
+
+    With ``years``, only those year partitions are rewritten, so compacting after a
+    partition write costs that partition, not the whole table.
+    """
     dt = DeltaTable(uri, storage_options=storage_options)
+    filters = None
+    if years is not None:
+        filters = [(YEAR, "in", [str(int(y)) for y in years])]
     if z_order:
-        return dt.optimize.z_order(list(z_order))
-    return dt.optimize.compact()
+        return dt.optimize.z_order(list(z_order), partition_filters=filters)
+    return dt.optimize.compact(partition_filters=filters)

@@ -15,6 +15,7 @@ import polars as pl
 from chu_platform.defs.gold import checks as gold_checks
 from chu_platform.defs.gold import dimension_assets, fact_assets, reference_assets
 from chu_platform.defs.resources import ChuSettings
+from chu_platform.defs.silver.resources import PseudonymKey
 from chu_platform.defs.silver import assets as silver_assets
 from chu_platform.defs.silver import checks as silver_checks
 from chu_platform.lib import delta_store
@@ -50,7 +51,8 @@ def all_definitions() -> list:
 
 def resources(data_dir: Path, source_dsn: str = "") -> dict:
     return {"settings": ChuSettings(data_dir=str(data_dir), landing_dir=str(data_dir / "landing"), source_dsn=source_dsn),
-            "io_manager": DeltaIOManager(data_dir=str(data_dir))}
+            "io_manager": DeltaIOManager(data_dir=str(data_dir)),
+            "pseudonym": PseudonymKey(key="test-key-not-secret")}
 
 
 SILVER_UNPARTITIONED = [["silver", t] for t in ("patients", "professionals", "establishments", "diagnoses")]

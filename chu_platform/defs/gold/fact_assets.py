@@ -31,7 +31,7 @@ def write_fact(context: dg.AssetExecutionContext, settings: ChuSettings, table: 
     uri = settings.table_uri("gold", table)
     written = delta_store.write_years(df, uri, [year])
     try:
-        metrics = delta_store.compact(uri, z_order=Z_ORDER[table])
+        metrics = delta_store.compact(uri, z_order=Z_ORDER[table], years=[year])
         compaction = {"files_added": metrics.get("numFilesAdded"), "files_removed": metrics.get("numFilesRemoved")}
     except CommitFailedError as exc:
         # Another year was written meanwhile; the next write compacts again.

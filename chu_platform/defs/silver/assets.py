@@ -4,7 +4,7 @@ import dagster as dg
 import polars as pl
 
 from chu_platform.defs.silver.metadata import table_metadata
-from chu_platform.defs.silver.resources import PSEUDONYM_RESOURCES, PseudonymKey
+from chu_platform.defs.silver.resources import PseudonymKey
 from chu_platform.partitions import yearly_partitions
 from chu_platform.silver import care, deaths, establishments, hospitalisations, patients, satisfaction
 from chu_platform.silver.dedup import duplicates
@@ -18,7 +18,7 @@ def _bronze(table: str, **kwargs) -> dg.AssetIn:
 
 
 @dg.asset(
-    key=["silver", "patients"], group_name="silver", kinds=KINDS, resource_defs=PSEUDONYM_RESOURCES,
+    key=["silver", "patients"], group_name="silver", kinds=KINDS,
     ins={"care_patients": _bronze("care_patients"), "memberships": _bronze("care_memberships")},
 )
 def silver_patients(
@@ -84,7 +84,7 @@ def silver_diagnoses(context: dg.AssetExecutionContext, diagnostics: pl.DataFram
 
 @dg.asset(
     key=["silver", "consultations"], group_name="silver", kinds=KINDS, partitions_def=yearly_partitions,
-    resource_defs=PSEUDONYM_RESOURCES, ins={"bronze_consultations": _bronze("care_consultations")},
+    ins={"bronze_consultations": _bronze("care_consultations")},
 )
 def silver_consultations(
     context: dg.AssetExecutionContext, pseudonym: PseudonymKey, bronze_consultations: pl.DataFrame
@@ -102,7 +102,7 @@ def silver_consultations(
 
 @dg.asset(
     key=["silver", "hospitalisations"], group_name="silver", kinds=KINDS, partitions_def=yearly_partitions,
-    resource_defs=PSEUDONYM_RESOURCES, ins={"bronze_stays": _bronze("hospitalisations")},
+    ins={"bronze_stays": _bronze("hospitalisations")},
 )
 def silver_hospitalisations(
     context: dg.AssetExecutionContext, pseudonym: PseudonymKey, bronze_stays: pl.DataFrame
@@ -126,7 +126,7 @@ def silver_hospitalisations(
 
 @dg.asset(
     key=["silver", "deaths"], group_name="silver", kinds=KINDS, partitions_def=yearly_partitions,
-    resource_defs=PSEUDONYM_RESOURCES,
+   
     ins={"register": _bronze("deaths", partition_mapping=dg.AllPartitionMapping())},
 )
 def silver_deaths(context: dg.AssetExecutionContext, pseudonym: PseudonymKey, register: pl.DataFrame) -> pl.DataFrame:

@@ -16,6 +16,3 @@ class PseudonymKey(dg.ConfigurableResource):
 def pseudonym_from_env() -> PseudonymKey:
     return PseudonymKey(key=dg.EnvVar("CHU_PSEUDONYM_KEY"))
 
-
-# Bound on the assets that need it, so the definitions load without a global entry.
-PSEUDONYM_RESOURCES = {"pseudonym": pseudonym_from_env()}
