@@ -10,7 +10,12 @@ from chu_platform.sources import bronze_column
 
 SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "real_samples"
 
-pytestmark = pytest.mark.skipif(not SAMPLES.exists(), reason="shared/real_samples is a developer checkout only")
+
+
+@pytest.fixture(autouse=True)
+def _samples_present():
+    if not SAMPLES.exists():
+        pytest.fail(f"{SAMPLES} is missing: these tests need the shared/ folder beside the checkout (as in CI)")
 
 
 def _bronze(path: Path, separator: str, encoding: str = "utf8") -> pl.DataFrame:
