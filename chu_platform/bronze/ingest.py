@@ -13,7 +13,7 @@ import polars as pl
 
 from chu_platform.bronze import deaths, raw
 from chu_platform.bronze.drop import Drop
-from chu_platform.bronze.entities import FILE_ENTITIES, FileEntity
+from chu_platform.bronze.entities import FileEntity
 from chu_platform.bronze.lines import ROW, split_lines
 from chu_platform.bronze.parsed import Parsed
 from chu_platform.sources import Recognised, recognise
@@ -124,7 +124,3 @@ def ingest(entity: FileEntity, versions: list[raw.Landed], data_dir: str | Path,
     all_rejects = pl.concat([pl.DataFrame(schema=REJECTS_SCHEMA), *[r.select(list(REJECTS_SCHEMA)) for r in rejects]],
                             how="vertical_relaxed").cast(REJECTS_SCHEMA)
     return Ingested(rows, all_rejects, pl.DataFrame(loads, schema=LOADS_SCHEMA), notes=notes)
-
-
-def entity(name: str) -> FileEntity:
-    return FILE_ENTITIES[name]
