@@ -169,6 +169,8 @@ class LayoutStore:
     def _marts(self, folder: Path) -> None:
         with self._delta_connection(self.gold) as con:
             for name in analyses.ANALYSES:
+                if not set(analyses.get(name).tables) <= set(self.gold):
+                    continue
                 answer = analyses.run_analysis(con, name, self.period)
                 delta_store.write_table(answer, str(folder / name))
 
@@ -191,7 +193,7 @@ class LayoutStore:
             return duckdb.connect(str(self.root / layout / NATIVE_FILE), read_only=True)
         if layout == "mart_preaggregated":
             folder = self.root / layout
-            return self._delta_connection({f"mart_{n}": str(folder / n) for n in analyses.ANALYSES})
+            return self._delta_connection({f"mart_{n}": str(folder / n) for n in analyses.ANALYSES if (folder / n).exists()})
         return self._delta_connection(self.table_uris(layout))
 
     def query(self, layout: str) -> Callable[[duckdb.DuckDBPyConnection, str], pl.DataFrame]:

@@ -68,3 +68,22 @@ def test_history_survives_a_second_run(tiny_lake, tmp_path):
     assert rows["run_id"].n_unique() == 2
     metadata = second.asset_materializations_for_node("ops__query_benchmark")[0].metadata
     assert metadata["layouts_rebuilt"].value == "duckdb_native"
+
+
+def test_without_gold_the_asset_says_so_and_writes_nothing(tmp_path):
+    data = tmp_path / "data"
+    result = _materialise(data, repetitions=1)
+    assert result.success
+    metadata = result.asset_materializations_for_node("ops__query_benchmark")[0].metadata
+    assert "materialise gold" in metadata["skipped"].value
+    assert not delta_store.exists(str(data / "lake" / "ops" / "query_latency"))
+
+
+def test_a_partly_built_gold_is_benchmarked_as_far_as_it_goes(tiny_lake, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(Path(tiny_lake), data / "lake")
+    shutil.rmtree(data / "lake" / "gold" / "fact_satisfaction")
+    assert _materialise(data, repetitions=1, layouts=["delta_partitioned", "mart_preaggregated"]).success
+    rows = delta_store.read(str(data / "lake" / "ops" / "query_latency"))
+    assert set(rows["query"]) == set(ANALYSES) - {"satisfaction_by_region"}
+    assert rows.height == 2 * (len(ANALYSES) - 1)
