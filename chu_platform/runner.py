@@ -41,6 +41,7 @@ class StageRun:
     seconds: float
     skipped: list[dg.AssetKey] = field(default_factory=list)
     failed: list[dg.AssetKey] = field(default_factory=list)
+    failed_checks: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -174,7 +175,8 @@ def materialize_stages(
     """
     results: list[StageRun] = []
     graph = defs.resolve_asset_graph()
-    all_assets = materializable_assets(defs)
+    # Checks run with the assets they target: a failing blocking check stops what is downstream.
+    all_assets = [*materializable_assets(defs), *(defs.asset_checks or [])]
     resources = defs.resources
     failed: set[dg.AssetKey] = set()
 
@@ -208,7 +210,14 @@ def materialize_stages(
             done = {e.asset_key for e in result.get_asset_materialization_events()}
             missing = [k for k in batch if k not in done]
             failed.update(missing)
-            run = StageRun(batch, partition, result.success, time.perf_counter() - started, failed=missing)
+            checks = [
+                f"{e.asset_key.to_user_string()}:{e.check_name}"
+                for e in result.get_asset_check_evaluations()
+                if not e.passed
+            ]
+            run = StageRun(
+                batch, partition, result.success, time.perf_counter() - started, failed=missing, failed_checks=checks
+            )
             results.append(run)
             on_progress(run)
     return results

@@ -99,6 +99,8 @@ def run(sources: str, years: str) -> None:
         click.echo(f"[{done}/{total}] {status} {stage_run.seconds:6.1f}s{where} {names}")
         if stage_run.failed:
             click.echo(f"      not materialised: {', '.join(k.to_user_string() for k in stage_run.failed)}")
+        if stage_run.failed_checks:
+            click.echo(f"      checks failed: {', '.join(stage_run.failed_checks)}")
 
     results = materialize_stages(defs, stages, plan.years_by_key, instance, progress)
     failures = [r for r in results if not r.success]

@@ -60,6 +60,11 @@ def publish(df: pl.DataFrame, secrecy: Secrecy, apply: bool = True) -> pl.DataFr
     )
 
 
+def leaks(df: pl.DataFrame, secrecy: Secrecy) -> pl.DataFrame:
+    """Rows of a published frame that still show a count from 1 to 9 (none, if secrecy held)."""
+    return df.filter(pl.any_horizontal([_small(c) for c in secrecy.counts]))
+
+
 def records(df: pl.DataFrame, secrecy: Secrecy) -> list[dict]:
     """JSON-ready rows: "<10" in each masked cell, ISO dates, rates rounded to 6 decimals."""
     out = []

@@ -41,10 +41,15 @@ def _fake_defs(data_dir, failing: bool = False) -> dg.Definitions:
     def fact_deces(deaths: pl.DataFrame) -> pl.DataFrame:
         return deaths.with_columns(pl.col("n") * 2)
 
+    @dg.asset_check(asset=dg.AssetKey(["gold", "dim_geography"]))
+    def regions_known() -> dg.AssetCheckResult:
+        return dg.AssetCheckResult(passed=not failing)
+
     gold_keys = [dg.AssetKey(["gold", "dim_geography"]), dg.AssetKey(["gold", "fact_deces"])]
     return dg.Definitions(
         assets=[bronze_deaths, bronze_hospitalisations, bronze_establishments, dim_geography, fact_deces,
                 build_warehouse_asset(gold_keys)],
+        asset_checks=[regions_known],
         resources={"io_manager": DeltaIOManager(data_dir=str(data_dir)),
                    "settings": ChuSettings(data_dir=str(data_dir), landing_dir=str(data_dir / "landing"))},
     )
@@ -70,6 +75,7 @@ def test_unconfigured_source_is_skipped_and_the_others_run(chu_env, fake_platfor
     result = CliRunner().invoke(cli, ["run", "--sources", "deaths,hospitalisations,establishments"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "skip  hospitalisations: not configured" in result.output
+    assert "checks failed" not in result.output
     assert "found deaths: 2 year(s), 2019-2020" in result.output
     assert _table(chu_env, "bronze", "hospitalisations") is None
     assert sorted(_table(chu_env, "gold", "fact_deces")["n"].to_list()) == [4038, 4040]
@@ -91,6 +97,7 @@ def test_a_failure_skips_what_depends_on_it_and_runs_the_rest(chu_env, fake_plat
     assert result.exit_code == 1
     assert "FAILED" in result.output
     assert "not materialised: bronze/deaths, gold/fact_deces" in result.output
+    assert "checks failed: gold/dim_geography:regions_known" in result.output
     assert "skipped (an upstream asset failed): marts/warehouse" in result.output
     assert _table(chu_env, "gold", "fact_deces") is None
     assert _table(chu_env, "bronze", "establishments").height == 1
