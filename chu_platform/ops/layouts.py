@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pyarrow as pa
-import pyarrow.compute  # noqa: F401  (binds pa.compute)
+import pyarrow.compute as pc
 from deltalake import DeltaTable
 
 from chu_platform.lib import delta_store, warehouse
@@ -230,4 +230,4 @@ class LayoutStore:
 
 def _delta_bytes(uri: str) -> int:
     actions = pa.table(DeltaTable(uri).get_add_actions(flatten=True))
-    return int(pa.compute.sum(actions.column("size_bytes")).as_py() or 0)
+    return int(pc.sum(actions.column("size_bytes")).as_py() or 0)
