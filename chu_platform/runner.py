@@ -23,7 +23,7 @@ from chu_platform.sources import SOURCES
 
 # The bronze assets' tag naming their source. "source" is accepted too: it is what the
 # bronze assets carried first.
-SOURCE_TAG_KEYS = ("chu/source", "source")
+SOURCE_TAG = "chu/source"
 WAREHOUSE_KEY = dg.AssetKey(["marts", "warehouse"])
 
 
@@ -104,10 +104,7 @@ def plan_stages(defs: dg.Definitions, selection: Iterable[dg.AssetKey]) -> list[
 
 
 def source_selection(source: str) -> dg.AssetSelection:
-    selection = dg.AssetSelection.tag(SOURCE_TAG_KEYS[0], source)
-    for key in SOURCE_TAG_KEYS[1:]:
-        selection = selection | dg.AssetSelection.tag(key, source)
-    return selection
+    return dg.AssetSelection.tag(SOURCE_TAG, source)
 
 
 def fed_by(defs: dg.Definitions) -> dict[str, set[dg.AssetKey]]:

@@ -21,7 +21,10 @@ def build_warehouse_asset(sources: Iterable[dg.AssetKey]) -> dg.AssetsDefinition
     """The warehouse asset, depending on every table it exposes."""
     source_keys = sorted(sources, key=lambda k: k.to_user_string())
 
-    @dg.asset(key=["marts", "warehouse"], group_name="marts", deps=source_keys, kinds={"duckdb"})
+    @dg.asset(
+        key=["marts", "warehouse"], group_name="marts", deps=source_keys, kinds={"duckdb"},
+        automation_condition=dg.AutomationCondition.eager(),
+    )
     def warehouse_views(context: dg.AssetExecutionContext, settings: ChuSettings) -> dg.MaterializeResult:
         """The DuckDB warehouse file: one view per gold and mart table, over current Delta files."""
         tables = {view_name(k): settings.table_uri(*k.path) for k in source_keys}

@@ -28,7 +28,7 @@ def _fake_defs(data_dir, failing: bool = False) -> dg.Definitions:
     def bronze_hospitalisations() -> pl.DataFrame:
         return pl.DataFrame({"n": [1]})
 
-    @dg.asset(key=["bronze", "establishments"], group_name="bronze", tags={"source": "establishments"})
+    @dg.asset(key=["bronze", "establishments"], group_name="bronze", tags={"chu/source": "establishments"})
     def bronze_establishments() -> pl.DataFrame:
         return pl.DataFrame({"finess": ["750000001"]})
 

@@ -28,7 +28,7 @@ def build_file_asset(entity: FileEntity) -> dg.AssetsDefinition:
         description=entity.description,
         partitions_def=yearly_partitions if entity.partitioned else None,
         kinds={"delta", "polars"},
-        tags={"source": entity.source},
+        tags={"chu/source": entity.source},
     )
     def _file_asset(context: dg.AssetExecutionContext, settings: ChuSettings, drop: DropResource) -> dg.Output:
         year = int(context.partition_key) if entity.partitioned else None

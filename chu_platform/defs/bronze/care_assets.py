@@ -22,7 +22,7 @@ def build_care_asset(entity: care.CareEntity) -> dg.AssetsDefinition:
         description=f'One row per row of the care database table "{entity.table}" ({grain}), every value as text.',
         partitions_def=yearly_partitions if entity.partitioned else None,
         kinds={"delta", "postgres"},
-        tags={"source": "care"},
+        tags={"chu/source": "care"},
     )
     def _care_asset(context: dg.AssetExecutionContext, settings: ChuSettings) -> dg.Output:
         year = int(context.partition_key) if entity.partitioned else None
