@@ -6,6 +6,8 @@ import os
 import shutil
 from pathlib import Path
 
+from chu_platform.settings import ensure_pseudonym_key
+
 PG_ENV = "DAGSTER_PG_URL"
 _PG_PARTS = ("DAGSTER_PG_HOST", "DAGSTER_PG_USER", "DAGSTER_PG_PASSWORD", "DAGSTER_PG_DB")
 
@@ -45,9 +47,12 @@ def _config_file(name: str) -> Path:
 def prepare_home(data_dir: str | Path, environ: dict[str, str] | None = None) -> Path:
     """Create ``<data_dir>/dagster`` with the right dagster.yaml and point DAGSTER_HOME at it.
 
-    Returns the home. An explicit DAGSTER_HOME set by the user is respected as is.
+    Returns the home. An explicit DAGSTER_HOME set by the user is respected as is. The
+    pseudonymisation key is made sure of here too: every command that materialises
+    assets prepares the instance first.
     """
     env = os.environ if environ is None else environ
+    ensure_pseudonym_key(data_dir, env)
     if env.get("DAGSTER_HOME"):
         return Path(env["DAGSTER_HOME"])
     home = Path(data_dir).resolve() / "dagster"

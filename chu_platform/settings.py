@@ -30,17 +30,20 @@ PSEUDONYM_KEY = "CHU_PSEUDONYM_KEY"
 
 
 def apply_defaults(environ: dict[str, str] | None = None) -> dict[str, str]:
-    """Fill unset variables with their defaults; returns the values now in force.
-
-    Without ``CHU_PSEUDONYM_KEY`` the embedded demo uses a random key generated once and
-    kept in ``<CHU_DATA_DIR>/.secrets/pseudonym.key`` (mode 0600); production sets its own.
-    """
+    """Fill unset variables with their defaults; returns the values now in force."""
     env = os.environ if environ is None else environ
     for name, value in DEFAULTS.items():
         env.setdefault(name, value)
-    if not env.get(PSEUDONYM_KEY):
-        env[PSEUDONYM_KEY] = demo_pseudonym_key(Path(env["CHU_DATA_DIR"]))
     return {name: env[name] for name in DEFAULTS}
+
+
+def ensure_pseudonym_key(data_dir: str | Path, environ: dict[str, str] | None = None) -> None:
+    """Without ``CHU_PSEUDONYM_KEY`` the embedded demo uses a random key generated once and
+    kept in ``<CHU_DATA_DIR>/.secrets/pseudonym.key`` (mode 0600); production sets its own.
+    Called by the commands that materialise assets, not by every command."""
+    env = os.environ if environ is None else environ
+    if not env.get(PSEUDONYM_KEY):
+        env[PSEUDONYM_KEY] = demo_pseudonym_key(Path(data_dir))
 
 
 def demo_pseudonym_key(data_dir: Path) -> str:

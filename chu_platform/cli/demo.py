@@ -6,17 +6,34 @@ import os
 
 import click
 
-from chu_platform.cli.run import run
+DEMO_QUESTIONS = (
+    ("Deaths per region, 2019", ["deaths_by_region", "--year", "2019"]),
+    ("Satisfaction per region, 2020", ["satisfaction_by_region", "--year", "2020"]),
+    ("Global hospitalisation rate, latest complete year", ["hospitalisation_rate"]),
+)
 
 
 @click.command()
+@click.option("--scale", default=0.05, show_default=True, help="Size of the simulated sources (1 = the real CHU).")
+@click.option("--seed", default=42, show_default=True, help="Seed of the simulation.")
 @click.pass_context
-def demo(ctx: click.Context) -> None:
-    """Build the platform end to end on the embedded default and say where to look."""
+def demo(ctx: click.Context, scale: float, seed: int) -> None:
+    """Simulate the sources, build the platform end to end, answer a few questions, say where to look."""
+    group = ctx.find_root().command
     data = os.path.abspath(os.environ["CHU_DATA_DIR"])
-    ctx.invoke(run)
+    steps = [
+        ["generate", "--scale", str(scale), "--seed", str(seed)],
+        ["run"],
+    ]
+    for args in steps:
+        click.secho(f"\n$ chu {' '.join(args)}", bold=True)
+        group.main(args, standalone_mode=False)
+    for title, args in DEMO_QUESTIONS:
+        click.secho(f"\n{title}   $ chu query {' '.join(args)}", bold=True)
+        group.main(["query", *args], standalone_mode=False)
     click.echo("")
-    click.echo("Where to look:")
+    click.secho("Where to look:", bold=True)
     click.echo(f"  Delta lake          {os.environ['CHU_LAKE_URI'] or os.path.join(data, 'lake')}")
     click.echo(f"  DuckDB warehouse    {os.path.join(data, 'warehouse.duckdb')}  (read-only for BI tools)")
     click.echo(f"  Dagster instance    {os.path.join(data, 'dagster')}  ->  make ui, then http://127.0.0.1:3000")
+    click.echo("  Other questions     uv run chu query --help")
