@@ -21,10 +21,11 @@ import dagster as dg
 
 from chu_platform.sources import SOURCES
 
-# The bronze assets' tag naming their source. "source" is accepted too: it is what the
-# bronze assets carried first.
+# The bronze assets' tag naming their source.
 SOURCE_TAG = "chu/source"
 WAREHOUSE_KEY = dg.AssetKey(["marts", "warehouse"])
+# Assets built only when asked for (the query benchmark), never by ``chu run``.
+ON_DEMAND_TAG = "chu/on_demand"
 
 
 @dataclass
@@ -76,30 +77,46 @@ def _same_partition(graph, key: dg.AssetKey, parent: dg.AssetKey) -> bool:
 
 
 def plan_stages(defs: dg.Definitions, selection: Iterable[dg.AssetKey]) -> list[Stage]:
-    """Split the selected assets into consecutive stages of the same partitioning.
+    """Split the selected assets into as few stages as possible, alternating kinds.
 
-    Assets of one topological level never read each other, so each level is ordered to
-    continue the current stage's kind first: fewer stages, fewer Dagster runs. A partitioned
-    asset that reads other years of an upstream in the current stage (``silver/deaths``
-    reads every year of ``bronze/deaths``: late declarations) starts a new stage, so that
-    every year of the upstream is in before any year of it runs.
+    A stage takes every asset of its kind whose selected parents are already done, or are
+    in the stage itself — Dagster orders assets within one run. For a partitioned stage a
+    parent in the same stage must map year Y to year Y only: ``silver/deaths`` reads every
+    year of ``bronze/deaths`` (late declarations), so it waits for a later stage, after
+    every year of its parent is in. Fewer stages mean fewer Dagster runs per year.
     """
     graph = defs.resolve_asset_graph()
-    selected = set(selection)
+    remaining = set(selection)
+    selected = set(remaining)
+    done: set[dg.AssetKey] = set()
     stages: list[Stage] = []
-    for level in graph.toposorted_asset_keys_by_level:
-        keys = sorted(set(level) & selected, key=lambda k: k.to_user_string())
-        current = stages[-1].partitioned if stages else False
-        keys.sort(key=lambda k: (graph.get(k).partitions_def is not None) != current)
-        for key in keys:
-            partitioned = graph.get(key).partitions_def is not None
-            crosses_years = partitioned and bool(stages) and any(
-                parent in stages[-1].keys and not _same_partition(graph, key, parent)
-                for parent in graph.get(key).parent_keys
-            )
-            if not stages or stages[-1].partitioned != partitioned or crosses_years:
-                stages.append(Stage(partitioned))
-            stages[-1].keys.append(key)
+    partitioned = False
+    idle_turns = 0
+    while remaining:
+        stage: list[dg.AssetKey] = []
+        grew = True
+        while grew:
+            grew = False
+            for key in sorted(remaining - set(stage), key=lambda k: k.to_user_string()):
+                if (graph.get(key).partitions_def is not None) != partitioned:
+                    continue
+                parents = [p for p in graph.get(key).parent_keys if p in selected]
+                if all(
+                    p in done or (p in stage and (not partitioned or _same_partition(graph, key, p)))
+                    for p in parents
+                ):
+                    stage.append(key)
+                    grew = True
+        if stage:
+            stages.append(Stage(partitioned, stage))
+            done.update(stage)
+            remaining.difference_update(stage)
+            idle_turns = 0
+        else:
+            idle_turns += 1
+            if idle_turns > 1:
+                raise ValueError(f"cannot order {sorted(k.to_user_string() for k in remaining)}: a cycle?")
+        partitioned = not partitioned
     return stages
 
 
@@ -139,6 +156,7 @@ def plan_run(
     keys = reference | set().union(*(feeds[s] for s in chosen))
     if WAREHOUSE_KEY in every:
         keys.add(WAREHOUSE_KEY)
+    keys -= set(dg.AssetSelection.tag(ON_DEMAND_TAG, "true").resolve(graph))
     wanted = None if years is None else set(years)
     found = set().union(*(y for y in available.values() if y))
     years_by_key: dict[dg.AssetKey, list[int]] = {}
