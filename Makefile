@@ -18,7 +18,7 @@ demo: env
 	$(RUN) chu demo
 
 test: env
-	$(RUN) pytest
+	$(RUN) pytest -n 2
 
 ui: env
 	$(RUN) chu ui
