@@ -41,18 +41,22 @@ def pg_dsn(pg_server_dsn):
     postgres.drop_database(pg_server_dsn, name)
 
 
+def set_platform_env(patch: pytest.MonkeyPatch, data: Path) -> Path:
+    """Point every platform environment variable at ``data`` (embedded defaults otherwise)."""
+    patch.setenv("CHU_DATA_DIR", str(data))
+    patch.setenv("CHU_LANDING_DIR", str(data / "landing"))
+    patch.setenv("CHU_LAKE_URI", "")
+    patch.setenv("CHU_SOURCE_DSN", "")
+    patch.delenv("DAGSTER_HOME", raising=False)
+    patch.delenv("DAGSTER_PG_URL", raising=False)
+    patch.setenv("CHU_PSEUDONYM_KEY", "test-key-not-secret")
+    for name, value in DEFAULTS.items():
+        if name.startswith("CHU_FTP_"):
+            patch.setenv(name, value)
+    return data
+
+
 @pytest.fixture
 def chu_env(tmp_path: Path, monkeypatch) -> Path:
     """Platform environment variables pointing at a temporary data directory."""
-    data = tmp_path / "data"
-    monkeypatch.setenv("CHU_DATA_DIR", str(data))
-    monkeypatch.setenv("CHU_LANDING_DIR", str(data / "landing"))
-    monkeypatch.setenv("CHU_LAKE_URI", "")
-    monkeypatch.setenv("CHU_SOURCE_DSN", "")
-    monkeypatch.delenv("DAGSTER_HOME", raising=False)
-    monkeypatch.delenv("DAGSTER_PG_URL", raising=False)
-    monkeypatch.setenv("CHU_PSEUDONYM_KEY", "test-key-not-secret")
-    for name, value in DEFAULTS.items():
-        if name.startswith("CHU_FTP_"):
-            monkeypatch.setenv(name, value)
-    return data
+    return set_platform_env(monkeypatch, tmp_path / "data")

@@ -5,23 +5,14 @@ import uuid
 import pytest
 
 from chu_platform.lib import postgres
-from chu_platform.settings import DEFAULTS
+from chu_platform_tests.conftest import set_platform_env
 
 
 @pytest.fixture(scope="module")
 def module_env(tmp_path_factory):
     data = tmp_path_factory.mktemp("chu") / "data"
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("CHU_DATA_DIR", str(data))
-        patch.setenv("CHU_LANDING_DIR", str(data / "landing"))
-        patch.setenv("CHU_LAKE_URI", "")
-        patch.setenv("CHU_SOURCE_DSN", "")
-        patch.delenv("DAGSTER_HOME", raising=False)
-        patch.delenv("DAGSTER_PG_URL", raising=False)
-        patch.setenv("CHU_PSEUDONYM_KEY", "test-key-not-secret")
-        for name, value in DEFAULTS.items():
-            if name.startswith("CHU_FTP_"):
-                patch.setenv(name, value)
+        set_platform_env(patch, data)
         yield data
 
 
