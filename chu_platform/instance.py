@@ -38,10 +38,12 @@ def postgres_url_from_env(environ: dict[str, str] | None = None) -> str | None:
 
 
 def _config_file(name: str) -> Path:
-    candidate = project_root() / name
-    if candidate.exists():
-        return candidate
-    raise FileNotFoundError(f"{name} not found next to the chu_platform package ({candidate})")
+    """``dagster.yaml`` sits at the project root (the design card's place for it); the
+    production variant ships inside the package."""
+    for candidate in (project_root() / name, Path(__file__).resolve().parent / name):
+        if candidate.exists():
+            return candidate
+    raise FileNotFoundError(f"{name} not found at the project root nor in the chu_platform package")
 
 
 def prepare_home(data_dir: str | Path, environ: dict[str, str] | None = None) -> Path:
