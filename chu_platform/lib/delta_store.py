@@ -193,6 +193,16 @@ def read(
     return lf.collect()
 
 
+def version(uri: str, storage_options: dict[str, str] | None = None) -> int:
+    """The table's current version: what a cache of something derived from it is keyed on."""
+    try:
+        return DeltaTable(uri, storage_options=storage_options).version()
+    except TableNotFoundError as exc:
+        raise FileNotFoundError(
+            f"No Delta table at {uri}: materialise the asset that writes it first"
+        ) from exc
+
+
 def current_files(uri: str, storage_options: dict[str, str] | None = None) -> list[str]:
     """The data files of the current version (never a folder glob: replaced files linger)."""
     return DeltaTable(uri, storage_options=storage_options).file_uris()

@@ -1,10 +1,14 @@
 """Silver assets: bronze entities typed, conformed, deduplicated and pseudonymised."""
 
+import functools
+
 import dagster as dg
 import polars as pl
 
+from chu_platform.defs.resources import ChuSettings
 from chu_platform.defs.silver.metadata import table_metadata
 from chu_platform.defs.silver.resources import PseudonymKey
+from chu_platform.lib import delta_store
 from chu_platform.partitions import yearly_partitions
 from chu_platform.silver import care, deaths, establishments, hospitalisations, patients, satisfaction
 from chu_platform.silver.dedup import duplicates
@@ -124,15 +128,27 @@ def silver_hospitalisations(
     return df
 
 
+@functools.lru_cache(maxsize=1)
+def _register(uri: str, version: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The whole deaths register and its de-duplicated people, once per bronze version.
+
+    Every year of silver/deaths needs both (a person may be declared in several files), and
+    ``chu run`` builds the years one after another in one process: computing them once
+    instead of once a year is most of the silver time at national scale.
+    """
+    register = delta_store.read(uri)
+    return register, deaths.register_people(register)
+
+
 @dg.asset(
     key=["silver", "deaths"], group_name="silver", kinds=KINDS, partitions_def=yearly_partitions,
-   
-    ins={"register": _bronze("deaths", partition_mapping=dg.AllPartitionMapping())},
+    deps=[dg.AssetDep(dg.AssetKey(["bronze", "deaths"]), partition_mapping=dg.AllPartitionMapping())],
 )
-def silver_deaths(context: dg.AssetExecutionContext, pseudonym: PseudonymKey, register: pl.DataFrame) -> pl.DataFrame:
+def silver_deaths(context: dg.AssetExecutionContext, settings: ChuSettings, pseudonym: PseudonymKey) -> pl.DataFrame:
     """One row per deceased person whose death falls in the year, de-duplicated across every register file."""
     year = int(context.partition_key)
-    people = deaths.register_people(register)
+    uri = settings.table_uri("bronze", "deaths")
+    register, people = _register(uri, delta_store.version(uri))
     df = deaths.build_deaths(register, pseudonym.key, year, people)
     context.add_output_metadata(table_metadata(
         df, partition=str(year), **deaths.register_summary(register, people),
