@@ -135,23 +135,23 @@ def split_lines(data: bytes, encoding: str = "utf-8") -> Lines:
         bad = np.array([], dtype=np.int64)
     except pa.ArrowInvalid:
         bad = _invalid_utf8_lines(binary)
-    numbers = pa.array(np.arange(1, count + 1, dtype=np.int64))
-    flags = pa.array(damaged)
+    # pl.Series, not pa.array: pyarrow's array() imports pandas on first use (over a second).
+    numbers = pl.Series(ROW, np.arange(1, count + 1, dtype=np.int64))
+    flags = pl.Series(CONTROL, damaged)
     undecodable: list[tuple[int, str]] = []
     if len(bad):
         undecodable = [(int(i) + 1, _escaped(binary[int(i)].as_py())) for i in bad]
         keep = np.ones(count, dtype=bool)
         keep[bad] = False
-        mask = pa.array(keep)
-        binary = binary.filter(mask)
-        numbers = numbers.filter(mask)
-        flags = flags.filter(mask)
+        binary = binary.filter(pl.Series(keep).to_arrow())
+        numbers = numbers.filter(keep)
+        flags = flags.filter(keep)
         text = binary.cast(pa.large_string())
     frame = pl.DataFrame(
         {
-            ROW: pl.from_arrow(numbers),
+            ROW: numbers,
             LINE: pl.from_arrow(text).str.strip_chars_end("\r\n"),
-            CONTROL: pl.from_arrow(flags),
+            CONTROL: flags,
         }
     )
     return Lines(frame, undecodable, encoding, count)
