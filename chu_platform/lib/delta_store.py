@@ -8,17 +8,24 @@ retried on commit conflicts.
 
 from __future__ import annotations
 
+import json
+import os
 import time
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
-from deltalake import DeltaTable, write_deltalake
+from deltalake import DeltaTable, Schema, write_deltalake
 from deltalake.exceptions import CommitFailedError, TableNotFoundError
+from deltalake.transaction import AddAction, create_table_with_add_actions
 
 YEAR = "year"
 _COMMIT_RETRIES = 8
+# Delta statistics keep string bounds up to this length; longer ones are left out (a missing
+# bound only means no file skipping on that column, a truncated max would skip wrongly).
+_STATS_STRING_LENGTH = 32
 
 
 @dataclass(frozen=True)
@@ -65,6 +72,110 @@ def _year_predicate(years: Sequence[int]) -> str:
     return f"{YEAR} IN ({', '.join(str(y) for y in years)})"
 
 
+def _local(uri: str) -> bool:
+    return "://" not in uri or uri.startswith("file://")
+
+
+def _path(uri: str) -> Path:
+    return Path(uri.removeprefix("file://"))
+
+
+def _stats(df: pl.DataFrame) -> str:
+    """The Delta ``stats`` of a data file: row count, null counts, min/max where safe."""
+    bounded = [
+        name for name, dtype in df.schema.items()
+        if dtype.is_integer() or dtype == pl.Date or dtype == pl.String
+    ]
+    aggregates = [pl.col(c).null_count().alias(f"n:{c}") for c in df.columns]
+    for c in bounded:
+        if df.schema[c] == pl.String:
+            aggregates += [pl.col(c).min().alias(f"min:{c}"), pl.col(c).max().alias(f"max:{c}")]
+        else:
+            aggregates += [pl.col(c).min().cast(pl.String).alias(f"min:{c}"), pl.col(c).max().cast(pl.String).alias(f"max:{c}")]
+    row = df.select(aggregates).row(0, named=True) if df.width else {}
+    minimum, maximum = {}, {}
+    for c in bounded:
+        low, high = row[f"min:{c}"], row[f"max:{c}"]
+        if low is None or high is None:
+            continue
+        if df.schema[c] == pl.String:
+            if len(low) > _STATS_STRING_LENGTH or len(high) > _STATS_STRING_LENGTH:
+                continue
+        elif df.schema[c].is_integer():
+            low, high = int(low), int(high)
+        minimum[c], maximum[c] = low, high
+    return json.dumps({
+        "numRecords": df.height, "minValues": minimum, "maxValues": maximum,
+        "nullCount": {c: row[f"n:{c}"] for c in df.columns},
+    })
+
+
+def _write_file(df: pl.DataFrame, root: Path, folder: str, partition: dict[str, str]) -> AddAction:
+    """One Parquet data file written by Polars (multi-threaded), as a Delta add action."""
+    relative = f"{folder}part-00000-{uuid.uuid4()}-c000.snappy.parquet"
+    target = root / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    df.write_parquet(target, compression="snappy", statistics=True)
+    info = os.stat(target)
+    return AddAction(relative, info.st_size, partition, int(info.st_mtime * 1000), True, _stats(df))
+
+
+def _fast_overwrite(df: pl.DataFrame, uri: str, years: Sequence[int] | None,
+                    storage_options: dict[str, str] | None) -> int | None:
+    """Write the data files with Polars and commit them to an existing local table.
+
+    The Parquet files are written by Polars on every core, and the commit replaces the given
+    years (or, with ``years=None``, the whole table) in one transaction. Returns the new
+    version, or None when this path does not apply (remote storage, no table yet, another
+    schema or partitioning): the caller then goes through ``write_deltalake``.
+    """
+    if storage_options or not _local(uri):
+        return None
+    arrow_schema = df.to_arrow().schema
+    try:
+        table = DeltaTable(uri)
+    except TableNotFoundError:
+        try:
+            # An empty table of the frame's schema; a concurrent first writer may win.
+            create_table_with_add_actions(
+                uri, Schema.from_arrow(arrow_schema), [], mode="ignore",
+                partition_by=[YEAR] if years is not None else None,
+            )
+        except Exception:
+            if not exists(uri):
+                raise
+        table = DeltaTable(uri)
+    partitioned = list(table.metadata().partition_columns)
+    if partitioned != ([YEAR] if years is not None else []):
+        return None
+    if Schema.from_arrow(arrow_schema) != table.schema():
+        return None
+    root = _path(uri)
+    if years is None:
+        actions = [_write_file(df, root, "", {})] if df.height else []
+        filters = None
+    else:
+        actions = [
+            _write_file(part.drop(YEAR), root, f"{YEAR}={year}/", {YEAR: str(year)})
+            for (year,), part in df.partition_by(YEAR, as_dict=True, maintain_order=True).items()
+        ]
+        filters = [(YEAR, "in", [str(int(y)) for y in sorted(set(years))])]
+    for attempt in range(_COMMIT_RETRIES):
+        try:
+            table = DeltaTable(uri) if attempt else table
+            table.create_write_transaction(
+                actions, mode="overwrite", schema=arrow_schema,
+                partition_by=partitioned or None, partition_filters=filters,
+            )
+            table.update_incremental()
+            return table.version()
+        except CommitFailedError:
+            if attempt == _COMMIT_RETRIES - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    return None
+
+
 def write_years(
     df: pl.DataFrame,
     uri: str,
@@ -84,6 +195,9 @@ def write_years(
             f"{uri}: rows for years {sorted(stray)} in a write of {sorted(years)}; "
             "a partition write may only hold its own years"
         )
+    fast = _fast_overwrite(df, uri, years, storage_options)
+    if fast is not None:
+        return WriteResult(uri, df.height, fast)
     data = df.to_arrow()
     predicate = _year_predicate(years)
 
@@ -151,6 +265,9 @@ def write_table(
     df: pl.DataFrame, uri: str, storage_options: dict[str, str] | None = None
 ) -> WriteResult:
     """Replace a whole unpartitioned table (schema included)."""
+    fast = _fast_overwrite(df, uri, None, storage_options)
+    if fast is not None:
+        return WriteResult(uri, df.height, fast)
     data = df.to_arrow()
     _commit(
         lambda: write_deltalake(
