@@ -58,13 +58,13 @@ def ingest_file(path: str, lake: str) -> tuple[int, int, float, int, float]:
     rejects, seconds spent reading and parsing, this process's peak RSS, CPU seconds used
     (all threads) for the whole file."""
     from chu_platform.bronze.deaths import parse_fixed
-    from chu_platform.bronze.lines import split_lines
+    from chu_platform.bronze.lines import read_file, split_lines
     from chu_platform.lib import delta_store
 
     year = int(Path(path).stem.split("-")[1])
     cpu_started = time.process_time()
     started = time.perf_counter()
-    parsed = parse_fixed(split_lines(Path(path).read_bytes()))
+    parsed = parse_fixed(split_lines(read_file(path)))
     parsing = time.perf_counter() - started
     frame = parsed.rows.with_columns(
         pl.lit(Path(path).name).alias("_source_file"), pl.lit(datetime.now(UTC)).alias("_ingested_at"),

@@ -14,7 +14,7 @@ import polars as pl
 from chu_platform.bronze import deaths, raw
 from chu_platform.bronze.drop import Drop
 from chu_platform.bronze.entities import FileEntity
-from chu_platform.bronze.lines import ROW, split_lines
+from chu_platform.bronze.lines import ROW, read_file, split_lines
 from chu_platform.bronze.parsed import Parsed
 from chu_platform.sources import Recognised, recognise
 
@@ -97,7 +97,7 @@ def ingest(entity: FileEntity, versions: list[raw.Landed], data_dir: str | Path,
     root = raw.raw_root(data_dir)
     frames, rejects, loads, notes = [], [], [], {}
     for version in versions:
-        data = (root / version.raw_path).read_bytes()
+        data = read_file(root / version.raw_path)
         parsed = _parse(entity, version, data, year)
         lineage = [pl.lit(version.drop_path).alias("_source_file"), pl.lit(ingested_at).alias("_ingested_at"),
                    pl.lit(run_id).alias("_run_id")]
