@@ -1,13 +1,16 @@
-"""Gold facts, one year partition at a time, compacted and Z-ordered after each write.
+"""Gold facts, one year partition at a time, each year one data file sorted on the columns
+the analyses filter and group on.
 
 The facts write their Delta table themselves (through delta_store) instead of returning a
-frame to the IO manager, because the compaction must follow the write inside the same step.
-Readers still load them through the IO manager: the location is the same.
+frame to the IO manager, so the sort order and the file count are decided here. A partition
+write produces one Parquet file per year, so there is nothing left to compact; sorting on
+the date first clusters each row group on a date range (periods prune row groups), then on
+the keys the analyses group by. Readers still load them through the IO manager: the
+location is the same.
 """
 
 import dagster as dg
 import polars as pl
-from deltalake.exceptions import CommitFailedError
 
 from chu_platform.defs.resources import ChuSettings
 from chu_platform.defs.silver.metadata import table_metadata
@@ -17,8 +20,8 @@ from chu_platform.partitions import yearly_partitions
 
 KINDS = {"polars", "delta"}
 
-# The columns the analyses filter and group on most: Z-ordering clusters them in files.
-Z_ORDER = {
+# The columns the analyses filter and group on most, in sort order.
+SORT_ORDER = {
     "fact_consultation": ("date_key", "etablissement_key", "diagnostic_key"),
     "fact_hospitalisation": ("date_entree_key", "diagnostic_key", "etablissement_key"),
     "fact_deces": ("date_deces_key", "region_code"),
@@ -29,18 +32,13 @@ Z_ORDER = {
 def write_fact(context: dg.AssetExecutionContext, settings: ChuSettings, table: str, df: pl.DataFrame, **extra):
     year = int(context.partition_key)
     uri = settings.table_uri("gold", table)
+    df = df.sort(list(SORT_ORDER[table]), nulls_last=True, maintain_order=True)
     written = delta_store.write_years(df, uri, [year])
-    try:
-        metrics = delta_store.compact(uri, z_order=Z_ORDER[table], years=[year])
-        compaction = {"files_added": metrics.get("numFilesAdded"), "files_removed": metrics.get("numFilesRemoved")}
-    except CommitFailedError as exc:
-        # Another year was written meanwhile; the next write compacts again.
-        context.log.warning(f"{uri}: compaction skipped after a concurrent commit ({exc})")
-        compaction = {"skipped": "concurrent commit"}
+    files = sum(1 for f in delta_store.current_files(uri) if f"/{delta_store.YEAR}={year}/" in f)
     return dg.MaterializeResult(metadata=table_metadata(
         df, partition=str(year), row_count=written.rows, delta_version=written.version,
-        table_uri=dg.MetadataValue.path(uri), z_order=", ".join(Z_ORDER[table]),
-        compaction=dg.MetadataValue.json(compaction), **extra,
+        table_uri=dg.MetadataValue.path(uri), sorted_by=", ".join(SORT_ORDER[table]),
+        files_in_partition=files, **extra,
     ))
 
 
