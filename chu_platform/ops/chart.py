@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen before pyplot loads)
-import numpy as np  # noqa: E402
-import polars as pl  # noqa: E402
+import numpy as np
+import polars as pl
 
 
 def draw(rows: pl.DataFrame, path: Path, title: str) -> Path:
     """Write a PNG of ``rows`` (``ops/query_latency`` rows of one run) to ``path``."""
+    # Imported here: matplotlib costs over a second of start-up to every Dagster process
+    # (each run loads the definitions), and only this function needs it.
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
     queries = rows["query"].unique(maintain_order=True).to_list()
     layouts = rows.select("layout", "layout_label").unique(maintain_order=True).rows()
     width = 0.8 / max(1, len(layouts))

@@ -11,20 +11,19 @@ from chu_platform.defs.silver.checks import build_completeness_check, build_cont
 from chu_platform.defs.silver.metadata import partition_year
 from chu_platform.gold import quality
 from chu_platform.lib import delta_store
-from chu_platform.schemas.gold import GOLD_MODELS
 from chu_platform.silver.report import markdown_table
 from chu_platform.sources import ESATIS_MIN_ANSWERS
 
 WARN = dg.AssetCheckSeverity.WARN
 
-dim_patient_contract = build_contract_check("gold", "dim_patient", GOLD_MODELS["dim_patient"])
-dim_etablissement_contract = build_contract_check("gold", "dim_etablissement", GOLD_MODELS["dim_etablissement"])
-dim_professionnel_contract = build_contract_check("gold", "dim_professionnel", GOLD_MODELS["dim_professionnel"])
-dim_diagnostic_contract = build_contract_check("gold", "dim_diagnostic", GOLD_MODELS["dim_diagnostic"])
-fact_consultation_contract = build_contract_check("gold", "fact_consultation", GOLD_MODELS["fact_consultation"])
-fact_hospitalisation_contract = build_contract_check("gold", "fact_hospitalisation", GOLD_MODELS["fact_hospitalisation"])
-fact_deces_contract = build_contract_check("gold", "fact_deces", GOLD_MODELS["fact_deces"])
-fact_satisfaction_contract = build_contract_check("gold", "fact_satisfaction", GOLD_MODELS["fact_satisfaction"])
+dim_patient_contract = build_contract_check("gold", "dim_patient")
+dim_etablissement_contract = build_contract_check("gold", "dim_etablissement")
+dim_professionnel_contract = build_contract_check("gold", "dim_professionnel")
+dim_diagnostic_contract = build_contract_check("gold", "dim_diagnostic")
+fact_consultation_contract = build_contract_check("gold", "fact_consultation")
+fact_hospitalisation_contract = build_contract_check("gold", "fact_hospitalisation")
+fact_deces_contract = build_contract_check("gold", "fact_deces")
+fact_satisfaction_contract = build_contract_check("gold", "fact_satisfaction")
 
 # fact column -> (dimension table, dimension column)
 REFERENCES = {

@@ -7,8 +7,6 @@ from chu_platform.defs.resources import ChuSettings
 from chu_platform.defs.silver.metadata import partition_year
 from chu_platform.gold import quality
 from chu_platform.lib import delta_store
-from chu_platform.schemas.silver import SILVER_MODELS
-from chu_platform.schemas.validation import validate
 from chu_platform.silver.hospitalisations import admission_problems
 from chu_platform.silver.report import markdown_table
 
@@ -19,7 +17,19 @@ def read_checked(context, settings: ChuSettings, key: list[str]) -> pl.DataFrame
     return delta_store.read(settings.table_uri(*key), None if year is None else [year])
 
 
+def pandera_model(layer: str, table: str):
+    """The Pandera model of a table, imported when a check runs: Pandera (and the pandas it
+    loads) costs ~2 s of start-up that a run without contract checks should not pay."""
+    if layer == "silver":
+        from chu_platform.schemas.silver import SILVER_MODELS as models
+    else:
+        from chu_platform.schemas.gold import GOLD_MODELS as models
+    return models[table]
+
+
 def contract_result(model, df: pl.DataFrame) -> dg.AssetCheckResult:
+    from chu_platform.schemas.validation import validate
+
     outcome = validate(model, df)
     return dg.AssetCheckResult(
         passed=outcome.passed,
@@ -32,27 +42,28 @@ def contract_result(model, df: pl.DataFrame) -> dg.AssetCheckResult:
     )
 
 
-def build_contract_check(layer: str, table: str, model) -> dg.AssetChecksDefinition:
+def build_contract_check(layer: str, table: str) -> dg.AssetChecksDefinition:
     key = [layer, table]
 
     @dg.asset_check(
         asset=dg.AssetKey(key), name=f"{table}_contract", blocking=True,
-        description=f"{layer}/{table} matches its Pandera model {model.__name__} (types, keys, code domains, ranges).",
+        description=(f"{layer}/{table} matches its Pandera model in chu_platform/schemas/{layer}.py "
+                     "(types, keys, code domains, ranges)."),
     )
     def contract(context: dg.AssetCheckExecutionContext, settings: ChuSettings) -> dg.AssetCheckResult:
-        return contract_result(model, read_checked(context, settings, key))
+        return contract_result(pandera_model(layer, table), read_checked(context, settings, key))
 
     return contract
 
 
-patients_contract = build_contract_check("silver", "patients", SILVER_MODELS["patients"])
-professionals_contract = build_contract_check("silver", "professionals", SILVER_MODELS["professionals"])
-establishments_contract = build_contract_check("silver", "establishments", SILVER_MODELS["establishments"])
-diagnoses_contract = build_contract_check("silver", "diagnoses", SILVER_MODELS["diagnoses"])
-consultations_contract = build_contract_check("silver", "consultations", SILVER_MODELS["consultations"])
-hospitalisations_contract = build_contract_check("silver", "hospitalisations", SILVER_MODELS["hospitalisations"])
-deaths_contract = build_contract_check("silver", "deaths", SILVER_MODELS["deaths"])
-satisfaction_contract = build_contract_check("silver", "satisfaction", SILVER_MODELS["satisfaction"])
+patients_contract = build_contract_check("silver", "patients")
+professionals_contract = build_contract_check("silver", "professionals")
+establishments_contract = build_contract_check("silver", "establishments")
+diagnoses_contract = build_contract_check("silver", "diagnoses")
+consultations_contract = build_contract_check("silver", "consultations")
+hospitalisations_contract = build_contract_check("silver", "hospitalisations")
+deaths_contract = build_contract_check("silver", "deaths")
+satisfaction_contract = build_contract_check("silver", "satisfaction")
 
 WARN = dg.AssetCheckSeverity.WARN
 
