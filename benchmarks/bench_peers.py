@@ -1,7 +1,14 @@
 """The eight questions on the same gold rows in our engine, native DuckDB, PostgreSQL, Spark, pandas.
 
-    .venv/bin/python -m benchmarks peers [--scale=1] [--repetitions=5] [--engines=ours,duckdb_native,postgresql,spark,pandas]
+    .venv/bin/python -m benchmarks peers [--scale=1] [--repetitions=5] [--slow-repetitions=N]
+        [--engines=ours,ours_facts,duckdb_native,postgresql,spark,pandas]
         [--dir=/tmp/chu-bench] [--pg=postgresql://postgres@127.0.0.1:5432/postgres]
+
+``ours`` is the platform's serving path: ``run_analysis`` on a ``connect_gold`` connection,
+exactly as ``chu query`` calls it (a current pre-aggregate when it can answer, else the facts).
+``ours_facts`` is the same connection forced onto the facts: the analysis SQL over gold's
+Delta files. ``--slow-repetitions`` sets fewer warm runs for PostgreSQL and Spark (at scale
+10 a run of theirs takes seconds); ``--engines`` leaves engines out.
 
 Every engine's answer is compared row by row with ours before its time counts; a mismatch
 stops the benchmark. Loading (PostgreSQL COPY + indexes, Spark start-up, pandas reads) is
@@ -26,24 +33,29 @@ from chu_platform.ops.benchmark import code_version
 from chu_platform.ops.compare import assert_same
 from chu_platform.ops.layouts import LayoutStore, gold_tables
 
-ENGINES = ("ours", "duckdb_native", "postgresql", "spark", "pandas")
+ENGINES = ("ours", "ours_facts", "duckdb_native", "postgresql", "spark", "pandas")
+SLOW = ("postgresql", "spark")
 BENCH_DATABASE = "chu_bench"
 
 
 class _DuckEngine:
     """Our engine (DuckDB over gold's Delta files) or DuckDB on native tables, fresh connection per question."""
 
-    def __init__(self, connect, label: str) -> None:
+    def __init__(self, connect, label: str, use_aggregates: bool = True) -> None:
         self.connect = connect
         self.label = label
+        self.use_aggregates = use_aggregates
 
     def version(self) -> str:
         return f"{self.label}, DuckDB {duckdb.__version__}"
 
     def timed(self, name: str, period, repetitions: int) -> tuple[timing.Latency, pl.DataFrame]:
         with self.connect() as con:
-            latency = timing.measure(lambda: run_analysis(con, name, period), repetitions)
-            return latency, run_analysis(con, name, period)
+            def ask():
+                return run_analysis(con, name, period, use_aggregates=self.use_aggregates)
+
+            latency = timing.measure(ask, repetitions)
+            return latency, ask()
 
     def close(self) -> None:
         pass
@@ -72,6 +84,7 @@ def _timed_peer(peer, name: str, params: dict[str, int], repetitions: int) -> tu
 def main(options: list[str]) -> None:
     scale = float(option(options, "scale", "1"))
     repetitions = int(option(options, "repetitions", "5"))
+    slow_repetitions = int(option(options, "slow-repetitions", str(repetitions)))
     engines = option(options, "engines", ",".join(ENGINES)).split(",")
     root = Path(option(options, "dir", str(DEFAULT_DIR)))
     pg_server = option(options, "pg", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -87,7 +100,10 @@ def main(options: list[str]) -> None:
     for engine in ["ours", *[e for e in engines if e != "ours"]]:
         started = time.perf_counter()
         if engine == "ours":
-            peer, how = _DuckEngine(lambda: connect_gold(lake), "Delta files read by DuckDB (gold as written)"), "none"
+            peer, how = _DuckEngine(lambda: connect_gold(lake), "serving path: gold/agg_* when current, else facts"), "none"
+        elif engine == "ours_facts":
+            label = "fact SQL over gold's Delta files"
+            peer, how = _DuckEngine(lambda: connect_gold(lake), label, use_aggregates=False), "none"
         elif engine == "duckdb_native":
             store = LayoutStore(gold, root / f"scale-{scale:g}" / "layouts", period)
             store.build("duckdb_native")
@@ -98,12 +114,13 @@ def main(options: list[str]) -> None:
         versions[engine] = peer.version()
         print(f"{engine}: ready, {setup[engine]}", flush=True)
         medians[engine] = {}
+        runs = slow_repetitions if engine in SLOW else repetitions
         try:
             for name in ANALYSES:
                 if isinstance(peer, _DuckEngine):
-                    latency, answer = peer.timed(name, period, repetitions)
+                    latency, answer = peer.timed(name, period, runs)
                 else:
-                    latency, answer = _timed_peer(peer, name, params, repetitions)
+                    latency, answer = _timed_peer(peer, name, params, runs)
                 if engine == "ours":
                     reference[name] = answer
                 else:
@@ -114,10 +131,10 @@ def main(options: list[str]) -> None:
             peer.close()
         if engine == "postgresql":
             postgres.drop_database(pg_server, BENCH_DATABASE)
-    _report(scale, period, repetitions, medians, versions, setup, options)
+    _report(scale, period, repetitions, slow_repetitions, medians, versions, setup, options)
 
 
-def _report(scale, period, repetitions, medians, versions, setup, options) -> None:
+def _report(scale, period, repetitions, slow_repetitions, medians, versions, setup, options) -> None:
     ours = timing.geometric_mean(list(medians["ours"].values()))
     header = ["engine", *ANALYSES, "geo-mean", "ratio to ours"]
     lines = ["| " + " | ".join(header) + " |", "|---" + "|---:" * (len(header) - 1) + "|"]
@@ -125,8 +142,14 @@ def _report(scale, period, repetitions, medians, versions, setup, options) -> No
         geo = timing.geometric_mean(list(per_query.values()))
         cells = [f"{per_query[q]:,.1f}" for q in ANALYSES]
         lines.append(f"| {engine} | " + " | ".join(cells) + f" | {geo:,.1f} | {geo / ours:.1f}x |")
-    print(f"\n### Peers at scale {scale:g}: median warm latency (ms) of {repetitions} runs, period {period}\n")
+    slow = f" ({slow_repetitions} for {', '.join(SLOW)})" if slow_repetitions != repetitions else ""
+    print(f"\n### Peers at scale {scale:g}: median warm latency (ms) of {repetitions} runs{slow}, period {period}\n")
     print("\n".join(lines))
+    geo = {e: timing.geometric_mean(list(q.values())) for e, q in medians.items()}
+    for engine, wanted, label in (("postgresql", 10, ">= 10x"), ("spark", 20, ">= 20x"), ("duckdb_native", 1, ">= 1.0x")):
+        if engine in geo:
+            ratio = geo[engine] / ours
+            print(f"target: ours vs {engine} {ratio:.1f}x ({label}): {'met' if ratio >= wanted else 'NOT met'}")
     print("\nsetup (not in the figures):")
     for engine, text in setup.items():
         print(f"- {engine}: {versions[engine]}; {text}")

@@ -2,17 +2,76 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from urllib.parse import unquote
 
 import duckdb
 import pyarrow as pa
 from deltalake import DeltaTable
+from deltalake.exceptions import TableNotFoundError
 
 from chu_platform.lib import delta_store
 
 
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+@dataclass(frozen=True)
+class DeltaFiles:
+    """A Delta table's current snapshot as DuckDB reads it: its data files and their years.
+
+    ``paths`` are relative to the table (as the Delta log names them, unique per write: a
+    rewritten year gets new names), ``years`` the partition value of each (``None`` when the
+    table is not partitioned), ``rows`` the total row count from the log's statistics.
+    """
+
+    uri: str
+    paths: tuple[str, ...]
+    years: tuple[int | None, ...]
+    rows: int
+    partitioned: bool
+    schema: pa.Schema
+
+    def files(self, years: Iterable[int] | None = None) -> list[str]:
+        """Absolute URIs of the data files, only those of ``years`` when given."""
+        wanted = None if years is None or not self.partitioned else {int(y) for y in years}
+        base = self.uri.rstrip("/")
+        return [
+            f"{base}/{unquote(path)}"
+            for path, year in zip(self.paths, self.years)
+            if wanted is None or year in wanted
+        ]
+
+    def select(self, years: Iterable[int] | None = None) -> str:
+        """A SELECT over the files (of ``years``); an empty relation of the schema if none."""
+        files = self.files(years)
+        if not files:
+            columns = ", ".join(
+                f"CAST(NULL AS {_duck_type(field.type)}) AS \"{field.name}\"" for field in self.schema
+            )
+            return f"SELECT {columns} WHERE false"
+        listing = "[" + ", ".join(_quote(f) for f in files) + "]"
+        hive = "true" if self.partitioned else "false"
+        return f"SELECT * FROM read_parquet({listing}, hive_partitioning={hive})"
+
+
+def delta_files(uri: str, storage_options: dict[str, str] | None = None) -> DeltaFiles | None:
+    """The table's current files, read once from its log; ``None`` when there is no table."""
+    try:
+        dt = DeltaTable(uri, storage_options=storage_options)
+    except TableNotFoundError:
+        return None
+    actions = pa.table(dt.get_add_actions(flatten=True))
+    partitioned = "partition.year" in actions.column_names
+    paths = tuple(actions.column("path").to_pylist())
+    if partitioned:
+        years = tuple(None if y is None else int(y) for y in actions.column("partition.year").to_pylist())
+    else:
+        years = (None,) * len(paths)
+    rows = sum(n or 0 for n in actions.column("num_records").to_pylist()) if paths else 0
+    return DeltaFiles(uri, paths, years, rows, partitioned, pa.schema(dt.schema().to_arrow()))
 
 
 def delta_select(uri: str, storage_options: dict[str, str] | None = None) -> str:
@@ -22,18 +81,10 @@ def delta_select(uri: str, storage_options: dict[str, str] | None = None) -> str
     column that Delta keeps in the folder names. An empty table becomes an empty relation
     of the right schema.
     """
-    dt = DeltaTable(uri, storage_options=storage_options)
-    files = dt.file_uris()
-    partitioned = bool(dt.metadata().partition_columns)
-    if not files:
-        schema = pa.schema(dt.schema().to_arrow())
-        columns = ", ".join(
-            f"CAST(NULL AS {_duck_type(field.type)}) AS \"{field.name}\"" for field in schema
-        )
-        return f"SELECT {columns} WHERE false"
-    listing = "[" + ", ".join(_quote(f) for f in files) + "]"
-    hive = "true" if partitioned else "false"
-    return f"SELECT * FROM read_parquet({listing}, hive_partitioning={hive})"
+    listed = delta_files(uri, storage_options)
+    if listed is None:
+        raise FileNotFoundError(f"No Delta table at {uri}")
+    return listed.select()
 
 
 def _duck_type(arrow_type: pa.DataType) -> str:

@@ -4,6 +4,8 @@
     df = run_analysis(con, "hospitalisation_rate", Period.year(2023), {"establishment": "750712184"})
 
 ``run_analysis`` returns the exact figures; ``publish`` (secrecy) masks them for publication.
+It answers from the per-year pre-aggregates (``marts/aggregates.py``) when they can answer the
+question and match the gold files the connection reads, and from the facts otherwise.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ from datetime import date
 import duckdb
 import polars as pl
 
-from chu_platform.lib import delta_store, warehouse
-from chu_platform.marts import sql
+from chu_platform.lib import delta_store
+from chu_platform.marts import aggregates, snapshot, sql
 from chu_platform.marts.periods import Period, latest_complete_year
 from chu_platform.marts.secrecy import Secrecy, publish
 
@@ -143,13 +145,18 @@ def get(name: str) -> Analysis:
 
 
 def connect_gold(lake: str, storage_options: dict[str, str] | None = None) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with one view per gold table present in the lake."""
+    """An in-memory DuckDB with one view per gold table (and aggregate) present in the lake.
+
+    The connection is a snapshot of gold: the views read the files current when it opened
+    (``snapshot.Snapshot``); open a new one to see later writes.
+    """
     con = duckdb.connect()
     # Delta data files are immutable (a write adds new files), so caching their Parquet
     # footers across queries can never serve stale metadata.
     con.execute("SET parquet_metadata_cache = true")
-    tables = {t: delta_store.table_uri(lake, ["gold", t]) for t in GOLD_TABLES}
-    warehouse.register_views(con, tables, storage_options)
+    names = [*GOLD_TABLES, *(a.table for a in aggregates.AGGREGATES.values())]
+    tables = {t: delta_store.table_uri(lake, ["gold", t]) for t in names}
+    snapshot.Snapshot.open(con, tables, storage_options)
     return con
 
 
@@ -178,12 +185,40 @@ _FILTER_LOOKUPS = {
 
 def _check_filter_values(con: duckdb.DuckDBPyConnection, filters: Mapping[str, str | None]) -> None:
     """A filter matching nothing is almost always a typo: say so rather than answer zero."""
+    state = snapshot.of(con)
     for name, value in filters.items():
         if not value:
             continue
         query, what, listing = _FILTER_LOOKUPS[name]
+        if state is not None:
+            query = state.rewrite(con, query, GOLD_TABLES, ())
         if con.execute(query, {"value": value}).fetchall() == [(0,)]:
             raise AnalysisError(f"no {what} '{value}' in gold; `chu query {listing}` lists the known ones")
+
+
+def serving_path(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    period: Period,
+    filters: Mapping[str, str | None] | None = None,
+) -> tuple[str, str]:
+    """How ``run_analysis`` answers: ``("aggregate", table)`` or ``("facts", why)``."""
+    analysis = get(name)
+    chosen = _check(analysis, period, filters or {})
+    return _path(con, analysis, period, chosen)
+
+
+def _path(con, analysis: Analysis, period: Period, filters: dict[str, str | None]) -> tuple[str, str]:
+    state = snapshot.of(con)
+    aggregate = aggregates.AGGREGATES.get(analysis.name)
+    if state is None or aggregate is None:
+        return "facts", "not a connection from connect_gold"
+    why = aggregates.refusal(aggregate, period, filters)
+    if why is None:
+        why = aggregates.staleness(con, state, aggregate, period.year_range)
+    if why is None:
+        return "aggregate", f"gold/{aggregate.table}"
+    return "facts", why
 
 
 def run_analysis(
@@ -191,14 +226,27 @@ def run_analysis(
     name: str,
     period: Period,
     filters: Mapping[str, str | None] | None = None,
+    use_aggregates: bool = True,
 ) -> pl.DataFrame:
-    """The exact (unmasked) result: the period columns, then ``Analysis.columns``."""
+    """The exact (unmasked) result: the period columns, then ``Analysis.columns``.
+
+    From the pre-aggregate when it can answer and is current (``serving_path``), else from
+    the facts; ``use_aggregates=False`` forces the facts (benchmarks, aggregate builds).
+    """
     analysis = get(name)
-    values = {**period.params(), **_check(analysis, period, filters or {})}
-    params = {p: values[p] for p in analysis.parameters}
+    chosen = _check(analysis, period, filters or {})
+    values = {**period.params(), **chosen}
+    state = snapshot.of(con)
     try:
-        _check_filter_values(con, {f: values[f] for f in analysis.filters})
-        table = con.sql(analysis.sql, params=params).to_arrow_table()
+        _check_filter_values(con, chosen)
+        text, tables = analysis.sql, analysis.tables
+        if use_aggregates and _path(con, analysis, period, chosen)[0] == "aggregate":
+            aggregate = aggregates.AGGREGATES[name]
+            text, tables = aggregate.serve, (*analysis.tables, aggregate.table)
+        if state is not None:
+            text = state.rewrite(con, text, tables, period.year_range)
+        params = {p: values[p] for p in aggregates.parameters(text)}
+        table = con.sql(text, params=params).to_arrow_table()
     except duckdb.CatalogException as exc:
         raise AnalysisError(
             f"{name} needs gold tables that are not built yet ({exc}); run `chu run` first"
@@ -226,6 +274,9 @@ def published(
 
 def years_present(con: duckdb.DuckDBPyConnection, name: str) -> list[int]:
     """The years holding data for an analysis (its facts' year partitions)."""
+    state = snapshot.of(con)
+    if state is not None:
+        return sorted(set().union(*(state.years(fact) for fact in get(name).facts)))
     union = " UNION ".join(f"SELECT DISTINCT year FROM {fact}" for fact in get(name).facts)
     try:
         rows = con.execute(f"SELECT year FROM ({union}) ORDER BY year").fetchall()

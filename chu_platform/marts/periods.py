@@ -38,6 +38,18 @@ class Period:
             return self.start.year
         return None
 
+    @property
+    def year_range(self) -> range:
+        """The calendar years the period touches."""
+        return range(self.start.year, self.end.year + 1)
+
+    @property
+    def whole_years(self) -> range | None:
+        """The years when the period is exactly whole calendar years (one or more), else ``None``."""
+        if self.start == date(self.start.year, 1, 1) and self.end == date(self.end.year, 12, 31):
+            return self.year_range
+        return None
+
     def params(self) -> dict[str, int]:
         """The SQL parameters every analysis takes; the year bounds let DuckDB skip partitions."""
         return {

@@ -27,24 +27,21 @@ _BY_DIAGNOSIS = (
 )
 
 
-def _where(date_column: str, *filters: str) -> str:
+def where(date_column: str, *filters: str) -> str:
     return " AND ".join([_PERIOD.format(date=date_column), *filters])
 
 
-CONSULTATIONS = _where("date_key", _BY_ESTABLISHMENT, _BY_DIAGNOSIS)
-HOSPITALISATIONS = _where("date_entree_key", _BY_ESTABLISHMENT, _BY_DIAGNOSIS)
+CONSULTATIONS = where("date_key", _BY_ESTABLISHMENT, _BY_DIAGNOSIS)
+HOSPITALISATIONS = where("date_entree_key", _BY_ESTABLISHMENT, _BY_DIAGNOSIS)
 
 _UNKNOWN_ESTABLISHMENT = "'Établissement inconnu'"
 
-CONSULTATIONS_BY_ESTABLISHMENT = f"""
-WITH counts AS (
-    SELECT coalesce(f.etablissement_key, -1) AS etablissement_key,
-           count(*) AS numerator,
-           sum(count(*)) OVER () AS denominator
-    FROM fact_consultation f
-    WHERE {_where("date_key", _BY_DIAGNOSIS)}
-    GROUP BY 1
-)
+# Each share analysis is a ``counts`` CTE (key, numerator, denominator) over the facts, then
+# labels and order. The pre-aggregated serving path (chu_platform.gold.aggregates) feeds the
+# same tails with counts summed from its per-year aggregates, so both paths shape rows alike.
+def establishment_shares(counts: str) -> str:
+    return f"""
+WITH counts AS ({counts})
 SELECT e.finess,
        coalesce(e.raison_sociale, {_UNKNOWN_ESTABLISHMENT}) AS raison_sociale,
        e.commune,
@@ -58,15 +55,19 @@ ORDER BY c.numerator DESC, e.finess NULLS LAST
 """
 
 
-def _by_diagnosis(fact: str, where: str) -> str:
-    return f"""
-WITH counts AS (
-    SELECT coalesce(f.diagnostic_key, -1) AS diagnostic_key, count(*) AS numerator,
+CONSULTATIONS_BY_ESTABLISHMENT = establishment_shares(f"""
+    SELECT coalesce(f.etablissement_key, -1) AS etablissement_key,
+           count(*) AS numerator,
            sum(count(*)) OVER () AS denominator
-    FROM {fact} f
-    WHERE {where}
+    FROM fact_consultation f
+    WHERE {where("date_key", _BY_DIAGNOSIS)}
     GROUP BY 1
-)
+""")
+
+
+def diagnosis_shares(counts: str) -> str:
+    return f"""
+WITH counts AS ({counts})
 SELECT d.code_diag,
        coalesce(d.libelle, 'Diagnostic inconnu') AS libelle,
        d.chapitre,
@@ -80,9 +81,19 @@ ORDER BY c.numerator DESC, d.code_diag NULLS LAST
 """
 
 
-CONSULTATIONS_BY_DIAGNOSIS = _by_diagnosis("fact_consultation", _where("date_key", _BY_ESTABLISHMENT))
+def _by_diagnosis(fact: str, where: str) -> str:
+    return diagnosis_shares(f"""
+    SELECT coalesce(f.diagnostic_key, -1) AS diagnostic_key, count(*) AS numerator,
+           sum(count(*)) OVER () AS denominator
+    FROM {fact} f
+    WHERE {where}
+    GROUP BY 1
+""")
+
+
+CONSULTATIONS_BY_DIAGNOSIS = _by_diagnosis("fact_consultation", where("date_key", _BY_ESTABLISHMENT))
 HOSPITALISATIONS_BY_DIAGNOSIS = _by_diagnosis(
-    "fact_hospitalisation", _where("date_entree_key", _BY_ESTABLISHMENT)
+    "fact_hospitalisation", where("date_entree_key", _BY_ESTABLISHMENT)
 )
 
 _PATIENTS = "SELECT patient_key, patient_pseudo, sexe, annee_naissance FROM dim_patient WHERE patient_key <> -1"
@@ -157,13 +168,9 @@ ORDER BY sexe = 'all', sexe, age_band = 'all', age_band
 # No ORDER BY: with tens of thousands of professionals, most with a handful of consultations,
 # DuckDB's sort on the string tie-breakers cost more than the whole query; run_analysis sorts
 # the result in Polars (specialties first, then by consultations, specialty, identifier).
-CONSULTATIONS_BY_PROFESSIONAL = f"""
-WITH counts AS (
-    SELECT f.professionnel_key, count(*) AS numerator
-    FROM fact_consultation f
-    WHERE {CONSULTATIONS}
-    GROUP BY 1
-),
+def professional_shares(counts: str) -> str:
+    return f"""
+WITH counts AS ({counts}),
 total AS (SELECT sum(numerator)::BIGINT AS denominator FROM counts),
 labelled AS MATERIALIZED (
     SELECT p.identifiant, p.civilite, p.profession,
@@ -186,16 +193,19 @@ SELECT l.level, l.identifiant, l.civilite, l.profession, l.specialite, l.raison_
 FROM levels l, total t
 """
 
+
+CONSULTATIONS_BY_PROFESSIONAL = professional_shares(f"""
+    SELECT f.professionnel_key, count(*) AS numerator
+    FROM fact_consultation f
+    WHERE {CONSULTATIONS}
+    GROUP BY 1
+""")
+
 _REGION_NAMES = "SELECT region_code, any_value(region_nom) AS region_nom FROM dim_geography GROUP BY 1"
 
-DEATHS_BY_REGION = f"""
-WITH counts AS (
-    SELECT coalesce(f.region_code, 'unknown') AS region_code, count(*) AS deaths,
-           sum(count(*)) OVER () AS denominator
-    FROM fact_deces f
-    WHERE {_where("date_deces_key")}
-    GROUP BY 1
-)
+def region_deaths(counts: str) -> str:
+    return f"""
+WITH counts AS ({counts})
 SELECT c.region_code, coalesce(g.region_nom, c.region_code) AS region_nom,
        c.deaths, c.deaths AS numerator, c.denominator::BIGINT AS denominator,
        c.deaths / c.denominator AS rate
@@ -203,26 +213,34 @@ FROM counts c LEFT JOIN ({_REGION_NAMES}) g ON g.region_code = c.region_code
 ORDER BY c.region_code IN ('abroad', 'unknown'), c.region_code
 """
 
-# Establishments below HAS's publication threshold have no score: they are not in the mean
-# and not counted in nb_etablissements / nb_reponses.
-SATISFACTION_BY_REGION = f"""
-WITH scored AS (
-    SELECT coalesce(f.region_code, 'unknown') AS region_code, f.etablissement_key,
-           f.score_global, f.nb_reponses
-    FROM fact_satisfaction f
-    WHERE f.year BETWEEN $from_year AND $to_year AND {_BY_ESTABLISHMENT}
-      AND f.score_global IS NOT NULL AND f.nb_reponses > 0
-),
-regions AS (
-    SELECT region_code, count(DISTINCT etablissement_key) AS nb_etablissements,
-           sum(nb_reponses)::BIGINT AS nb_reponses,
-           sum(score_global * nb_reponses) AS numerator
-    FROM scored
+
+DEATHS_BY_REGION = region_deaths(f"""
+    SELECT coalesce(f.region_code, 'unknown') AS region_code, count(*) AS deaths,
+           sum(count(*)) OVER () AS denominator
+    FROM fact_deces f
+    WHERE {where("date_deces_key")}
     GROUP BY 1
-)
+""")
+
+def region_satisfaction(regions: str) -> str:
+    return f"""
+WITH regions AS ({regions})
 SELECT r.region_code, coalesce(g.region_nom, r.region_code) AS region_nom,
        r.numerator / r.nb_reponses AS score, r.nb_reponses, r.nb_etablissements,
        r.numerator, r.nb_reponses AS denominator, r.numerator / r.nb_reponses AS rate
 FROM regions r LEFT JOIN ({_REGION_NAMES}) g ON g.region_code = r.region_code
 ORDER BY r.region_code IN ('abroad', 'unknown'), r.region_code
 """
+
+
+# Establishments below HAS's publication threshold have no score: they are not in the mean
+# and not counted in nb_etablissements / nb_reponses.
+SATISFACTION_BY_REGION = region_satisfaction(f"""
+    SELECT coalesce(f.region_code, 'unknown') AS region_code, count(DISTINCT f.etablissement_key) AS nb_etablissements,
+           sum(f.nb_reponses)::BIGINT AS nb_reponses,
+           sum(f.score_global * f.nb_reponses) AS numerator
+    FROM fact_satisfaction f
+    WHERE f.year BETWEEN $from_year AND $to_year AND {_BY_ESTABLISHMENT}
+      AND f.score_global IS NOT NULL AND f.nb_reponses > 0
+    GROUP BY 1
+""")

@@ -10,6 +10,11 @@ rebuilt only when a gold table's Delta version changed since the copy was made.
 * ``delta_compacted``     the fragmented copy after ``delta_store.compact`` with Z-order.
 * ``duckdb_native``       the same rows copied into native DuckDB tables.
 * ``mart_preaggregated``  each analysis' answer for the period, stored as a small table.
+* ``served``              gold as ``chu query`` answers it: the per-year pre-aggregates
+                          (``gold/agg_*``) when they can answer and match gold, else the facts.
+
+The Delta layouts are read as the platform reads gold (``marts.snapshot``: small tables in
+memory, year files pruned from the Delta log), on the fact SQL.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ import pyarrow.compute as pc
 from deltalake import DeltaTable
 
 from chu_platform.lib import delta_store, warehouse
-from chu_platform.marts import analyses
+from chu_platform.marts import aggregates, analyses, snapshot
 from chu_platform.marts.periods import Period
 
 FACT_ORDER: dict[str, tuple[str, ...]] = {
@@ -54,6 +59,7 @@ LAYOUTS: dict[str, Layout] = {
         Layout("delta_compacted", "Delta, year partitions, compacted + Z-ordered"),
         Layout("duckdb_native", "Native DuckDB tables"),
         Layout("mart_preaggregated", "Pre-aggregated mart"),
+        Layout("served", "Serving path (gold/agg_* when current)"),
     )
 }
 REFERENCE = "delta_partitioned"
@@ -101,7 +107,7 @@ class LayoutStore:
 
     def build(self, layout: str) -> bool:
         """Make the layout's copy current; returns whether it had to be rebuilt."""
-        if layout == REFERENCE:
+        if layout in (REFERENCE, "served"):
             return False
         folder = self.root / layout
         manifest = folder / "_built_from.json"
@@ -178,13 +184,21 @@ class LayoutStore:
         """Where each gold table of the layout lives (dimensions stay in gold)."""
         if layout in (REFERENCE, "duckdb_native", "mart_preaggregated"):
             return dict(self.gold)
+        if layout == "served":
+            aggregate_tables = {a.table: self._gold_uri(a.table) for a in aggregates.AGGREGATES.values()}
+            return {**self.gold, **aggregate_tables}
         folder = self.root / layout
         return {name: str(folder / name) if name in FACT_ORDER else uri for name, uri in self.gold.items()}
+
+    def _gold_uri(self, table: str) -> str:
+        """Where gold keeps ``table``, beside the tables this store was given."""
+        return f"{next(iter(self.gold.values())).rsplit('/', 1)[0]}/{table}"
 
     @staticmethod
     def _delta_connection(tables: dict[str, str]) -> duckdb.DuckDBPyConnection:
         con = duckdb.connect()
-        warehouse.register_views(con, tables)
+        con.execute("SET parquet_metadata_cache = true")
+        snapshot.Snapshot.open(con, tables)
         return con
 
     def connect(self, layout: str) -> duckdb.DuckDBPyConnection:
@@ -206,12 +220,19 @@ class LayoutStore:
                 return pl.from_arrow(con.sql(sql, params={"start": start, "end": end}).to_arrow_table())
 
             return lookup
-        return lambda con, name: analyses.run_analysis(con, name, self.period)
+        if layout == "served":
+            return lambda con, name: analyses.run_analysis(con, name, self.period)
+        return lambda con, name: analyses.run_analysis(con, name, self.period, use_aggregates=False)
 
     def data_bytes(self, layout: str, name: str) -> int:
         """On-disk bytes of what the layout reads to answer ``name``."""
         if layout == "mart_preaggregated":
             return self._table_bytes(str(self.root / layout / name))
+        if layout == "served":
+            uri = self._gold_uri(aggregates.AGGREGATES[name].table)
+            if delta_store.exists(uri):
+                return self._table_bytes(uri)
+            layout = REFERENCE
         if layout == "duckdb_native":
             with duckdb.connect(str(self.root / layout / NATIVE_FILE), read_only=True) as con:
                 blocks = 0

@@ -44,7 +44,7 @@ def test_mart_metadata_and_dependencies(gold_in_env, chu_env):
     assert metadata["masked_rows"].value > 0
     assert "<10" in metadata["preview"].value
     deps = {k.to_user_string() for k in mart_assets.deaths_by_region.asset_deps[dg.AssetKey(["marts", "deaths_by_region"])]}
-    assert deps == {"gold/dim_geography", "gold/fact_deces"}
+    assert deps == {"gold/agg_deaths_by_region", "gold/dim_geography", "gold/fact_deces"}
 
 
 def test_warehouse_opens_read_only_and_is_rebuilt_while_open(gold_in_env, chu_env):

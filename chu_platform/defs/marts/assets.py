@@ -4,7 +4,7 @@ import dagster as dg
 import polars as pl
 
 from chu_platform.defs.resources import ChuSettings
-from chu_platform.marts import analyses
+from chu_platform.marts import aggregates, analyses
 from chu_platform.marts.build import build_mart, preview_markdown
 from chu_platform.marts.secrecy import masked_rows
 
@@ -26,7 +26,7 @@ def mart_asset(name: str) -> dg.AssetsDefinition:
     @dg.asset(
         key=["marts", name],
         group_name="marts",
-        deps=[dg.AssetKey(["gold", table]) for table in analysis.tables],
+        deps=[dg.AssetKey(["gold", table]) for table in (*analysis.tables, aggregates.AGGREGATES[name].table)],
         kinds={"duckdb", "delta"},
         automation_condition=dg.AutomationCondition.eager(),
         description=(

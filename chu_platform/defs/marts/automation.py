@@ -2,10 +2,15 @@
 
 import dagster as dg
 
+from chu_platform.marts import aggregates
+
 marts_automation = dg.AutomationConditionSensorDefinition(
     "marts_automation",
-    target=dg.AssetSelection.groups("marts"),
+    # The gold pre-aggregates follow their facts too: the marts are read from them.
+    target=dg.AssetSelection.groups("marts") | dg.AssetSelection.assets(
+        *(dg.AssetKey(["gold", a.table]) for a in aggregates.AGGREGATES.values())
+    ),
     default_status=dg.DefaultSensorStatus.RUNNING,
     minimum_interval_seconds=30,
-    description="Refreshes each mart (and the DuckDB warehouse) after the gold tables it reads change.",
+    description="Refreshes the gold pre-aggregates, each mart and the DuckDB warehouse after the gold tables they read change.",
 )

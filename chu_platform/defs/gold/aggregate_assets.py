@@ -1,0 +1,59 @@
+"""Gold pre-aggregates: per year, the exact counts each analysis answers from while they match gold."""
+
+import dagster as dg
+
+from chu_platform.defs.resources import ChuSettings
+from chu_platform.defs.silver.metadata import table_metadata
+from chu_platform.lib import delta_store
+from chu_platform.marts import aggregates, analyses, snapshot
+from chu_platform.partitions import yearly_partitions
+
+
+def aggregate_asset(name: str) -> dg.AssetsDefinition:
+    aggregate = aggregates.AGGREGATES[name]
+    analysis = analyses.get(name)
+    inputs = (*aggregate.per_year, *aggregate.whole)
+
+    @dg.asset(
+        key=["gold", aggregate.table],
+        group_name="gold",
+        kinds={"duckdb", "delta"},
+        partitions_def=yearly_partitions,
+        deps=[dg.AssetKey(["gold", table]) for table in inputs],
+        # Follows its facts on its own (the marts' automation sensor evaluates it too); until
+        # it has, run_analysis sees the fingerprint mismatch and answers from the facts.
+        automation_condition=dg.AutomationCondition.eager(),
+        description=(
+            f"{aggregate.grain}: the exact (unmasked) counts of {analysis.title.lower()}, with "
+            "the fingerprint of the gold files they come from; chu query and the marts answer "
+            "from it for whole calendar years while that fingerprint matches current gold."
+        ),
+    )
+    def aggregate_table(context: dg.AssetExecutionContext, settings: ChuSettings) -> dg.MaterializeResult:
+        year = int(context.partition_key)
+        con = analyses.connect_gold(settings.lake)
+        state = snapshot.of(con)
+        missing = [f"gold/{t}" for t in inputs if t not in state.tables]
+        if missing:
+            context.log.warning(f"gold/{aggregate.table} [{year}] not computed: {', '.join(missing)} not built yet")
+            return dg.MaterializeResult(metadata={"skipped": f"{', '.join(missing)} not built yet"})
+        df = aggregates.compute(con, state, name, year)
+        written = delta_store.write_years(df, settings.table_uri("gold", aggregate.table), [year])
+        return dg.MaterializeResult(metadata=table_metadata(
+            df.drop(aggregates.INPUTS), partition=str(year), row_count=written.rows,
+            delta_version=written.version, table_uri=dg.MetadataValue.path(written.uri),
+            computed_from=", ".join(f"gold/{t}" for t in inputs),
+            inputs_fingerprint=df[aggregates.INPUTS][0] if df.height else "",
+        ))
+
+    return aggregate_table
+
+
+agg_consultations_by_establishment = aggregate_asset("consultations_by_establishment")
+agg_consultations_by_diagnosis = aggregate_asset("consultations_by_diagnosis")
+agg_hospitalisation_rate = aggregate_asset("hospitalisation_rate")
+agg_hospitalisations_by_diagnosis = aggregate_asset("hospitalisations_by_diagnosis")
+agg_hospitalisations_by_sex_age = aggregate_asset("hospitalisations_by_sex_age")
+agg_consultations_by_professional = aggregate_asset("consultations_by_professional")
+agg_deaths_by_region = aggregate_asset("deaths_by_region")
+agg_satisfaction_by_region = aggregate_asset("satisfaction_by_region")

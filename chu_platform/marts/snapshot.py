@@ -1,0 +1,128 @@
+"""What one gold connection reads: each table's current Delta files, listed once when it opens.
+
+A connection from ``analyses.connect_gold`` is a snapshot. Its views name the files that were
+current when it opened, and everything the serving path decides follows the same listing:
+which year files a period reads, and whether a pre-aggregate still matches the facts it was
+computed from. Small tables (dimensions, aggregates, small facts) are copied into the
+connection's memory on first use, from those same files, so a copy is never newer or older
+than the snapshot; a new connection sees new files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import weakref
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import duckdb
+
+from chu_platform.lib import warehouse
+
+# Tables up to this many rows are read once per connection into memory: the dimensions
+# and aggregates at every scale, the small facts at scale 1. Above it, a query reads the
+# Delta files of the years it needs.
+SMALL_TABLE_ROWS = 500_000
+
+_SNAPSHOTS: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, Snapshot] = weakref.WeakKeyDictionary()
+
+
+@dataclass
+class Snapshot:
+    tables: dict[str, warehouse.DeltaFiles]
+    in_memory: set[str] = field(default_factory=set)
+    _recorded: dict[str, dict[int, set[str]]] = field(default_factory=dict)
+
+    @classmethod
+    def open(
+        cls,
+        con: duckdb.DuckDBPyConnection,
+        tables: Mapping[str, str],
+        storage_options: dict[str, str] | None = None,
+    ) -> Snapshot:
+        """List each ``name -> uri`` table present and create its view on ``con``."""
+        listed = {}
+        for name, uri in tables.items():
+            files = warehouse.delta_files(uri, storage_options)
+            if files is None:
+                continue
+            con.execute(f'CREATE OR REPLACE VIEW "{name}" AS {files.select()}')
+            listed[name] = files
+        snapshot = cls(listed)
+        _SNAPSHOTS[con] = snapshot
+        return snapshot
+
+    def years(self, name: str) -> set[int]:
+        """The year partitions holding files, read from the Delta log (no data file opened)."""
+        files = self.tables.get(name)
+        return set() if files is None else {y for y in files.years if y is not None}
+
+    def relation(self, con: duckdb.DuckDBPyConnection, name: str, years: Iterable[int] | None = None) -> str:
+        """SQL naming table ``name`` for a query that needs only ``years``.
+
+        A small table becomes an in-memory table (once); a large partitioned one a
+        ``read_parquet`` of only the files of those years, pruned here from the Delta log's
+        partition values rather than left to DuckDB's filter on the ``year`` column.
+        """
+        files = self.tables[name]
+        if files.rows <= SMALL_TABLE_ROWS:
+            self._load(con, name)
+            return f'"{name}"'
+        if years is None or not files.partitioned:
+            return f'"{name}"'
+        return f"({files.select(years)})"
+
+    def rewrite(self, con: duckdb.DuckDBPyConnection, text: str, tables: Iterable[str], years: Iterable[int]) -> str:
+        """``text`` with each of ``tables`` read as ``relation`` says, for a query over ``years``."""
+        years = list(years)
+        for name in tables:
+            if name not in self.tables:
+                continue
+            relation = self.relation(con, name, years)
+            if relation != f'"{name}"':
+                text = re.sub(rf"\b{name}\b", lambda _: relation, text)
+        return text
+
+    def _load(self, con: duckdb.DuckDBPyConnection, name: str) -> None:
+        if name in self.in_memory:
+            return
+        con.execute(f'DROP VIEW IF EXISTS "{name}"')
+        con.execute(f'CREATE TABLE "{name}" AS {self.tables[name].select()}')
+        self.in_memory.add(name)
+
+    def has_files(self, name: str, year: int) -> bool:
+        return year in self.years(name)
+
+    def fingerprint(self, per_year: Sequence[str], whole: Sequence[str], year: int) -> str:
+        """What an aggregate of ``year`` is computed from: the files of year ``year`` of each
+        table of ``per_year`` and every file of each table of ``whole``.
+
+        Delta never rewrites a file in place: any change to those rows (a re-run of the year,
+        a compaction, a new dimension) lists other file names, hence another fingerprint.
+        """
+        digest = hashlib.sha256()
+        for name, wanted in [*((n, year) for n in per_year), *((n, None) for n in whole)]:
+            files = self.tables.get(name)
+            if files is None:
+                paths = ["<no table>"]
+            else:
+                paths = sorted(p for p, y in zip(files.paths, files.years) if wanted is None or y == wanted)
+            digest.update(f"{name}@{wanted}:{','.join(paths)}\n".encode())
+        return digest.hexdigest()[:32]
+
+    def recorded(self, con: duckdb.DuckDBPyConnection, table: str) -> dict[int, set[str]]:
+        """The fingerprints an aggregate table recorded, per year (read once per connection)."""
+        if table not in self._recorded:
+            found: dict[int, set[str]] = {}
+            if table in self.tables:
+                rows = con.execute(f"SELECT DISTINCT year, _inputs FROM {self.relation(con, table)}").fetchall()
+                for year, inputs in rows:
+                    found.setdefault(int(year), set()).add(inputs)
+            self._recorded[table] = found
+        return self._recorded[table]
+
+
+def of(con: duckdb.DuckDBPyConnection) -> Snapshot | None:
+    """The snapshot of a connection opened by ``connect_gold``; ``None`` for any other."""
+    return _SNAPSHOTS.get(con)

@@ -1,0 +1,121 @@
+"""The pre-aggregated serving path answers exactly as the facts, and never from a stale aggregate."""
+
+from datetime import date
+
+import dagster as dg
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from chu_platform.defs.gold import aggregate_assets
+from chu_platform.defs.resources import ChuSettings
+from chu_platform.lib import delta_store
+from chu_platform.lib.io_manager import DeltaIOManager
+from chu_platform.marts import aggregates, snapshot
+from chu_platform.marts.analyses import ANALYSES, connect_gold, run_analysis, serving_path
+from chu_platform.marts.periods import Period
+from chu_platform_tests.marts.conftest import FACT_YEARS, synthetic_gold, write_gold
+
+WHOLE_YEARS = [Period.year(2019), Period.year(2020), Period(date(2018, 1, 1), date(2021, 12, 31)),
+               Period(date(2019, 1, 1), date(2020, 12, 31))]
+OTHER_PERIODS = [Period(date(2019, 7, 1), date(2020, 6, 30)), Period(date(2020, 1, 1), date(2020, 1, 31))]
+FILTERS = [{}, {"establishment": "750000002"}, {"diagnosis": "J45"}]
+
+
+def write_aggregates(lake: str, years=FACT_YEARS) -> None:
+    con = connect_gold(lake)
+    state = snapshot.of(con)
+    for name, aggregate in aggregates.AGGREGATES.items():
+        for year in years:
+            df = aggregates.compute(con, state, name, year)
+            delta_store.write_years(df, delta_store.table_uri(lake, ["gold", aggregate.table]), [year])
+
+
+@pytest.fixture(scope="module")
+def lake(tmp_path_factory) -> str:
+    lake = str(tmp_path_factory.mktemp("served") / "lake")
+    write_gold(lake, synthetic_gold())
+    write_aggregates(lake)
+    return lake
+
+
+def _cases():
+    for name, analysis in ANALYSES.items():
+        periods = [p for p in WHOLE_YEARS if p.whole_year] if analysis.yearly else WHOLE_YEARS + OTHER_PERIODS
+        for period in periods:
+            for filters in FILTERS:
+                if set(filters) <= set(analysis.filters):
+                    yield pytest.param(name, period, filters, id=f"{name}-{period}-{','.join(filters) or 'all'}")
+
+
+@pytest.mark.parametrize(("name", "period", "filters"), list(_cases()))
+def test_served_answer_equals_the_facts(lake, name, period, filters):
+    con = connect_gold(lake)
+    served = run_analysis(con, name, period, filters)
+    assert_frame_equal(served, run_analysis(con, name, period, filters, use_aggregates=False))
+    path, why = serving_path(con, name, period, filters)
+    expected = aggregates.refusal(aggregates.AGGREGATES[name], period, {k: v for k, v in filters.items() if v})
+    assert (path == "aggregate") == (expected is None), why
+
+
+def test_whole_years_without_restricting_filters_are_served(lake):
+    con = connect_gold(lake)
+    for name in ANALYSES:
+        assert serving_path(con, name, Period.year(2019)) == ("aggregate", f"gold/agg_{name}")
+    assert serving_path(con, "consultations_by_establishment", Period(date(2018, 1, 1), date(2021, 12, 31)))[0] == "aggregate"
+    assert serving_path(con, "consultations_by_diagnosis", Period.year(2019), {"diagnosis": "J45"})[0] == "aggregate"
+    assert serving_path(con, "consultations_by_diagnosis", Period.year(2019), {"establishment": "750000002"})[0] == "facts"
+    assert serving_path(con, "hospitalisation_rate", Period(date(2019, 1, 1), date(2020, 12, 31)))[0] == "facts"
+    assert serving_path(con, "consultations_by_professional", Period(date(2019, 7, 1), date(2020, 6, 30)))[0] == "facts"
+
+
+def test_a_gold_year_rewritten_after_its_aggregate_is_answered_from_the_facts(tmp_path):
+    lake = str(tmp_path / "lake")
+    tables = synthetic_gold()
+    write_gold(lake, tables)
+    write_aggregates(lake)
+    before = connect_gold(lake)
+    old = run_analysis(before, "consultations_by_establishment", Period.year(2019))
+    fewer = tables["fact_consultation"].filter(pl.col("year") == 2019).head(40)
+    delta_store.write_years(fewer, delta_store.table_uri(lake, ["gold", "fact_consultation"]), [2019])
+
+    con = connect_gold(lake)
+    for name in ("consultations_by_establishment", "hospitalisation_rate", "hospitalisations_by_sex_age"):
+        path, why = serving_path(con, name, Period.year(2019))
+        assert path == "facts" and "2019" in why, (name, why)
+        assert_frame_equal(run_analysis(con, name, Period.year(2019)),
+                           run_analysis(con, name, Period.year(2019), use_aggregates=False))
+        assert serving_path(con, name, Period.year(2020))[0] == "aggregate"
+    new = run_analysis(con, "consultations_by_establishment", Period.year(2019))
+    assert new["denominator"][0] == 40 != old["denominator"][0]
+    # A period that includes the rewritten year falls back as a whole.
+    assert serving_path(con, "consultations_by_diagnosis", Period(date(2018, 1, 1), date(2021, 12, 31)))[0] == "facts"
+    # The connection opened before the rewrite keeps answering from its own snapshot.
+    assert_frame_equal(run_analysis(before, "consultations_by_establishment", Period.year(2019)), old)
+
+
+def test_a_new_patient_dimension_makes_people_counts_stale(tmp_path):
+    lake = str(tmp_path / "lake")
+    tables = synthetic_gold()
+    write_gold(lake, tables)
+    write_aggregates(lake, [2019])
+    delta_store.write_table(tables["dim_patient"], delta_store.table_uri(lake, ["gold", "dim_patient"]))
+    con = connect_gold(lake)
+    assert serving_path(con, "hospitalisation_rate", Period.year(2019))[0] == "facts"
+    assert serving_path(con, "deaths_by_region", Period.year(2019))[0] == "aggregate"
+
+
+def test_aggregate_asset_writes_only_its_year(chu_env, gold_in_env):
+    resources = {"settings": ChuSettings(data_dir=str(chu_env), landing_dir=str(chu_env / "landing")),
+                 "io_manager": DeltaIOManager(data_dir=str(chu_env))}
+    asset = aggregate_assets.agg_deaths_by_region
+    for year in ("2019", "2020"):
+        result = dg.materialize([asset], resources=resources, partition_key=year)
+        assert result.success
+    stored = delta_store.read(delta_store.table_uri(gold_in_env.lake, ["gold", "agg_deaths_by_region"]))
+    assert sorted(stored["year"].unique().to_list()) == [2019, 2020]
+    assert stored.columns == ["year", "region_code", "deaths", aggregates.INPUTS]
+    con = connect_gold(gold_in_env.lake)
+    assert serving_path(con, "deaths_by_region", Period.year(2020))[0] == "aggregate"
+    assert stored.filter(pl.col("year") == 2020)["deaths"].sum() == run_analysis(
+        con, "deaths_by_region", Period.year(2020), use_aggregates=False)["denominator"][0]
