@@ -9,6 +9,11 @@ from chu_platform.defs.bronze.resources import drop_from_env
 from chu_platform.defs.resources import io_manager_from_env, settings_from_env
 from chu_platform.defs.silver.resources import pseudonym_from_env
 from chu_platform.defs.warehouse import VIEW_LAYERS, build_warehouse_asset
+from chu_platform.settings import apply_defaults
+
+# `dagster dev` / `dagster-daemon run` started by hand (not through `chu`) get the same
+# defaults for the CHU_* variables they leave unset, instead of a config error at every tick.
+apply_defaults()
 
 
 def build_definitions() -> dg.Definitions:

@@ -35,7 +35,7 @@ def write_unrecognised(settings: ChuSettings, files, origin: str) -> None:
     partial.replace(path)
 
 
-@dg.sensor(name="ftp_new_files", minimum_interval_seconds=10, target=dg.AssetSelection.assets(*[a.key for a in FILE_ASSETS]),
+@dg.sensor(name="ftp_new_files", minimum_interval_seconds=5, target=dg.AssetSelection.assets(*[a.key for a in FILE_ASSETS]),
            default_status=dg.DefaultSensorStatus.RUNNING)
 def ftp_new_files(context: dg.SensorEvaluationContext, settings: ChuSettings, drop: DropResource) -> dg.SensorResult:
     """Lists the drop; files that kept their size since the last tick run their bronze assets."""
