@@ -1,22 +1,24 @@
 """Per-year pre-aggregates of the eight analyses, and answering from them.
 
-Each analysis has a small gold table ``gold/agg_<analysis>``, partitioned by year: the exact
-(unmasked) counts of one calendar year, keyed by the dimension the analysis breaks down by
-(labels are joined from the dimensions when answering). ``run_analysis`` answers from it when
-the question allows it and falls back to the facts otherwise:
+Each analysis has a small gold table ``gold/agg_<analysis>``, partitioned by year: its exact
+(unmasked) answer for each calendar year, rows as the fact SQL shapes them (labels included)
+plus the key of the dimension it breaks down by. ``run_analysis`` answers from it when the
+question allows it and falls back to the facts otherwise:
 
 * the period is whole calendar years;
-* counts of events add up over years; counts of distinct people (hospitalisation rates) and
-  of distinct establishments (satisfaction) do not, so those serve one year only;
+* counts of events add up over years (several years sum the stored counts per key); counts of
+  distinct people (hospitalisation rates), of distinct establishments (satisfaction) and the
+  yearly analyses do not, so those serve one year at a time;
 * a filter that restricts the events counted needs the facts; one that only chooses the rows
   shown (``consultations_by_establishment --establishment F``) does not;
 * every row of a year carries ``_inputs``, the fingerprint of the gold files it was computed
-  from (``Snapshot.fingerprint``). The aggregate serves a year only if that fingerprint equals
-  the one of the files the connection reads now: a fact year rewritten after the aggregate
-  sends the question back to the facts, never to a stale answer.
+  from (``Snapshot.fingerprint``: the facts of that year and the dimensions it reads). The
+  aggregate serves a year only if that fingerprint equals the one of the files the connection
+  reads now: a fact year or a dimension rewritten after the aggregate sends the question back
+  to the facts, never to a stale answer.
 
-The aggregate of a year is computed with the analysis' own fact SQL pieces, so both paths
-count alike; the tests compare them on every analysis.
+A year's rows are the analysis' own fact SQL run for that year, so both paths count alike;
+the tests compare them on every analysis.
 """
 
 from __future__ import annotations
@@ -37,101 +39,143 @@ _YEARS = "year BETWEEN $from_year AND $to_year"
 
 @dataclass(frozen=True)
 class Aggregate:
+    """``build``: the analysis' rows for one year from the facts. ``one``: the answer for one
+    year from the stored rows; ``many``: for several whole years, adding the stored counts up
+    (``None`` when they do not add up). ``per_year`` tables are read for the year only,
+    ``whole`` ones entirely (labels, people)."""
+
     analysis: str
     grain: str
     build: str
-    serve: str
+    one: str
+    many: str | None
     per_year: tuple[str, ...]
-    whole: tuple[str, ...] = ()
+    whole: tuple[str, ...]
     filters: tuple[str, ...] = ()
-    additive: bool = True
 
     @property
     def table(self) -> str:
         return f"agg_{self.analysis}"
 
-
-def _summed(analysis: str, key: str, measure: str, with_total: bool = True) -> str:
-    total = f", sum(sum({measure})) OVER () AS denominator" if with_total else ""
-    return (
-        f"SELECT {key}, sum({measure})::BIGINT AS numerator{total} "
-        f"FROM agg_{analysis} WHERE {_YEARS} GROUP BY 1"
-    )
+    @property
+    def additive(self) -> bool:
+        return self.many is not None
 
 
-def _count(fact: str, key: str, measure: str, where: str) -> str:
-    return f"SELECT {key}, count(*) AS {measure} FROM {fact} f WHERE {where} GROUP BY 1"
+_BY_FINESS = "($establishment IS NULL OR finess = $establishment)"
+_BY_CODE = "($diagnosis IS NULL OR starts_with(code_diag, $diagnosis))"
+_ESTABLISHMENT_ORDER = "ORDER BY numerator DESC, finess NULLS LAST"
+_DIAGNOSIS_ORDER = "ORDER BY numerator DESC, code_diag NULLS LAST"
+_REGION_ORDER = "ORDER BY region_code IN ('abroad', 'unknown'), region_code"
+_SEX_AGE_ORDER = "ORDER BY sexe = 'all', sexe, age_band = 'all', age_band"
 
 
-_CONSULTATIONS = sql.where("date_key")
-_STAYS = sql.where("date_entree_key")
+def _facts(text: str) -> str:
+    return f"SELECT * FROM ({text})"
+
+
+def _one(analysis: str, where: str = "true", order: str = "") -> str:
+    return f"SELECT * FROM agg_{analysis} WHERE year = $from_year AND {where} {order}"
+
+
+def _shares(analysis: str, key: str, labels: tuple[str, ...], where: str, order: str) -> str:
+    """Several whole years: counts added up per key, the total over every key, then the row filter."""
+    picked = ", ".join(f"any_value({label}) AS {label}" for label in labels)
+    return f"""
+WITH counts AS (
+    SELECT {key}, {picked}, sum(numerator)::BIGINT AS numerator, sum(sum(numerator)) OVER () AS denominator
+    FROM agg_{analysis} WHERE {_YEARS} GROUP BY {key}
+)
+SELECT {key}, {", ".join(labels)}, numerator, denominator::BIGINT AS denominator, numerator / denominator AS rate
+FROM counts WHERE {where} {order}
+"""
+
+
+_PROFESSIONAL_YEARS = f"""
+WITH summed AS (
+    SELECT level, professionnel_key, specialite, any_value(identifiant) AS identifiant,
+           any_value(civilite) AS civilite, any_value(profession) AS profession,
+           any_value(raison_sociale) AS raison_sociale, sum(numerator)::BIGINT AS numerator
+    FROM agg_consultations_by_professional WHERE {_YEARS}
+    GROUP BY level, professionnel_key, specialite
+),
+total AS (SELECT sum(numerator)::BIGINT AS denominator FROM summed WHERE level = 'professional')
+SELECT s.level, s.professionnel_key, s.identifiant, s.civilite, s.profession, s.specialite,
+       s.raison_sociale, s.numerator, t.denominator, s.numerator / t.denominator AS rate
+FROM summed s, total t
+"""
+
+_ESTABLISHMENT = ("finess", "raison_sociale", "commune")
+_DIAGNOSIS = ("code_diag", "libelle", "chapitre")
 
 AGGREGATES: dict[str, Aggregate] = {
     a.analysis: a
     for a in (
         Aggregate(
-            "consultations_by_establishment", "One row per year and establishment (-1: unknown)",
-            _count("fact_consultation", "coalesce(f.etablissement_key, -1) AS etablissement_key", "consultations", _CONSULTATIONS),
-            sql.establishment_shares(_summed("consultations_by_establishment", "etablissement_key", "consultations")),
-            ("fact_consultation",), filters=("establishment",),
+            "consultations_by_establishment", "One row per year and establishment (unknown included)",
+            _facts(sql.CONSULTATIONS_BY_ESTABLISHMENT),
+            _one("consultations_by_establishment", _BY_FINESS, _ESTABLISHMENT_ORDER),
+            _shares("consultations_by_establishment", "etablissement_key", _ESTABLISHMENT, _BY_FINESS,
+                    _ESTABLISHMENT_ORDER),
+            ("fact_consultation",), ("dim_etablissement",), filters=("establishment",),
         ),
         Aggregate(
-            "consultations_by_diagnosis", "One row per year and diagnosis (-1: unknown)",
-            _count("fact_consultation", "coalesce(f.diagnostic_key, -1) AS diagnostic_key", "consultations", _CONSULTATIONS),
-            sql.diagnosis_shares(_summed("consultations_by_diagnosis", "diagnostic_key", "consultations")),
-            ("fact_consultation",), filters=("diagnosis",),
+            "consultations_by_diagnosis", "One row per year and diagnosis",
+            _facts(sql.CONSULTATIONS_BY_DIAGNOSIS),
+            _one("consultations_by_diagnosis", _BY_CODE, _DIAGNOSIS_ORDER),
+            _shares("consultations_by_diagnosis", "diagnostic_key", _DIAGNOSIS, _BY_CODE, _DIAGNOSIS_ORDER),
+            ("fact_consultation",), ("dim_diagnostic",), filters=("diagnosis",),
         ),
         Aggregate(
             "hospitalisation_rate", "One row per year",
-            f"SELECT numerator, denominator, rate FROM ({sql.HOSPITALISATION_RATE})",
-            f"SELECT numerator, denominator, rate FROM agg_hospitalisation_rate WHERE {_YEARS}",
-            ("fact_consultation", "fact_hospitalisation"), whole=("dim_patient",), additive=False,
+            _facts(sql.HOSPITALISATION_RATE), _one("hospitalisation_rate"), None,
+            ("fact_consultation", "fact_hospitalisation"), ("dim_patient",),
         ),
         Aggregate(
-            "hospitalisations_by_diagnosis", "One row per year and diagnosis (-1: unknown)",
-            _count("fact_hospitalisation", "coalesce(f.diagnostic_key, -1) AS diagnostic_key", "stays", _STAYS),
-            sql.diagnosis_shares(_summed("hospitalisations_by_diagnosis", "diagnostic_key", "stays")),
-            ("fact_hospitalisation",), filters=("diagnosis",),
+            "hospitalisations_by_diagnosis", "One row per year and diagnosis",
+            _facts(sql.HOSPITALISATIONS_BY_DIAGNOSIS),
+            _one("hospitalisations_by_diagnosis", _BY_CODE, _DIAGNOSIS_ORDER),
+            _shares("hospitalisations_by_diagnosis", "diagnostic_key", _DIAGNOSIS, _BY_CODE, _DIAGNOSIS_ORDER),
+            ("fact_hospitalisation",), ("dim_diagnostic",), filters=("diagnosis",),
         ),
         Aggregate(
             "hospitalisations_by_sex_age", "One row per year, sex and age band, plus the 'all' totals",
-            f"SELECT sexe, age_band, numerator, denominator, rate FROM ({sql.HOSPITALISATIONS_BY_SEX_AGE})",
-            "SELECT sexe, age_band, numerator, denominator, rate FROM agg_hospitalisations_by_sex_age "
-            f"WHERE {_YEARS} ORDER BY sexe = 'all', sexe, age_band = 'all', age_band",
-            ("fact_consultation", "fact_hospitalisation"), whole=("dim_patient",), additive=False,
+            _facts(sql.HOSPITALISATIONS_BY_SEX_AGE), _one("hospitalisations_by_sex_age", order=_SEX_AGE_ORDER), None,
+            ("fact_consultation", "fact_hospitalisation"), ("dim_patient",),
         ),
         Aggregate(
-            "consultations_by_professional", "One row per year and professional",
-            _count("fact_consultation", "f.professionnel_key", "consultations", _CONSULTATIONS),
-            sql.professional_shares(_summed("consultations_by_professional", "professionnel_key", "consultations", False)),
-            ("fact_consultation",),
+            "consultations_by_professional", "One row per year and professional, plus one per year and specialty",
+            _facts(sql.CONSULTATIONS_BY_PROFESSIONAL), _one("consultations_by_professional"), _PROFESSIONAL_YEARS,
+            ("fact_consultation",), ("dim_professionnel", "dim_etablissement"),
         ),
         Aggregate(
             "deaths_by_region", "One row per year and region of death",
-            _count("fact_deces", "coalesce(f.region_code, 'unknown') AS region_code", "deaths", sql.where("date_deces_key")),
-            sql.region_deaths(
-                "SELECT region_code, sum(deaths)::BIGINT AS deaths, sum(sum(deaths)) OVER () AS denominator "
-                f"FROM agg_deaths_by_region WHERE {_YEARS} GROUP BY 1"
-            ),
-            ("fact_deces",),
+            _facts(sql.DEATHS_BY_REGION), _one("deaths_by_region", order=_REGION_ORDER), None,
+            ("fact_deces",), ("dim_geography",),
         ),
         Aggregate(
             "satisfaction_by_region", "One row per year and region",
-            "SELECT region_code, nb_etablissements, nb_reponses, numerator FROM ("
-            + sql.SATISFACTION_BY_REGION + ")",
-            sql.region_satisfaction(
-                "SELECT region_code, nb_etablissements, nb_reponses, numerator "
-                f"FROM agg_satisfaction_by_region WHERE {_YEARS}"
-            ),
-            ("fact_satisfaction",), additive=False,
+            _facts(sql.SATISFACTION_BY_REGION), _one("satisfaction_by_region", order=_REGION_ORDER), None,
+            ("fact_satisfaction",), ("dim_geography",),
         ),
     )
 }
 
 
+def serve(aggregate: Aggregate, period: Period) -> str:
+    """The SQL answering ``period`` (whole years this aggregate may serve) from the stored rows."""
+    return aggregate.one if len(period.year_range) == 1 else aggregate.many
+
+
+
 def parameters(text: str) -> tuple[str, ...]:
     """The named parameters of a SQL text, in order of first use."""
     return tuple(dict.fromkeys(re.findall(r"\$([a-z_]+)", text)))
+
+
+def fingerprint(snapshot: Snapshot, aggregate: Aggregate, year: int) -> str:
+    """The fingerprint a current aggregate of ``year`` carries on this snapshot."""
+    return snapshot.fingerprint(aggregate.per_year, aggregate.whole, year, aggregate.build)
 
 
 def refusal(aggregate: Aggregate, period: Period, filters: dict[str, str | None]) -> str | None:
@@ -158,7 +202,7 @@ def staleness(con: duckdb.DuckDBPyConnection, snapshot: Snapshot, aggregate: Agg
             if aggregate.additive and not any(snapshot.has_files(t, year) for t in aggregate.per_year):
                 continue
             return f"gold/{aggregate.table} has no year {year}"
-        if got != {snapshot.fingerprint(aggregate.per_year, aggregate.whole, year)}:
+        if got != {fingerprint(snapshot, aggregate, year)}:
             return f"gold/{aggregate.table} of {year} was computed from other gold files than the current ones"
     return None
 
@@ -172,6 +216,6 @@ def compute(con: duckdb.DuckDBPyConnection, snapshot: Snapshot, name: str, year:
     df = pl.from_arrow(con.sql(text, params={p: values[p] for p in parameters(text)}).to_arrow_table())
     return df.select(
         pl.lit(year, dtype=pl.Int32).alias("year"),
-        pl.all(),
-        pl.lit(snapshot.fingerprint(aggregate.per_year, aggregate.whole, year)).alias(INPUTS),
+        pl.all().exclude("year"),
+        pl.lit(fingerprint(snapshot, aggregate, year)).alias(INPUTS),
     )

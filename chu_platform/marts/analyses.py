@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date
 
 import duckdb
@@ -47,7 +48,7 @@ class Analysis:
     yearly: bool = False
     order: Callable[[pl.DataFrame], pl.DataFrame] | None = None
 
-    @property
+    @cached_property
     def tables(self) -> tuple[str, ...]:
         """The gold tables the SQL reads."""
         return tuple(t for t in GOLD_TABLES if re.search(rf"\b{t}\b", self.sql))
@@ -242,7 +243,7 @@ def run_analysis(
         text, tables = analysis.sql, analysis.tables
         if use_aggregates and _path(con, analysis, period, chosen)[0] == "aggregate":
             aggregate = aggregates.AGGREGATES[name]
-            text, tables = aggregate.serve, (*analysis.tables, aggregate.table)
+            text, tables = aggregates.serve(aggregate, period), (aggregate.table,)
         if state is not None:
             text = state.rewrite(con, text, tables, period.year_range)
         params = {p: values[p] for p in aggregates.parameters(text)}

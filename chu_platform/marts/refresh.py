@@ -6,8 +6,28 @@ The ``gold/agg_*`` assets do the same one year at a time; this computes, in one 
 
 from __future__ import annotations
 
+import polars as pl
+from deltalake import write_deltalake
+from deltalake.exceptions import SchemaMismatchError
+
 from chu_platform.lib import delta_store
 from chu_platform.marts import aggregates, analyses, snapshot
+
+
+def store(df: pl.DataFrame, uri: str, year: int, storage_options: dict[str, str] | None = None) -> delta_store.WriteResult:
+    """Replace year ``year`` of an aggregate table with ``df``.
+
+    When the aggregate's columns changed with the code, the table starts again from this
+    year: its other years are stale anyway (the SQL is part of their fingerprint) and are
+    recomputed by their own partitions; until then the facts answer for them.
+    """
+    try:
+        return delta_store.write_years(df, uri, [year], storage_options)
+    except SchemaMismatchError:
+        data = df.with_columns(pl.col(delta_store.YEAR).cast(pl.Int32)).to_arrow()
+        write_deltalake(uri, data, mode="overwrite", schema_mode="overwrite", partition_by=[delta_store.YEAR],
+                        storage_options=storage_options)
+        return delta_store.WriteResult(uri, df.height, delta_store.version(uri, storage_options))
 
 
 def refresh_aggregates(lake: str, storage_options: dict[str, str] | None = None) -> list[tuple[str, int]]:
@@ -23,6 +43,6 @@ def refresh_aggregates(lake: str, storage_options: dict[str, str] | None = None)
         uri = delta_store.table_uri(lake, ["gold", aggregate.table])
         for year in years:
             if year not in current:
-                delta_store.write_years(aggregates.compute(con, state, name, year), uri, [year], storage_options)
+                store(aggregates.compute(con, state, name, year), uri, year, storage_options)
                 written.append((name, year))
     return written

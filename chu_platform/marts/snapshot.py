@@ -94,14 +94,15 @@ class Snapshot:
     def has_files(self, name: str, year: int) -> bool:
         return year in self.years(name)
 
-    def fingerprint(self, per_year: Sequence[str], whole: Sequence[str], year: int) -> str:
+    def fingerprint(self, per_year: Sequence[str], whole: Sequence[str], year: int, code: str = "") -> str:
         """What an aggregate of ``year`` is computed from: the files of year ``year`` of each
-        table of ``per_year`` and every file of each table of ``whole``.
+        table of ``per_year``, every file of each table of ``whole``, and ``code`` (its SQL).
 
         Delta never rewrites a file in place: any change to those rows (a re-run of the year,
-        a compaction, a new dimension) lists other file names, hence another fingerprint.
+        a compaction, a new dimension) lists other file names, hence another fingerprint; so
+        does a change of the SQL that computes the aggregate.
         """
-        digest = hashlib.sha256()
+        digest = hashlib.sha256(code.encode())
         for name, wanted in [*((n, year) for n in per_year), *((n, None) for n in whole)]:
             files = self.tables.get(name)
             if files is None:

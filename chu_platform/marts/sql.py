@@ -37,12 +37,13 @@ HOSPITALISATIONS = where("date_entree_key", _BY_ESTABLISHMENT, _BY_DIAGNOSIS)
 _UNKNOWN_ESTABLISHMENT = "'Établissement inconnu'"
 
 # Each share analysis is a ``counts`` CTE (key, numerator, denominator) over the facts, then
-# labels and order. The pre-aggregated serving path (chu_platform.gold.aggregates) feeds the
-# same tails with counts summed from its per-year aggregates, so both paths shape rows alike.
+# labels and order; the key column stays in the result (run_analysis drops it) so that the
+# per-year pre-aggregates (marts/aggregates.py), which store these rows, can add years up.
 def establishment_shares(counts: str) -> str:
     return f"""
 WITH counts AS ({counts})
-SELECT e.finess,
+SELECT c.etablissement_key,
+       e.finess,
        coalesce(e.raison_sociale, {_UNKNOWN_ESTABLISHMENT}) AS raison_sociale,
        e.commune,
        c.numerator,
@@ -68,7 +69,8 @@ CONSULTATIONS_BY_ESTABLISHMENT = establishment_shares(f"""
 def diagnosis_shares(counts: str) -> str:
     return f"""
 WITH counts AS ({counts})
-SELECT d.code_diag,
+SELECT c.diagnostic_key,
+       d.code_diag,
        coalesce(d.libelle, 'Diagnostic inconnu') AS libelle,
        d.chapitre,
        c.numerator,
@@ -173,7 +175,7 @@ def professional_shares(counts: str) -> str:
 WITH counts AS ({counts}),
 total AS (SELECT sum(numerator)::BIGINT AS denominator FROM counts),
 labelled AS MATERIALIZED (
-    SELECT p.identifiant, p.civilite, p.profession,
+    SELECT c.professionnel_key, p.identifiant, p.civilite, p.profession,
            coalesce(p.specialite, 'Spécialité inconnue') AS specialite,
            e.raison_sociale, c.numerator
     FROM counts c
@@ -181,14 +183,14 @@ labelled AS MATERIALIZED (
     LEFT JOIN dim_etablissement e ON e.etablissement_key = p.etablissement_key
 ),
 levels AS (
-    SELECT 'professional' AS level, identifiant, civilite, profession, specialite, raison_sociale, numerator
+    SELECT 'professional' AS level, professionnel_key, identifiant, civilite, profession, specialite, raison_sociale, numerator
     FROM labelled
     UNION ALL
-    SELECT 'specialty', NULL, NULL, NULL, specialite, NULL, sum(numerator)::BIGINT
+    SELECT 'specialty', NULL, NULL, NULL, NULL, specialite, NULL, sum(numerator)::BIGINT
     FROM labelled
     GROUP BY specialite
 )
-SELECT l.level, l.identifiant, l.civilite, l.profession, l.specialite, l.raison_sociale,
+SELECT l.level, l.professionnel_key, l.identifiant, l.civilite, l.profession, l.specialite, l.raison_sociale,
        l.numerator, t.denominator, l.numerator / t.denominator AS rate
 FROM levels l, total t
 """

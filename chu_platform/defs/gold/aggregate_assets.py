@@ -4,8 +4,8 @@ import dagster as dg
 
 from chu_platform.defs.resources import ChuSettings
 from chu_platform.defs.silver.metadata import table_metadata
-from chu_platform.lib import delta_store
 from chu_platform.marts import aggregates, analyses, snapshot
+from chu_platform.marts.refresh import store
 from chu_platform.partitions import yearly_partitions
 
 
@@ -38,7 +38,7 @@ def aggregate_asset(name: str) -> dg.AssetsDefinition:
             context.log.warning(f"gold/{aggregate.table} [{year}] not computed: {', '.join(missing)} not built yet")
             return dg.MaterializeResult(metadata={"skipped": f"{', '.join(missing)} not built yet"})
         df = aggregates.compute(con, state, name, year)
-        written = delta_store.write_years(df, settings.table_uri("gold", aggregate.table), [year])
+        written = store(df, settings.table_uri("gold", aggregate.table), year)
         return dg.MaterializeResult(metadata=table_metadata(
             df.drop(aggregates.INPUTS), partition=str(year), row_count=written.rows,
             delta_version=written.version, table_uri=dg.MetadataValue.path(written.uri),
