@@ -18,6 +18,7 @@ per question, geo-mean, and the ratio of each engine's geo-mean to ours.
 
 from __future__ import annotations
 
+import os
 import time
 from importlib import metadata
 from pathlib import Path
@@ -88,6 +89,7 @@ def main(options: list[str]) -> None:
     engines = option(options, "engines", ",".join(ENGINES)).split(",")
     root = Path(option(options, "dir", str(DEFAULT_DIR)))
     pg_server = option(options, "pg", "postgresql://postgres@127.0.0.1:5432/postgres")
+    print(f"load average at start: {os.getloadavg()[0]:.1f}", flush=True)
     lake = synthetic_lake(scale, root)
     gold = gold_tables(lake)
     with connect_gold(lake) as con:

@@ -1,0 +1,48 @@
+"""A gold connection reads one listing of the Delta files: pruned to the period's years, small tables in memory."""
+
+import polars as pl
+from polars.testing import assert_frame_equal
+
+from chu_platform.lib import delta_store
+from chu_platform.marts import snapshot
+from chu_platform.marts.analyses import ANALYSES, connect_gold, run_analysis
+from chu_platform.marts.periods import Period
+
+
+def test_large_facts_are_read_from_the_files_of_the_period_years_only(gold, monkeypatch):
+    monkeypatch.setattr(snapshot, "SMALL_TABLE_ROWS", 10)
+    con = connect_gold(gold.lake)
+    state = snapshot.of(con)
+    relation = state.relation(con, "fact_consultation", [2019, 2020])
+    assert "year=2019" in relation and "year=2020" in relation
+    assert "year=2018" not in relation and "year=2021" not in relation
+    assert state.relation(con, "fact_consultation", [1990]).endswith("WHERE false)")
+    assert state.in_memory == set()
+
+
+def test_small_tables_are_copied_into_memory_once_and_answers_do_not_change(gold):
+    con = connect_gold(gold.lake)
+    before = {name: run_analysis(con, name, Period.year(2019), use_aggregates=False) for name in ANALYSES}
+    state = snapshot.of(con)
+    assert {"dim_patient", "dim_diagnostic", "fact_consultation"} <= state.in_memory
+    kinds = dict(con.execute("SELECT table_name, table_type FROM information_schema.tables").fetchall())
+    assert kinds["dim_patient"] == "BASE TABLE"
+    for name, expected in before.items():
+        assert_frame_equal(run_analysis(con, name, Period.year(2019), use_aggregates=False), expected)
+
+
+def test_a_connection_keeps_its_snapshot(tmp_path, gold):
+    lake = str(tmp_path / "lake")
+    for name, frame in gold.tables.items():
+        uri = delta_store.table_uri(lake, ["gold", name])
+        if name.startswith("fact_"):
+            delta_store.write_years(frame, uri, sorted(set(frame["year"].to_list())))
+        else:
+            delta_store.write_table(frame, uri)
+    con = connect_gold(lake)
+    stays = run_analysis(con, "hospitalisations_by_diagnosis", Period.year(2019), use_aggregates=False)
+    fewer = gold.tables["fact_hospitalisation"].filter(pl.col("year") == 2019).head(5)
+    delta_store.write_years(fewer, delta_store.table_uri(lake, ["gold", "fact_hospitalisation"]), [2019])
+    assert_frame_equal(run_analysis(con, "hospitalisations_by_diagnosis", Period.year(2019), use_aggregates=False), stays)
+    fresh = run_analysis(connect_gold(lake), "hospitalisations_by_diagnosis", Period.year(2019), use_aggregates=False)
+    assert fresh["denominator"][0] == 5
