@@ -29,65 +29,97 @@ _COLUMNS = (
 )
 
 
-def _field(df: pl.DataFrame, name: str) -> pl.Expr:
+def _raw(df: pl.DataFrame, name: str) -> pl.Expr:
+    """A register field as delivered (the CHU alias column fills in where the INSEE one is empty)."""
     sources = [c for c in (name, _CHU_ALIASES.get(name)) if c and c in df.columns]
     if not sources:
         return pl.lit(None, dtype=pl.String)
+    if len(sources) == 1:
+        return pl.col(sources[0])
     return pl.coalesce([conform.text(c) for c in sources])
 
 
 def _identity_name(df: pl.DataFrame) -> pl.Expr:
     """Upper-case name with separators unified: ``DUCRET*MARIE ANTOINETTE/`` and
-    nom ``Ducret`` + prenom ``Marie Antoinette`` give the same text."""
+    nom ``Ducret`` + prenom ``Marie Antoinette`` give the same text (runs of anything but
+    letters, spaces included, become one space; empty becomes null)."""
     parts = []
     if "nomprenom" in df.columns:
-        parts.append(conform.text("nomprenom"))
+        parts.append(pl.col("nomprenom"))
     if "nom" in df.columns and "prenom" in df.columns:
         parts.append(pl.concat_str([conform.text("nom"), conform.text("prenom")], separator=" ", ignore_nulls=True))
     raw = pl.coalesce(parts) if parts else pl.lit(None, dtype=pl.String)
-    return raw.str.to_uppercase().str.replace_all(r"[^\p{L}]+", " ").str.strip_chars()
+    name = raw.str.to_uppercase().str.replace_all(r"[^\p{L}]+", " ").str.strip_chars()
+    return pl.when(name == "").then(None).otherwise(name)
 
 
 def type_deaths(bronze: pl.DataFrame) -> pl.DataFrame:
     """Every declaration typed, with the fields that identify the person (still in clear:
-    this frame never leaves the silver builder)."""
+    this frame never leaves the silver builder).
+
+    Dates, places, sex and country repeat a lot (36,500 days a century, 35,000 communes):
+    each is cleaned and parsed once per distinct delivered value and joined back, so a
+    register of millions of lines costs a few passes, not a regex per line and field.
+    """
     df = bronze
     file_year = pl.col("year").cast(pl.Int32) if "year" in df.columns else pl.lit(None, dtype=pl.Int32)
-    typed = df.select(
+    typed = conform.select_in_slices(df, [
         _identity_name(df).alias("_name"),
-        conform.sex("sexe").alias("sexe"),
-        _field(df, "datenaiss").alias("_naiss"),
-        _field(df, "lieunaiss").alias("_lieunaiss"),
-        _field(df, "datedeces").alias("_deces"),
-        _field(df, "lieudeces").alias("_lieudeces"),
-        _field(df, "paysnaiss").alias("pays_naissance"),
+        _raw(df, "sexe").alias("_sexe_raw"),
+        _raw(df, "datenaiss").alias("_naiss_raw"),
+        _raw(df, "lieunaiss").alias("_lieunaiss_raw"),
+        _raw(df, "datedeces").alias("_deces_raw"),
+        _raw(df, "lieudeces").alias("_lieudeces_raw"),
+        _raw(df, "paysnaiss").alias("_pays_raw"),
         file_year.alias("annee_fichier"),
         (pl.col("_source_file") if "_source_file" in df.columns else pl.lit(None, dtype=pl.String)).alias("source_file"),
         (pl.col("_source_row").cast(pl.Int64) if "_source_row" in df.columns else pl.lit(0, dtype=pl.Int64)).alias("_row"),
-    )
+    ])
     # Spreadsheet copies drop the leading zero of commune codes (1004 for 01004).
-    place = pl.col("_lieunaiss")
-    typed = typed.with_columns(pl.when(place.str.contains(r"^\d{4}$")).then("0" + place).otherwise(place).alias("_lieunaiss"))
-    typed = conform.per_distinct(typed, "_naiss", conform.insee_date_parts("_naiss", "naissance"))
-    typed = conform.per_distinct(typed, "_deces", conform.insee_date_parts("_deces", "deces"))
-    typed = conform.per_distinct(typed, "_lieudeces", [geography.from_insee_commune(pl.col("_lieudeces")).alias("_dep_deces")])
-    return conform.per_distinct(
-        typed, "_lieunaiss", [geography.from_insee_commune(pl.col("_lieunaiss")).alias("_dep_naissance")]
-    )
+    place = conform.text("_lieunaiss_raw")
+    birth_place = pl.when(place.str.contains(r"^\d{4}$")).then("0" + place).otherwise(place)
+    per_value = {
+        "_sexe_raw": [conform.sex("_sexe_raw").alias("sexe")],
+        "_naiss_raw": [conform.text("_naiss_raw").alias("_naiss"), *conform.insee_date_parts("_naiss_raw", "naissance")],
+        "_lieunaiss_raw": [birth_place.alias("_lieunaiss"),
+                           geography.from_insee_commune(birth_place).alias("_dep_naissance")],
+        "_deces_raw": conform.insee_date_parts("_deces_raw", "deces"),
+        "_lieudeces_raw": [geography.from_insee_commune(conform.text("_lieudeces_raw")).alias("_dep_deces")],
+        "_pays_raw": [conform.text("_pays_raw").alias("pays_naissance")],
+    }
+    for column, exprs in per_value.items():
+        typed = conform.per_distinct(typed, column, exprs)
+    return typed.drop(list(per_value))
+
+
+IDENTITY = ("_name", "sexe", "_naiss", "_lieunaiss")
+
+
+def identity(df: pl.DataFrame) -> pl.Series:
+    """The text that identifies a person (name, sex, birth date, birth place)."""
+    return df.select(
+        pl.concat_str([pl.col(c).fill_null("") for c in IDENTITY], separator="|").alias("_identity")
+    ).to_series()
 
 
 def deduplicate(typed: pl.DataFrame) -> pl.DataFrame:
-    """One row per person (name, sex, birth date, birth place): the latest file's declaration."""
-    identity = pl.concat_str(
-        [pl.col(c).fill_null("") for c in ("_name", "sexe", "_naiss", "_lieunaiss")], separator="|"
+    """One row per person (name, sex, birth date, birth place): the latest file's declaration.
+
+    Most people are declared once: only the rows whose identity repeats are sorted (latest
+    file, then last line first) to pick the declaration kept.
+    """
+    key = pl.struct([pl.col(c).fill_null("") for c in IDENTITY])
+    repeated = typed.select(key.is_duplicated()).to_series()
+    once = typed.filter(~repeated).with_columns(pl.lit(1, dtype=pl.Int32).alias("nb_declarations"))
+    several = typed.filter(repeated).with_columns(key.alias("_key"))
+    counts = several.group_by("_key").agg(pl.len().cast(pl.Int32).alias("nb_declarations"))
+    kept = (
+        several.sort(["annee_fichier", "source_file", "_row"], descending=True, nulls_last=True)
+        .unique("_key", keep="first", maintain_order=True)
+        .join(counts, on="_key")
+        .drop("_key")
     )
-    with_id = typed.with_columns(identity.alias("_identity"))
-    counts = with_id.group_by("_identity").agg(pl.len().cast(pl.Int32).alias("nb_declarations"))
-    return (
-        with_id.sort(["annee_fichier", "source_file", "_row"], descending=True, nulls_last=True)
-        .unique("_identity", keep="first", maintain_order=True)
-        .join(counts, on="_identity")
-    )
+    return pl.concat([once, kept.select(once.columns)])
 
 
 def _age(df: pl.DataFrame) -> pl.Expr:
@@ -113,7 +145,7 @@ def build_deaths(bronze: pl.DataFrame, key: str, year: int | None = None,
     people = register_people(bronze) if people is None else people
     if year is not None:
         people = people.filter(pl.col("deces_annee").cast(pl.Int32) == year)
-    people = people.with_columns(keyed_int64(people["_identity"], key).alias("deces_id"))
+    people = people.with_columns(keyed_int64(identity(people), key).alias("deces_id"))
     return people.select(
         "deces_id",
         pl.col("deces_date").alias("date_deces"),

@@ -24,16 +24,45 @@ def digest(key: str, value: str) -> str:
     return hmac.new(key.encode(), value.encode(), hashlib.sha256).hexdigest()
 
 
+def _hmacs(key: str, values: list[str]) -> list[bytes]:
+    """HMAC-SHA256 digests of many values: the key's inner and outer pads are hashed once
+    (RFC 2104), each value then costs two SHA-256 continuations — about twice as fast as
+    ``hmac.new`` per value, same digests."""
+    digest(key, "")  # the empty-key error
+    block = key.encode()
+    if len(block) > 64:
+        block = hashlib.sha256(block).digest()
+    block = block.ljust(64, b"\0")
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
+    out = []
+    for value in values:
+        h = inner.copy()
+        h.update(value.encode())
+        o = outer.copy()
+        o.update(h.digest())
+        out.append(o.digest())
+    return out
+
+
+def _per_distinct(values: pl.Series, convert, dtype: pl.DataType) -> pl.Series:
+    """``convert`` (a list of digests -> list of values) applied once per distinct value,
+    joined back in the original order."""
+    distinct = values.drop_nulls().unique()
+    mapped = pl.DataFrame({"v": distinct, "h": pl.Series(convert(distinct.to_list()), dtype=dtype)})
+    joined = values.alias("v").to_frame().join(mapped, on="v", how="left", maintain_order="left")
+    return joined.get_column("h").alias(values.name)
+
+
 def pseudonymise(values: pl.Series, key: str) -> pl.Series:
     """The HMAC pseudonym of each value (nulls stay null), same name and length."""
-    text = values.cast(pl.String).str.strip_chars()
-    distinct = text.drop_nulls().unique().to_list()
-    mapping = {value: digest(key, value) for value in distinct}
-    return text.replace_strict(mapping, default=None, return_dtype=pl.String).alias(values.name)
+    text = values.cast(pl.String).str.strip_chars().alias(values.name)
+    return _per_distinct(text, lambda vs: [d.hex() for d in _hmacs(key, vs)], pl.String)
 
 
 def keyed_int64(values: pl.Series, key: str) -> pl.Series:
     """A non-negative Int64 drawn from the HMAC of each value: a surrogate that reveals nothing."""
-    text = values.cast(pl.String)
-    mapping = {value: int(digest(key, value)[:16], 16) & _MASK_63 for value in text.drop_nulls().unique().to_list()}
-    return text.replace_strict(mapping, default=None, return_dtype=pl.Int64).alias(values.name)
+    text = values.cast(pl.String).alias(values.name)
+    return _per_distinct(
+        text, lambda vs: [int.from_bytes(d[:8], "big") & _MASK_63 for d in _hmacs(key, vs)], pl.Int64
+    )
