@@ -10,11 +10,12 @@ from datetime import date
 import psycopg2
 import pytest
 from click.testing import CliRunner
+from polars.testing import assert_frame_equal
 
 from chu_platform import reference
 from chu_platform.cli import cli
 from chu_platform.generate import Rates, generate
-from chu_platform.marts.analyses import connect_gold, run_analysis
+from chu_platform.marts.analyses import ANALYSES, connect_gold, run_analysis, serving_path, years_present
 from chu_platform.marts.periods import Period
 
 YEARS = (2019, 2020)
@@ -188,3 +189,13 @@ def test_satisfaction_by_region(platform):
         "region_code", "score", "nb_reponses", "nb_etablissements").rows()} == {
         region: (sum(s * n for s, n in v) / sum(n for _, n in v), sum(n for _, n in v), len(v))
         for region, v in groups.items()}
+
+
+def test_chu_run_leaves_every_aggregate_current(platform):
+    """The whole-year answers above came from the pre-aggregates `chu run` built, not the facts."""
+    _, _, con = platform
+    for name in ANALYSES:
+        for year in years_present(con, name):
+            assert serving_path(con, name, Period.year(year)) == ("aggregate", f"gold/agg_{name}"), (name, year)
+            assert_frame_equal(run_analysis(con, name, Period.year(year)),
+                               run_analysis(con, name, Period.year(year), use_aggregates=False))
