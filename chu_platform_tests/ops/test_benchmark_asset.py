@@ -52,6 +52,7 @@ def test_every_analysis_on_every_layout_is_recorded(tiny_lake, tmp_path):
     materialisation = result.asset_materializations_for_node("ops__query_benchmark")[0]
     metadata = materialisation.metadata
     assert {f"p50_ms/{name}" for name in ANALYSES} <= set(metadata)
+    assert {f"p50_ms_served/{name}" for name in ANALYSES} <= set(metadata)
     assert Path(metadata["chart"].value).stat().st_size > 0
     assert (data / "ops" / "layouts" / "duckdb_native" / "native.duckdb").exists()
 
