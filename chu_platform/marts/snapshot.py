@@ -80,13 +80,13 @@ class Snapshot:
     def rewrite(self, con: duckdb.DuckDBPyConnection, text: str, tables: Iterable[str], years: Iterable[int]) -> str:
         """``text`` with each of ``tables`` read as ``relation`` says, for a query over ``years``."""
         years = list(years)
-        for name in tables:
-            if name not in self.tables:
-                continue
-            relation = self.relation(con, name, years)
-            if relation != f'"{name}"':
-                text = re.sub(rf"\b{name}\b", lambda _: relation, text)
-        return text
+        relations = {name: self.relation(con, name, years) for name in tables if name in self.tables}
+        relations = {name: r for name, r in relations.items() if r != f'"{name}"'}
+        if not relations:
+            return text
+        # One pass, so that a file path put in for one table is never rewritten for another.
+        pattern = re.compile(r"\b(" + "|".join(map(re.escape, relations)) + r")\b")
+        return pattern.sub(lambda match: relations[match.group(1)], text)
 
     def _load(self, con: duckdb.DuckDBPyConnection, name: str) -> None:
         if name in self.in_memory:

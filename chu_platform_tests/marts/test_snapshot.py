@@ -46,3 +46,18 @@ def test_a_connection_keeps_its_snapshot(tmp_path, gold):
     assert_frame_equal(run_analysis(con, "hospitalisations_by_diagnosis", Period.year(2019), use_aggregates=False), stays)
     fresh = run_analysis(connect_gold(lake), "hospitalisations_by_diagnosis", Period.year(2019), use_aggregates=False)
     assert fresh["denominator"][0] == 5
+
+
+def test_pruned_files_and_in_memory_tables_give_the_same_answers(gold, monkeypatch):
+    from datetime import date
+
+    periods = [Period.year(2019), Period(date(2019, 7, 1), date(2020, 6, 30))]
+    questions = [(name, p) for name, a in ANALYSES.items() for p in (periods[:1] if a.yearly else periods)]
+    in_memory = connect_gold(gold.lake)
+    expected = [run_analysis(in_memory, name, period, use_aggregates=False) for name, period in questions]
+    assert "fact_consultation" in snapshot.of(in_memory).in_memory
+    monkeypatch.setattr(snapshot, "SMALL_TABLE_ROWS", 0)
+    from_files = connect_gold(gold.lake)
+    for (name, period), answer in zip(questions, expected):
+        assert_frame_equal(run_analysis(from_files, name, period, use_aggregates=False), answer)
+    assert snapshot.of(from_files).in_memory == set()
