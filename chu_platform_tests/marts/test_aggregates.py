@@ -14,6 +14,7 @@ from chu_platform.lib.io_manager import DeltaIOManager
 from chu_platform.marts import aggregates, snapshot
 from chu_platform.marts.analyses import ANALYSES, connect_gold, run_analysis, serving_path
 from chu_platform.marts.periods import Period
+from chu_platform.partitions import yearly_partitions
 from chu_platform_tests.marts.conftest import FACT_YEARS, synthetic_gold, write_gold
 
 WHOLE_YEARS = [Period.year(2019), Period.year(2020), Period(date(2018, 1, 1), date(2021, 12, 31)),
@@ -125,3 +126,36 @@ def test_aggregate_asset_writes_only_its_year(chu_env, gold_in_env):
     assert serving_path(con, "deaths_by_region", Period.year(2020))[0] == "aggregate"
     assert stored.filter(pl.col("year") == 2020)["deaths"].sum() == run_analysis(
         con, "deaths_by_region", Period.year(2020), use_aggregates=False)["denominator"][0]
+
+
+def test_automation_requests_every_year_whose_gold_changed_and_no_empty_year(tmp_path):
+    instance = dg.DagsterInstance.ephemeral()
+    asset = aggregate_assets.agg_hospitalisations_by_diagnosis
+    upstream = [dg.AssetSpec(["gold", "fact_hospitalisation"], partitions_def=yearly_partitions),
+                dg.AssetSpec(["gold", "dim_diagnostic"])]
+    settings = ChuSettings(data_dir=str(tmp_path), landing_dir=str(tmp_path / "landing"))
+    defs = dg.Definitions(assets=[asset, *upstream], resources={"settings": settings})
+
+    def materialised(key, partition=None):
+        instance.report_runless_asset_event(dg.AssetMaterialization(asset_key=key, partition=partition))
+
+    for year in ("2019", "2020"):
+        materialised(["gold", "fact_hospitalisation"], year)
+    materialised(["gold", "dim_diagnostic"])
+    first = dg.evaluate_automation_conditions(defs=defs, instance=instance)
+    for year in ("2019", "2020"):
+        materialised(["gold", "agg_hospitalisations_by_diagnosis"], year)
+    settled = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=first.cursor)
+    assert settled.total_requested == 0
+
+    materialised(["gold", "dim_diagnostic"])
+    after = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=settled.cursor)
+    key = dg.AssetKey(["gold", "agg_hospitalisations_by_diagnosis"])
+    requested = set(after.get_requested_partitions(key)) if after.total_requested else set()
+    assert requested == {"2019", "2020"}
+    for year in requested:
+        materialised(["gold", "agg_hospitalisations_by_diagnosis"], year)
+    handled = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=after.cursor)
+    materialised(["gold", "fact_hospitalisation"], "2020")
+    one_year = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=handled.cursor)
+    assert set(one_year.get_requested_partitions(key)) == {"2020"}

@@ -9,6 +9,18 @@ from chu_platform.marts.refresh import store
 from chu_platform.partitions import yearly_partitions
 
 
+# Every year whose facts or dimensions changed, not only the latest one (which is all that
+# eager() considers for time partitions): a rebuilt dimension makes every year of the
+# aggregates reading it stale. Years without facts are never requested. Until a year is
+# recomputed, run_analysis sees the fingerprint mismatch and answers from the facts.
+FOLLOW_GOLD = (
+    dg.AutomationCondition.any_deps_updated().since_last_handled()
+    & ~dg.AutomationCondition.any_deps_missing()
+    & ~dg.AutomationCondition.any_deps_in_progress()
+    & ~dg.AutomationCondition.in_progress()
+).with_label("gold it reads updated")
+
+
 def aggregate_asset(name: str) -> dg.AssetsDefinition:
     aggregate = aggregates.AGGREGATES[name]
     analysis = analyses.get(name)
@@ -20,9 +32,7 @@ def aggregate_asset(name: str) -> dg.AssetsDefinition:
         kinds={"duckdb", "delta"},
         partitions_def=yearly_partitions,
         deps=[dg.AssetKey(["gold", table]) for table in inputs],
-        # Follows its facts on its own (the marts' automation sensor evaluates it too); until
-        # it has, run_analysis sees the fingerprint mismatch and answers from the facts.
-        automation_condition=dg.AutomationCondition.eager(),
+        automation_condition=FOLLOW_GOLD,
         description=(
             f"{aggregate.grain}: the exact (unmasked) counts of {analysis.title.lower()}, with "
             "the fingerprint of the gold files they come from; chu query and the marts answer "
