@@ -121,9 +121,14 @@ class Snapshot:
         if table not in self._recorded:
             found: dict[int, set[str]] = {}
             if table in self.tables:
-                rows = con.execute(f"SELECT DISTINCT year, _inputs FROM {self.relation(con, table)}").fetchall()
+                try:
+                    rows = con.execute(f"SELECT DISTINCT year, _inputs FROM {self.relation(con, table)}").fetchall()
+                except duckdb.BinderException:
+                    # Written by a version that kept no fingerprint: nothing in it can be trusted.
+                    rows = []
                 for year, inputs in rows:
-                    found.setdefault(int(year), set()).add(inputs)
+                    if year is not None:
+                        found.setdefault(int(year), set()).add(inputs)
             self._recorded[table] = found
         return self._recorded[table]
 

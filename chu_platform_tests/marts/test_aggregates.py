@@ -159,3 +159,16 @@ def test_automation_requests_every_year_whose_gold_changed_and_no_empty_year(tmp
     materialised(["gold", "fact_hospitalisation"], "2020")
     one_year = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=handled.cursor)
     assert set(one_year.get_requested_partitions(key)) == {"2020"}
+
+
+def test_an_aggregate_table_without_fingerprints_is_never_served(tmp_path):
+    lake = str(tmp_path / "lake")
+    write_gold(lake, synthetic_gold())
+    con = connect_gold(lake)
+    facts = run_analysis(con, "deaths_by_region", Period.year(2019), use_aggregates=False)
+    delta_store.write_years(facts.drop("period_from", "period_to").with_columns(year=pl.lit(2019)),
+                            delta_store.table_uri(lake, ["gold", "agg_deaths_by_region"]), [2019])
+    con = connect_gold(lake)
+    assert serving_path(con, "deaths_by_region", Period.year(2019)) == (
+        "facts", "gold/agg_deaths_by_region has no year 2019")
+    assert_frame_equal(run_analysis(con, "deaths_by_region", Period.year(2019)), facts)
