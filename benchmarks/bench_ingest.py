@@ -182,12 +182,7 @@ def bench_latency(samples: int, lines: int = 600_000) -> None:
     appearing in the drop (renamed in, as an upload finishing under a temporary name does),
     timed until its bronze partition is committed. Each run's record splits the time into
     sensor (arrival -> run created), launch (created -> run process started) and run."""
-    import subprocess
-    import sys
-
-    import dagster as dg
-
-    from chu_platform.instance import prepare_home, project_root
+    from benchmarks.daemon import Daemon
     from chu_platform.lib import delta_store
 
     rng = np.random.default_rng(3)
@@ -196,54 +191,23 @@ def bench_latency(samples: int, lines: int = 600_000) -> None:
         landing, data, staging = Path(tmp, "landing"), Path(tmp, "data"), Path(tmp, "staging")
         for folder in (landing, data, staging):
             folder.mkdir()
-        env = {**os.environ, "CHU_DATA_DIR": str(data), "CHU_LANDING_DIR": str(landing),
-               "CHU_LAKE_URI": "", "CHU_SOURCE_DSN": "", "PYTHONWARNINGS": "ignore"}
-        env.pop("DAGSTER_HOME", None)
-        home = prepare_home(data, env)
-        env["DAGSTER_HOME"] = str(home)
-        # An unrecognised file: the sensor lists it in raw/unrecognised.json on its first tick,
-        # which tells us the daemon is up and the sensor running.
-        Path(landing, "README.txt").write_text("not a source file")
         uri = delta_store.table_uri(delta_store.lake_root(str(data)), ["bronze", "deaths"])
-        daemon = subprocess.Popen(
-            [str(Path(sys.executable).with_name("dagster-daemon")), "run", "-w", "workspace.yaml"],
-            cwd=project_root(), env=env, stdout=subprocess.DEVNULL, stderr=open(Path(tmp, "daemon.log"), "w"),
-        )
-        try:
-            started = time.monotonic()
-            while not Path(data, "raw", "unrecognised.json").exists():
-                if time.monotonic() - started > 180 or daemon.poll() is not None:
-                    log = Path(tmp, "daemon.log").read_text()[-3000:]
-                    raise RuntimeError(f"the daemon's sensor never ticked; its log ends with:\n{log}")
-                time.sleep(0.2)
-            print(f"daemon up, sensor ticking after {time.monotonic() - started:.1f}s")
+        with Daemon(data, landing, Path(tmp, "daemon.log")) as daemon:
+            print(f"daemon up, sensor ticking after {daemon.ticking():.1f}s")
             for sample in range(samples):
                 year = 2000 + sample
                 staged = Path(staging, f"deces-{year}.txt")
                 staged.write_bytes(register_bytes(lines, year, sample))
                 time.sleep(float(rng.uniform(0, 10)))  # arrive at a random point of the sensor's cycle
                 arrived_wall = time.time()
-                arrived = time.monotonic()
                 staged.rename(Path(landing, staged.name))
-                while _committed_rows(uri, year) == 0:
-                    if time.monotonic() - arrived > 300:
-                        log = Path(tmp, "daemon.log").read_text()[-3000:]
-                        raise RuntimeError(f"deces-{year}.txt not committed after 300 s; the daemon's log ends with:\n{log}")
-                    time.sleep(0.1)
-                committed = time.monotonic() - arrived
-                os.environ["DAGSTER_HOME"] = str(home)
-                with dg.DagsterInstance.get() as instance:
-                    record = instance.get_run_records(
-                        dg.RunsFilter(tags={"dagster/partition": str(year)}), limit=1
-                    )[0]
+                committed = daemon.wait(lambda y=year: _committed_rows(uri, y) > 0, f"deces-{year}.txt in bronze")
+                record = daemon.latest_run({"dagster/partition": str(year)})
                 created = record.create_timestamp.timestamp() - arrived_wall
                 launched = (record.start_time or 0) - arrived_wall
                 results.append(committed)
                 print(f"  sample {sample + 1}: committed {committed:.1f}s after arrival = sensor {created:.1f}s "
                       f"+ launch {launched - created:.1f}s + run {committed - launched:.1f}s")
-        finally:
-            daemon.terminate()
-            daemon.wait(30)
     print(f"landing -> bronze committed with the daemon: max {max(results):.1f}s, "
           f"mean {sum(results) / len(results):.1f}s over {len(results)} samples ({lines:,}-line register files)")
 

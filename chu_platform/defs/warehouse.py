@@ -6,6 +6,7 @@ from collections.abc import Iterable
 import dagster as dg
 import duckdb
 
+from chu_platform.defs.marts.automation import FOLLOW_ANY_YEAR
 from chu_platform.defs.resources import ChuSettings
 from chu_platform.lib import warehouse
 
@@ -23,7 +24,7 @@ def build_warehouse_asset(sources: Iterable[dg.AssetKey]) -> dg.AssetsDefinition
 
     @dg.asset(
         key=["marts", "warehouse"], group_name="marts", deps=source_keys, kinds={"duckdb"},
-        automation_condition=dg.AutomationCondition.eager(),
+        automation_condition=FOLLOW_ANY_YEAR,
     )
     def warehouse_views(context: dg.AssetExecutionContext, settings: ChuSettings) -> dg.MaterializeResult:
         """The DuckDB warehouse file: one view per gold and mart table, over current Delta files."""

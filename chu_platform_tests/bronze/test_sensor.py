@@ -101,3 +101,37 @@ def test_unrecognised_files_are_listed_never_ignored(platform):
     assert [f["path"] for f in listing["files"]] == ["notes/lisez-moi.txt"]
     assert json.loads(cursor)["unrecognised"] == ["notes/lisez-moi.txt"]
     assert requests == []
+
+
+def test_a_year_file_carries_its_year_through_silver_and_gold_once_the_platform_is_built(platform):
+    """A settled year file's run also builds that year downstream, as far as every other input
+    has been materialised already (on a fresh platform, not the aggregate needing dimensions)."""
+    from chu_platform.definitions import defs
+
+    # The sensor's target resolves into a job when a code location loads (as the daemon does).
+    assert defs.get_repository_def().get_all_jobs()
+    settings, drop, landing, _ = platform
+    write(landing / "deces-2021.txt", "x" * 176 + "\n", mtime=time.time() - 7200)
+    deaths = dg.AssetKey(["bronze", "deaths"])
+    with dg.instance_for_test() as instance:
+        def sensor_tick(cursor=None):
+            context = dg.build_sensor_context(
+                cursor=cursor, resources={"settings": settings, "drop": drop}, definitions=defs, instance=instance
+            )
+            return ftp_new_files(context)
+
+        fresh = sensor_tick()
+        # gold/agg_deaths_by_region also reads gold/dim_geography, not built yet: it waits.
+        assert [r.asset_selection for r in fresh.run_requests] == [
+            [deaths, dg.AssetKey(["gold", "fact_deces"]), dg.AssetKey(["silver", "deaths"])]
+        ]
+
+        for key in defs.resolve_asset_graph().get_all_asset_keys():
+            instance.report_runless_asset_event(dg.AssetMaterialization(key))
+        write(landing / "deces-2022.txt", "x" * 176 + "\n", mtime=time.time() - 7200)
+        built = sensor_tick(fresh.cursor)
+        assert [(r.partition_key, r.asset_selection) for r in built.run_requests] == [(
+            "2022",
+            [deaths, dg.AssetKey(["gold", "agg_deaths_by_region"]), dg.AssetKey(["gold", "fact_deces"]),
+             dg.AssetKey(["silver", "deaths"])],
+        )]

@@ -16,6 +16,38 @@ from chu_platform.defs.resources import ChuSettings
 from chu_platform.partitions import yearly_partitions
 
 SETTLE_SECONDS = 5.0
+ON_DEMAND_TAG = "chu/on_demand"
+# What a settled file may set going: its bronze tables and the year-partitioned assets below
+# them (silver, gold facts, gold pre-aggregates). The marts follow through marts_automation.
+TARGET = (
+    dg.AssetSelection.assets(*[a.key for a in FILE_ASSETS]).downstream().materializable()
+    - dg.AssetSelection.groups("marts", "ops")
+)
+
+
+def follow_on(context: dg.SensorEvaluationContext, keys: list[dg.AssetKey]) -> list[dg.AssetKey]:
+    """The year-partitioned assets downstream of ``keys`` that the same run can build for the
+    file's year: every other input they read has been materialised already (a fresh platform
+    loads bronze only, and ``chu run`` builds the rest). Without a repository (unit tests of
+    the listing logic) nothing follows."""
+    repository = getattr(context, "repository_def", None)
+    if repository is None:
+        return []
+    graph = repository.asset_graph
+    chain = set(keys)
+    frontier = list(keys)
+    while frontier:
+        for child in sorted(graph.get(frontier.pop()).child_keys):
+            node = graph.get(child)
+            if child in chain or not node.is_materializable or node.partitions_def != yearly_partitions:
+                continue
+            if ON_DEMAND_TAG in (node.tags or {}) or node.group_name in ("marts", "ops"):
+                continue
+            outside = [p for p in node.parent_keys if p not in chain]
+            if all(context.instance.get_latest_materialization_event(p) is not None for p in outside):
+                chain.add(child)
+                frontier.append(child)
+    return sorted(chain - set(keys))
 
 
 def write_unrecognised(settings: ChuSettings, files, origin: str) -> None:
@@ -35,10 +67,11 @@ def write_unrecognised(settings: ChuSettings, files, origin: str) -> None:
     partial.replace(path)
 
 
-@dg.sensor(name="ftp_new_files", minimum_interval_seconds=5, target=dg.AssetSelection.assets(*[a.key for a in FILE_ASSETS]),
+@dg.sensor(name="ftp_new_files", minimum_interval_seconds=5, target=TARGET,
            default_status=dg.DefaultSensorStatus.RUNNING)
 def ftp_new_files(context: dg.SensorEvaluationContext, settings: ChuSettings, drop: DropResource) -> dg.SensorResult:
-    """Lists the drop; files that kept their size since the last tick run their bronze assets."""
+    """Lists the drop; files that kept their size since the last tick run their bronze assets,
+    and in the same run, for a year file, what that year feeds in silver and gold."""
     client = drop.client()
     files = client.list_files()
 
@@ -60,13 +93,16 @@ def ftp_new_files(context: dg.SensorEvaluationContext, settings: ChuSettings, dr
         f.path for f in result.unrecognised
     }:
         write_unrecognised(settings, result.unrecognised, client.origin)
-    requests = [
-        dg.RunRequest(
+    requests = []
+    for r in result.requests:
+        bronze = [dg.AssetKey(["bronze", a]) for a in r.assets]
+        following = follow_on(context, bronze) if r.partition is not None else []
+        if following:
+            context.log.info(f"{', '.join(r.files)} [{r.partition}]: bronze, then {', '.join(k.to_user_string() for k in following)}")
+        requests.append(dg.RunRequest(
             run_key=r.run_key,
-            asset_selection=[dg.AssetKey(["bronze", a]) for a in r.assets],
+            asset_selection=[*bronze, *following],
             partition_key=r.partition,
             tags={"chu/files": ",".join(r.files)[:200]},
-        )
-        for r in result.requests
-    ]
+        ))
     return dg.SensorResult(run_requests=requests, cursor=json.dumps(result.cursor))

@@ -3,6 +3,7 @@
 import dagster as dg
 import polars as pl
 
+from chu_platform.defs.marts.automation import FOLLOW_ANY_YEAR
 from chu_platform.defs.resources import ChuSettings
 from chu_platform.marts import aggregates, analyses
 from chu_platform.marts.build import build_mart, preview_markdown
@@ -28,7 +29,7 @@ def mart_asset(name: str) -> dg.AssetsDefinition:
         group_name="marts",
         deps=[dg.AssetKey(["gold", table]) for table in (*analysis.tables, aggregates.AGGREGATES[name].table)],
         kinds={"duckdb", "delta"},
-        automation_condition=dg.AutomationCondition.eager(),
+        automation_condition=FOLLOW_ANY_YEAR,
         description=(
             f"{GRAINS[name]}: {analysis.title.lower()} = {analysis.numerator} / {analysis.denominator}, "
             "over each calendar year present in gold. Counts of 1 to 9 and figures computed from "
