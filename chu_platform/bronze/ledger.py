@@ -35,14 +35,19 @@ def _read(uri: str, schema: dict) -> pl.DataFrame:
     return delta_store.read(uri) if delta_store.exists(uri) else pl.DataFrame(schema=schema)
 
 
-def reconcile(entity: str, bronze: pl.DataFrame, rejects_uri: str, loads_uri: str) -> pl.DataFrame:
+def reconcile(entity: str, bronze: pl.DataFrame, rejects_uri: str, loads_uri: str,
+              years: list[int] | None = None) -> pl.DataFrame:
     """One row per (year, file) of ``entity`` with lines_read, rows, rejects and ``ok``.
 
     ``bronze`` needs ``_source_file`` (and ``year`` when partitioned); rows in bronze for
-    a file no load recorded show up with lines_read 0, so nothing can hide.
+    a file no load recorded show up with lines_read 0, so nothing can hide. With ``years``,
+    only those years are reconciled (``bronze`` then holds those years' rows).
     """
     loads = _read(loads_uri, LOADS_SCHEMA).filter(pl.col("entity") == entity)
     rejects = _read(rejects_uri, REJECTS_SCHEMA).filter(pl.col("entity") == entity)
+    if years is not None:
+        loads = loads.filter(pl.col("year").is_in(years))
+        rejects = rejects.filter(pl.col("year").is_in(years))
     keys = ["year", "file"]
     if "year" not in bronze.columns:
         bronze = bronze.with_columns(pl.lit(None, dtype=pl.Int32).alias("year"))

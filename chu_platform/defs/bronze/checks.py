@@ -1,4 +1,5 @@
-"""One check per bronze asset: for every file and year, lines read = bronze rows + rejects."""
+"""One check per bronze asset: for every file and year, lines read = bronze rows + rejects
+(the run's year for a partition run)."""
 
 import dagster as dg
 import polars as pl
@@ -7,12 +8,16 @@ from chu_platform.bronze import ledger
 from chu_platform.defs.bronze.assets import FILE_ASSETS, side_uris
 from chu_platform.defs.bronze.care_assets import CARE_ASSETS
 from chu_platform.defs.resources import ChuSettings
+from chu_platform.defs.silver.metadata import partition_year
 from chu_platform.lib import delta_store
 
 
-def _lineage(uri: str) -> pl.DataFrame:
-    """Only the columns the reconciliation needs, from the table's current files."""
+def _lineage(uri: str, year: int | None) -> pl.DataFrame:
+    """Only the columns the reconciliation needs, from the table's current files (of ``year``
+    only, for a partition run: a year's check reads that year, not the whole register)."""
     files = delta_store.current_files(uri)
+    if year is not None:
+        files = [f for f in files if f"/{delta_store.YEAR}={year}/" in f]
     if not files:
         return pl.DataFrame(schema={"_source_file": pl.String})
     frame = pl.scan_parquet(files, hive_partitioning=True)
@@ -26,12 +31,14 @@ def build_reconciliation_check(asset: dg.AssetsDefinition) -> dg.AssetChecksDefi
 
     @dg.asset_check(asset=key, name="lines_reconcile", blocking=True,
                     description="Per file and year: lines read = bronze rows + rejects.")
-    def _check(settings: ChuSettings) -> dg.AssetCheckResult:
+    def _check(context: dg.AssetCheckExecutionContext, settings: ChuSettings) -> dg.AssetCheckResult:
+        year = partition_year(context) if asset.partitions_def is not None else None
         uris = side_uris(settings)
         uri = settings.table_uri(*key.path)
         if not delta_store.exists(uri):
             return dg.AssetCheckResult(passed=False, metadata={"error": f"no table at {uri}: materialise it"})
-        table = ledger.reconcile(entity, _lineage(uri), uris["rejects"], uris["loads"])
+        years = None if year is None else [year]
+        table = ledger.reconcile(entity, _lineage(uri, year), uris["rejects"], uris["loads"], years)
         failing = table.filter(~pl.col("ok"))
         return dg.AssetCheckResult(
             passed=failing.height == 0,
