@@ -75,3 +75,13 @@ def test_a_partition_write_with_another_schema_is_refused(tmp_path):
     with pytest.raises(Exception, match="(?i)schema"):
         delta_store.write_years(_frame(2019).with_columns(pl.lit(1).alias("extra")), uri, [2019])
     assert delta_store.read(uri).height == 5
+
+
+def test_a_checkpoint_every_ten_commits_keeps_reads_exact(tmp_path):
+    uri = str(tmp_path / "t")
+    for i in range(12):
+        delta_store.write_years(_frame(2000 + i % 3, i + 1), uri, [2000 + i % 3])
+    log = tmp_path / "t" / "_delta_log"
+    assert sorted(p.name for p in log.glob("*.checkpoint.parquet")) == ["00000000000000000010.checkpoint.parquet"]
+    counts = delta_store.read(uri).group_by("year").len().sort("year")["len"].to_list()
+    assert counts == [10, 11, 12]  # the last write of each year: i = 9, 10, 11

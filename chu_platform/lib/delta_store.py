@@ -23,6 +23,9 @@ from deltalake.transaction import AddAction, create_table_with_add_actions
 
 YEAR = "year"
 _COMMIT_RETRIES = 8
+# A checkpoint every this many commits: readers then replay at most this many JSON commits
+# (a table written one year at a time otherwise grows a log that every open re-reads).
+CHECKPOINT_INTERVAL = 10
 # Delta statistics keep string bounds up to this length; longer ones are left out (a missing
 # bound only means no file skipping on that column, a truncated max would skip wrongly).
 _STATS_STRING_LENGTH = 32
@@ -110,6 +113,17 @@ def _stats(df: pl.DataFrame) -> str:
     })
 
 
+def _result(uri: str, rows: int, storage_options: dict[str, str] | None) -> WriteResult:
+    table = DeltaTable(uri, storage_options=storage_options)
+    _checkpoint(table, table.version())
+    return WriteResult(uri, rows, table.version())
+
+
+def _checkpoint(table: DeltaTable, version: int) -> None:
+    if version > 0 and version % CHECKPOINT_INTERVAL == 0:
+        table.create_checkpoint()
+
+
 def _write_file(df: pl.DataFrame, root: Path, folder: str, partition: dict[str, str]) -> AddAction:
     """One Parquet data file written by Polars (multi-threaded), as a Delta add action."""
     relative = f"{folder}part-00000-{uuid.uuid4()}-c000.snappy.parquet"
@@ -168,7 +182,9 @@ def _fast_overwrite(df: pl.DataFrame, uri: str, years: Sequence[int] | None,
                 partition_by=partitioned or None, partition_filters=filters,
             )
             table.update_incremental()
-            return table.version()
+            version = table.version()
+            _checkpoint(table, version)
+            return version
         except CommitFailedError:
             if attempt == _COMMIT_RETRIES - 1:
                 raise
@@ -232,7 +248,7 @@ def write_years(
                 )
 
     _commit(write)
-    return WriteResult(uri, df.height, DeltaTable(uri, storage_options=storage_options).version())
+    return _result(uri, df.height, storage_options)
 
 
 def replace_where(
@@ -258,7 +274,7 @@ def replace_where(
             )
 
     _commit(write)
-    return WriteResult(uri, df.height, DeltaTable(uri, storage_options=storage_options).version())
+    return _result(uri, df.height, storage_options)
 
 
 def write_table(
@@ -278,7 +294,7 @@ def write_table(
             storage_options=storage_options,
         )
     )
-    return WriteResult(uri, df.height, DeltaTable(uri, storage_options=storage_options).version())
+    return _result(uri, df.height, storage_options)
 
 
 def append(df: pl.DataFrame, uri: str, storage_options: dict[str, str] | None = None) -> WriteResult:
@@ -289,7 +305,7 @@ def append(df: pl.DataFrame, uri: str, storage_options: dict[str, str] | None = 
             uri, data, mode="append", schema_mode="merge", storage_options=storage_options
         )
     )
-    return WriteResult(uri, df.height, DeltaTable(uri, storage_options=storage_options).version())
+    return _result(uri, df.height, storage_options)
 
 
 def read(
