@@ -174,6 +174,48 @@ def count_runs(stages: Sequence[Stage], years_by_key: Mapping[dg.AssetKey, Seque
     return sum(len({y for k in s.keys for y in years_by_key.get(k, ())}) if s.partitioned else 1 for s in stages)
 
 
+def _run_batch(
+    defs: dg.Definitions,
+    all_assets: list,
+    batch: list[dg.AssetKey],
+    partition: str | None,
+    instance: dg.DagsterInstance,
+    log_level: str,
+) -> StageRun:
+    started = time.perf_counter()
+    result = dg.materialize(
+        all_assets,
+        selection=batch,
+        partition_key=partition,
+        instance=instance,
+        resources=defs.resources,
+        raise_on_error=False,
+        tags={"chu/runner": "chu run"},
+        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+    )
+    done = {e.asset_key for e in result.get_asset_materialization_events()}
+    missing = [k for k in batch if k not in done]
+    checks = [
+        f"{e.asset_key.to_user_string()}:{e.check_name}" for e in result.get_asset_check_evaluations() if not e.passed
+    ]
+    return StageRun(batch, partition, result.success, time.perf_counter() - started, failed=missing, failed_checks=checks)
+
+
+# A worker process of a parallel ``chu run``: the definitions module and the instance, loaded once.
+_WORKER: dict = {}
+
+
+def _worker_run(module: str, batch: list[str], partition: str, log_level: str) -> StageRun:
+    if "defs" not in _WORKER:
+        import importlib
+
+        defs = importlib.import_module(module).defs
+        _WORKER.update(defs=defs, assets=[*materializable_assets(defs), *(defs.asset_checks or [])],
+                       instance=dg.DagsterInstance.get())
+    keys = [dg.AssetKey.from_user_string(k) for k in batch]
+    return _run_batch(_WORKER["defs"], _WORKER["assets"], keys, partition, _WORKER["instance"], log_level)
+
+
 def materialize_stages(
     defs: dg.Definitions,
     stages: Sequence[Stage],
@@ -181,58 +223,69 @@ def materialize_stages(
     instance: dg.DagsterInstance,
     on_progress: Callable[[StageRun], None] = lambda run: None,
     log_level: str = "WARNING",
+    workers: int = 1,
+    definitions_module: str | None = None,
 ) -> list[StageRun]:
     """Run every stage, each partitioned stage once per year its assets need.
 
     ``years`` is either the years of every partitioned asset or, per asset, its own. A
     failure does not stop independent work: assets downstream of a failed one are skipped
     (reported in ``StageRun.skipped``), the rest still run.
+
+    With ``workers`` > 1, a persistent instance and ``definitions_module`` (the module whose
+    ``defs`` these are), the years of a partitioned stage run ``workers`` at a time, each in a
+    worker process that loads the definitions once — the daemon runs partitions the same way,
+    one process per run. Unpartitioned stages run here, one at a time.
     """
     results: list[StageRun] = []
     graph = defs.resolve_asset_graph()
     # Checks run with the assets they target: a failing blocking check stops what is downstream.
     all_assets = [*materializable_assets(defs), *(defs.asset_checks or [])]
-    resources = defs.resources
     failed: set[dg.AssetKey] = set()
+    parallel = workers > 1 and definitions_module is not None and instance.is_persistent
+    pool = None
+    if parallel:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
 
     def years_of(key: dg.AssetKey) -> Sequence[int]:
         return years.get(key, ()) if isinstance(years, Mapping) else years
 
-    for stage in stages:
-        blocked = [k for k in stage.keys if graph.get_ancestor_asset_keys(k) & failed]
-        runnable = [k for k in stage.keys if k not in blocked]
-        failed.update(blocked)
-        if blocked:
-            results.append(StageRun([], None, False, 0.0, blocked))
-            on_progress(results[-1])
-        if stage.partitioned:
-            partitions = sorted({y for k in runnable for y in years_of(k)})
-            batches = [(str(y), [k for k in runnable if y in years_of(k)]) for y in partitions]
-        else:
-            batches = [(None, runnable)] if runnable else []
-        for partition, batch in batches:
-            started = time.perf_counter()
-            result = dg.materialize(
-                all_assets,
-                selection=batch,
-                partition_key=partition,
-                instance=instance,
-                resources=resources,
-                raise_on_error=False,
-                tags={"chu/runner": "chu run"},
-                run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-            )
-            done = {e.asset_key for e in result.get_asset_materialization_events()}
-            missing = [k for k in batch if k not in done]
-            failed.update(missing)
-            checks = [
-                f"{e.asset_key.to_user_string()}:{e.check_name}"
-                for e in result.get_asset_check_evaluations()
-                if not e.passed
-            ]
-            run = StageRun(
-                batch, partition, result.success, time.perf_counter() - started, failed=missing, failed_checks=checks
-            )
-            results.append(run)
-            on_progress(run)
+    try:
+        for stage in stages:
+            blocked = [k for k in stage.keys if graph.get_ancestor_asset_keys(k) & failed]
+            runnable = [k for k in stage.keys if k not in blocked]
+            failed.update(blocked)
+            if blocked:
+                results.append(StageRun([], None, False, 0.0, blocked))
+                on_progress(results[-1])
+            if stage.partitioned:
+                partitions = sorted({y for k in runnable for y in years_of(k)})
+                batches = [(str(y), [k for k in runnable if y in years_of(k)]) for y in partitions]
+            else:
+                batches = [(None, runnable)] if runnable else []
+            if pool is not None and stage.partitioned and len(batches) > 1:
+                from concurrent.futures import as_completed
+
+                futures = [
+                    pool.submit(_worker_run, definitions_module, [k.to_user_string() for k in batch], partition, log_level)
+                    for partition, batch in batches
+                ]
+                runs = []
+                for future in as_completed(futures):
+                    runs.append(future.result())
+                    on_progress(runs[-1])
+            else:
+                runs = []
+                for partition, batch in batches:
+                    runs.append(_run_batch(defs, all_assets, batch, partition, instance, log_level))
+                    on_progress(runs[-1])
+            for run in sorted(runs, key=lambda r: r.partition or ""):
+                failed.update(run.failed)
+                results.append(run)
+    finally:
+        if pool is not None:
+            pool.shutdown()
     return results

@@ -66,7 +66,11 @@ def _describe(years: set[int] | None) -> str:
     help="Comma-separated sources whose assets (and everything downstream) to build.",
 )
 @click.option("--years", default="", help="Only these year partitions, e.g. 2015-2020,2023 (default: every year present).")
-def run(sources: str, years: str) -> None:
+@click.option(
+    "--workers", default=min(2, os.cpu_count() or 1), show_default=True,
+    help="Year partitions built at a time (one process each); 1 runs everything in this process.",
+)
+def run(sources: str, years: str, workers: int) -> None:
     """Materialise every asset fed by SOURCES, partitioned ones for every year present."""
     from chu_platform.runner import count_runs, materialize_stages, plan_run, plan_stages
 
@@ -102,7 +106,13 @@ def run(sources: str, years: str) -> None:
         if stage_run.failed_checks:
             click.echo(f"      checks failed: {', '.join(stage_run.failed_checks)}")
 
-    results = materialize_stages(defs, stages, plan.years_by_key, instance, progress)
+    import chu_platform.definitions as platform
+
+    # Worker processes load the platform's definitions themselves: only when these are they.
+    module = platform.__name__ if defs is platform.defs else None
+    results = materialize_stages(
+        defs, stages, plan.years_by_key, instance, progress, workers=workers, definitions_module=module,
+    )
     failures = [r for r in results if not r.success]
     if failures:
         raise click.ClickException(

@@ -1,0 +1,40 @@
+"""chu run's parallel path: the years of a partitioned stage in worker processes, same result."""
+
+import dagster as dg
+import polars as pl
+
+from chu_platform.instance import prepare_home
+from chu_platform.lib import delta_store
+from chu_platform.runner import Stage, materialize_stages
+from chu_platform.sources import DEATHS_FIXED_WIDTH
+
+
+def _register(year: int, lines: int) -> str:
+    fields = {"nomprenom": "NOM*PRENOM/", "sexe": "2", "datenaiss": "19400101", "lieunaiss": "75056",
+              "commnaiss": "PARIS", "paysnaiss": "", "datedeces": f"{year}0301", "lieudeces": "75056", "actedeces": "1"}
+    return ("".join(fields[n].ljust(e - s + 1) for n, s, e in DEATHS_FIXED_WIDTH) + "\n") * lines
+
+
+def test_years_built_by_two_worker_processes_land_like_in_process(chu_env):
+    import chu_platform.definitions as platform
+
+    landing = chu_env / "landing"
+    landing.mkdir(parents=True)
+    years = {2018: 3, 2019: 4, 2020: 5}
+    for year, lines in years.items():
+        (landing / f"deces-{year}.txt").write_text(_register(year, lines))
+    prepare_home(chu_env)
+    deaths = dg.AssetKey(["bronze", "deaths"])
+    with dg.DagsterInstance.get() as instance:
+        seen = []
+        results = materialize_stages(
+            platform.defs, [Stage(True, [deaths])], {deaths: sorted(years)}, instance, seen.append,
+            workers=2, definitions_module=platform.__name__,
+        )
+        assert [r.partition for r in results] == ["2018", "2019", "2020"] and all(r.success for r in results)
+        assert sorted(r.partition for r in seen) == ["2018", "2019", "2020"]
+        # The runs were recorded in the instance by the workers.
+        assert len(instance.get_runs()) == 3
+    table = delta_store.read(delta_store.table_uri(str(chu_env / "lake"), ["bronze", "deaths"]))
+    assert table.group_by("year").len().sort("year").rows() == [(y, n) for y, n in years.items()]
+    assert pl.Series(table["_run_id"]).n_unique() == 3
