@@ -47,15 +47,25 @@ def load_cursor(text: str | None) -> dict:
 
 
 def plan(files: list[DropFile], cursor_text: str | None, years_of: Callable[[DropFile], set[int]],
-         partition_keys: set[str], now: float | None = None, settle_seconds: float | None = None) -> Plan:
+         partition_keys: set[str], now: float | None = None, settle_seconds: float | None = None,
+         landed: Callable[[], set[tuple[str, int, float]]] | None = None) -> Plan:
     """Run requests for the files that settled since the last tick.
 
     ``years_of`` gives the partitions of a file with no year in its name that feeds a
     partitioned table (the CHU deces.csv); ``partition_keys`` are the existing partitions.
     ``now`` and ``settle_seconds`` (both or neither) enable the quiet-period rule.
+    ``landed`` lists the (path, size, mtime) already landed by a bronze run (the raw
+    manifest); asked only when a file is unknown to the cursor, it keeps a new sensor (or a
+    daemon started after ``chu run``) from loading again what is already in.
     """
     cursor = load_cursor(cursor_text)
     requested, pending = dict(cursor["requested"]), {}
+    unknown = [f for f in files if f.path not in requested]
+    if landed is not None and unknown:
+        already = landed()
+        for f in unknown:
+            if (f.path, f.size, f.mtime) in already:
+                requested[f.path] = [f.size, f.mtime]
     known_unrecognised = set(cursor["unrecognised"])
     groups: dict[tuple[tuple[str, ...], str | None], list[str]] = defaultdict(list)
     result = Plan([], {})

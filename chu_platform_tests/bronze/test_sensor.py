@@ -135,3 +135,20 @@ def test_a_year_file_carries_its_year_through_silver_and_gold_once_the_platform_
             [deaths, dg.AssetKey(["gold", "agg_deaths_by_region"]), dg.AssetKey(["gold", "fact_deces"]),
              dg.AssetKey(["silver", "deaths"])],
         )]
+
+
+def test_a_new_sensor_does_not_load_again_what_a_run_already_landed(platform):
+    """A daemon started after `chu run` (empty cursor) skips the files in the raw manifest."""
+    from chu_platform.defs.bronze.assets import FILE_ASSETS
+    from chu_platform_tests.bronze.conftest import materialize
+
+    settings, drop, landing, resources = platform
+    write(landing / "deces-2019.txt", "x" * 176 + "\n", mtime=time.time() - 7200)
+    write(landing / "deces-2020.txt", "y" * 176 + "\n", mtime=time.time() - 7200)
+    deaths = next(a for a in FILE_ASSETS if a.key.path[-1] == "deaths")
+    assert materialize(deaths, resources, "2019").success  # as chu run would
+    requests, cursor = tick(settings, drop)
+    assert [r.partition_key for r in requests] == ["2020"]  # 2019 is already in
+    write(landing / "deces-2019.txt", "z" * 176 + "\n", mtime=time.time() - 3600)  # re-delivered, changed
+    requests, _ = tick(settings, drop, cursor)
+    assert [r.partition_key for r in requests] == ["2019"]

@@ -9,7 +9,7 @@ import dagster as dg
 from chu_platform.bronze import watch
 from chu_platform.bronze.discovery import chu_death_years
 from chu_platform.bronze.drop import LocalDrop
-from chu_platform.bronze.raw import raw_root
+from chu_platform.bronze.raw import raw_root, read_manifest
 from chu_platform.defs.bronze.assets import FILE_ASSETS
 from chu_platform.defs.bronze.resources import DropResource
 from chu_platform.defs.resources import ChuSettings
@@ -82,7 +82,12 @@ def ftp_new_files(context: dg.SensorEvaluationContext, settings: ChuSettings, dr
     # A local file untouched for SETTLE_SECONDS is complete; an FTP server's clock is not ours,
     # so remote files wait for two identical listings.
     settle = SETTLE_SECONDS if isinstance(client, LocalDrop) else None
-    result = watch.plan(files, context.cursor, years_of, keys, time.time(), settle)
+
+    def landed() -> set[tuple[str, int, float]]:
+        manifest = read_manifest(settings.table_uri("raw", "manifest"))
+        return set(manifest.select("drop_path", "size", "drop_mtime").iter_rows())
+
+    result = watch.plan(files, context.cursor, years_of, keys, time.time(), settle, landed)
     for path in result.newly_unrecognised:
         context.log.warning(f"{path}: not a recognised source file; listed in raw/unrecognised.json")
     for path in result.outside:
