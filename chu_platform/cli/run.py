@@ -87,7 +87,12 @@ def run(sources: str, years: str, workers: int) -> None:
         else:
             click.echo(f"found {source}: {_describe(available[source])}")
     stages = plan_stages(defs, plan.keys)
-    total = count_runs(stages, plan.years_by_key)
+    import chu_platform.definitions as platform
+
+    # Worker processes load the platform's definitions themselves: only when these are they.
+    module = platform.__name__ if defs is platform.defs else None
+    parallel = workers > 1 and module is not None and instance.is_persistent
+    total = count_runs(stages, plan.years_by_key, defs.resolve_asset_graph() if parallel else None)
     done = 0
 
     def progress(stage_run) -> None:
@@ -106,10 +111,6 @@ def run(sources: str, years: str, workers: int) -> None:
         if stage_run.failed_checks:
             click.echo(f"      checks failed: {', '.join(stage_run.failed_checks)}")
 
-    import chu_platform.definitions as platform
-
-    # Worker processes load the platform's definitions themselves: only when these are they.
-    module = platform.__name__ if defs is platform.defs else None
     results = materialize_stages(
         defs, stages, plan.years_by_key, instance, progress, workers=workers, definitions_module=module,
     )
