@@ -32,6 +32,12 @@ def test_listing_raw_copy_sensor_and_asset_over_the_wire(ftp_server, tmp_path, r
     assert remote.size == sample.stat().st_size and remote.mtime == 1_600_000_000
 
     data = tmp_path / "data"
+    settings = ChuSettings(data_dir=str(data), landing_dir=str(tmp_path / "unused"))
+    resources = {"settings": settings, "drop": drop}
+    cursor = ftp_new_files(dg.build_sensor_context(resources=resources)).cursor
+    requests = ftp_new_files(dg.build_sensor_context(cursor=cursor, resources=resources)).run_requests
+    assert [(r.partition_key, r.asset_selection) for r in requests] == [("2019", [dg.AssetKey(["bronze", "satisfaction"])])]
+
     manifest_uri = str(data / "lake" / "raw" / "manifest")
     landed = raw.land(client, remote, recognise(remote.path), data, manifest_uri)
     copied = data / "raw" / landed.raw_path
@@ -39,11 +45,9 @@ def test_listing_raw_copy_sensor_and_asset_over_the_wire(ftp_server, tmp_path, r
     assert hashlib.sha256(copied.read_bytes()).hexdigest() == hashlib.sha256(sample.read_bytes()).hexdigest()
     assert landed.origin == client.origin
 
-    settings = ChuSettings(data_dir=str(data), landing_dir=str(tmp_path / "unused"))
-    resources = {"settings": settings, "drop": drop}
-    cursor = ftp_new_files(dg.build_sensor_context(resources=resources)).cursor
-    requests = ftp_new_files(dg.build_sensor_context(cursor=cursor, resources=resources)).run_requests
-    assert [(r.partition_key, r.asset_selection) for r in requests] == [("2019", [dg.AssetKey(["bronze", "satisfaction"])])]
+    # Once landed (the raw manifest records path, size and mtime), a sensor with a fresh cursor
+    # does not ask for it again.
+    assert ftp_new_files(dg.build_sensor_context(resources=resources)).run_requests == []
 
     satisfaction = next(a for a in FILE_ASSETS if a.key.path[-1] == "satisfaction")
     result = dg.materialize([satisfaction], partition_key="2019",
