@@ -68,7 +68,6 @@ class Daemon:
     def latest_run(self, tags: dict[str, str]):
         import dagster as dg
 
-        os.environ["DAGSTER_HOME"] = self.home
-        with dg.DagsterInstance.get() as instance:
+        with dg.DagsterInstance.from_config(self.home) as instance:
             records = instance.get_run_records(dg.RunsFilter(tags=tags), limit=1)
             return records[0] if records else None

@@ -186,6 +186,12 @@ def count_runs(stages: Sequence[Stage], years_by_key: Mapping[dg.AssetKey, Seque
     return total
 
 
+def uses_workers(workers: int, definitions_module: str | None, instance: dg.DagsterInstance) -> bool:
+    """Whether ``materialize_stages`` runs partition years in worker processes: more than one
+    worker, definitions a worker can import, and an instance other processes can write to."""
+    return workers > 1 and definitions_module is not None and instance.is_persistent
+
+
 def _run_batch(
     defs: dg.Definitions,
     all_assets: list,
@@ -282,9 +288,8 @@ def materialize_stages(
     # Checks run with the assets they target: a failing blocking check stops what is downstream.
     all_assets = [*materializable_assets(defs), *(defs.asset_checks or [])]
     failed: set[dg.AssetKey] = set()
-    parallel = workers > 1 and definitions_module is not None and instance.is_persistent
     pool = None
-    if parallel:
+    if uses_workers(workers, definitions_module, instance):
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 

@@ -336,9 +336,13 @@ def version(uri: str, storage_options: dict[str, str] | None = None) -> int:
         ) from exc
 
 
-def current_files(uri: str, storage_options: dict[str, str] | None = None) -> list[str]:
-    """The data files of the current version (never a folder glob: replaced files linger)."""
-    return DeltaTable(uri, storage_options=storage_options).file_uris()
+def current_files(
+    uri: str, storage_options: dict[str, str] | None = None, years: Sequence[int] | None = None
+) -> list[str]:
+    """The data files of the current version (never a folder glob: replaced files linger);
+    with ``years``, only those year partitions' files (from the log's partition values)."""
+    filters = None if years is None else [(YEAR, "in", [str(int(y)) for y in years])]
+    return DeltaTable(uri, storage_options=storage_options).file_uris(partition_filters=filters)
 
 
 def compact(

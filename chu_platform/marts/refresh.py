@@ -7,14 +7,11 @@ The ``gold/agg_*`` assets do the same one year at a time; this computes, in one 
 from __future__ import annotations
 
 import polars as pl
-from deltalake import DeltaTable, write_deltalake
+from deltalake import write_deltalake
 from deltalake.exceptions import SchemaMismatchError
 
 from chu_platform.lib import delta_store
 from chu_platform.marts import aggregates, analyses, snapshot
-
-
-CHECKPOINT_EVERY = 10
 
 
 def store(df: pl.DataFrame, uri: str, year: int, storage_options: dict[str, str] | None = None) -> delta_store.WriteResult:
@@ -31,10 +28,6 @@ def store(df: pl.DataFrame, uri: str, year: int, storage_options: dict[str, str]
         write_deltalake(uri, data, mode="overwrite", schema_mode="overwrite", partition_by=[delta_store.YEAR],
                         storage_options=storage_options)
         written = delta_store.WriteResult(uri, df.height, delta_store.version(uri, storage_options))
-    if written.version % CHECKPOINT_EVERY == 0:
-        # Every reader replays this log when it opens a connection: a checkpoint keeps that
-        # replay to a few commits (about 8 -> 4 ms per table).
-        DeltaTable(uri, storage_options=storage_options).create_checkpoint()
     return written
 
 

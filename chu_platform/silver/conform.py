@@ -110,9 +110,9 @@ def select_in_slices(df: pl.DataFrame, exprs: list[pl.Expr], rows_per_slice: int
     Polars runs one string expression over one column on one core; slicing the rows lets
     every core work on a long column (regexes over millions of names). Same result, same order.
     """
-    slices = max(1, min(os.cpu_count() or 1, -(-df.height // rows_per_slice)) * 2)
-    if slices == 2 and df.height < rows_per_slice:
+    if df.height < rows_per_slice:
         return df.select(exprs)
+    slices = 2 * min(os.cpu_count() or 1, -(-df.height // rows_per_slice))
     step = -(-df.height // slices)
     lazy = df.lazy()
     return pl.concat([lazy.slice(i * step, step).select(exprs) for i in range(slices)]).collect()

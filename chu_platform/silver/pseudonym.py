@@ -14,13 +14,17 @@ import polars as pl
 _MASK_63 = (1 << 63) - 1
 
 
-def digest(key: str, value: str) -> str:
-    """Hex HMAC-SHA256 of ``value`` under ``key``."""
+def _require(key: str) -> None:
     if not key:
         raise ValueError(
             "The pseudonymisation key is empty: set CHU_PSEUDONYM_KEY (the chu CLI generates a "
             "demo key under <CHU_DATA_DIR>/.secrets when it is unset)"
         )
+
+
+def digest(key: str, value: str) -> str:
+    """Hex HMAC-SHA256 of ``value`` under ``key``."""
+    _require(key)
     return hmac.new(key.encode(), value.encode(), hashlib.sha256).hexdigest()
 
 
@@ -28,7 +32,7 @@ def _hmacs(key: str, values: list[str]) -> list[bytes]:
     """HMAC-SHA256 digests of many values: the key's inner and outer pads are hashed once
     (RFC 2104), each value then costs two SHA-256 continuations — about twice as fast as
     ``hmac.new`` per value, same digests."""
-    digest(key, "")  # the empty-key error
+    _require(key)
     block = key.encode()
     if len(block) > 64:
         block = hashlib.sha256(block).digest()

@@ -15,9 +15,7 @@ from chu_platform.lib import delta_store
 def _lineage(uri: str, year: int | None) -> pl.DataFrame:
     """Only the columns the reconciliation needs, from the table's current files (of ``year``
     only, for a partition run: a year's check reads that year, not the whole register)."""
-    files = delta_store.current_files(uri)
-    if year is not None:
-        files = [f for f in files if f"/{delta_store.YEAR}={year}/" in f]
+    files = delta_store.current_files(uri, years=None if year is None else [year])
     if not files:
         return pl.DataFrame(schema={"_source_file": pl.String})
     frame = pl.scan_parquet(files, hive_partitioning=True)

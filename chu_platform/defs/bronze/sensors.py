@@ -14,9 +14,9 @@ from chu_platform.defs.bronze.assets import FILE_ASSETS
 from chu_platform.defs.bronze.resources import DropResource
 from chu_platform.defs.resources import ChuSettings
 from chu_platform.partitions import yearly_partitions
+from chu_platform.runner import ON_DEMAND_TAG
 
 SETTLE_SECONDS = 5.0
-ON_DEMAND_TAG = "chu/on_demand"
 # What a settled file may set going: its bronze tables and the year-partitioned assets below
 # them (silver, gold facts, gold pre-aggregates). The marts follow through marts_automation.
 TARGET = (
@@ -41,7 +41,7 @@ def follow_on(context: dg.SensorEvaluationContext, keys: list[dg.AssetKey]) -> l
             node = graph.get(child)
             if child in chain or not node.is_materializable or node.partitions_def != yearly_partitions:
                 continue
-            if ON_DEMAND_TAG in (node.tags or {}) or node.group_name in ("marts", "ops"):
+            if ON_DEMAND_TAG in (node.tags or {}):
                 continue
             outside = [p for p in node.parent_keys if p not in chain]
             if all(context.instance.get_latest_materialization_event(p) is not None for p in outside):

@@ -34,7 +34,7 @@ def write_fact(context: dg.AssetExecutionContext, settings: ChuSettings, table: 
     uri = settings.table_uri("gold", table)
     df = df.sort(list(SORT_ORDER[table]), nulls_last=True, maintain_order=True)
     written = delta_store.write_years(df, uri, [year])
-    files = sum(1 for f in delta_store.current_files(uri) if f"/{delta_store.YEAR}={year}/" in f)
+    files = len(delta_store.current_files(uri, years=[year]))
     return dg.MaterializeResult(metadata=table_metadata(
         df, partition=str(year), row_count=written.rows, delta_version=written.version,
         table_uri=dg.MetadataValue.path(uri), sorted_by=", ".join(SORT_ORDER[table]),

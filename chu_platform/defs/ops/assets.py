@@ -9,6 +9,7 @@ from chu_platform.marts import analyses
 from chu_platform.ops.benchmark import markdown, run_benchmark, summary
 from chu_platform.ops.chart import draw
 from chu_platform.ops.layouts import LAYOUTS, REFERENCE
+from chu_platform.runner import ON_DEMAND_TAG
 
 GOLD_READ = sorted({table for analysis in analyses.ANALYSES.values() for table in analysis.tables})
 
@@ -26,7 +27,7 @@ class QueryBenchmarkConfig(dg.Config):
     deps=[dg.AssetKey(["gold", table]) for table in GOLD_READ],
     kinds={"duckdb", "delta"},
     # Minutes of timing runs, not data: to be asked for, never swept along by a pipeline run.
-    tags={"chu/on_demand": "true"},
+    tags={ON_DEMAND_TAG: "true"},
 )
 def query_benchmark(
     context: dg.AssetExecutionContext, config: QueryBenchmarkConfig, settings: ChuSettings
