@@ -170,20 +170,12 @@ def plan_run(
     return RunPlan(keys, years_by_key, skipped)
 
 
-def count_runs(stages: Sequence[Stage], years_by_key: Mapping[dg.AssetKey, Sequence[int]], graph=None) -> int:
-    """Dagster runs a plan makes; with ``graph`` (the parallel path), a partitioned stage's
-    pinned keys (see ``_pinned``) run apart from the others, in runs of their own."""
-    def years(keys) -> int:
-        return len({y for k in keys for y in years_by_key.get(k, ())})
-
-    total = 0
-    for stage in stages:
-        if not stage.partitioned:
-            total += 1
-            continue
-        pinned = _pinned(graph, stage.keys) if graph is not None else set()
-        total += years([k for k in stage.keys if k in pinned]) + years([k for k in stage.keys if k not in pinned])
-    return total
+def count_runs(stages: Sequence[Stage], years_by_key: Mapping[dg.AssetKey, Sequence[int]]) -> int:
+    """Dagster runs a plan makes: one per unpartitioned stage, one per year of a partitioned one."""
+    return sum(
+        len({y for k in stage.keys for y in years_by_key.get(k, ())}) if stage.partitioned else 1
+        for stage in stages
+    )
 
 
 def uses_workers(workers: int, definitions_module: str | None, instance: dg.DagsterInstance) -> bool:
@@ -221,34 +213,6 @@ def _run_batch(
 
 # A worker process of a parallel ``chu run``: the definitions module and the instance, loaded once.
 _WORKER: dict = {}
-
-
-def _worker_run_many(module: str, batches: list[tuple[list[str], str]], log_level: str) -> list[StageRun]:
-    """Several partition batches one after another in the same worker (see ``_pinned``)."""
-    return [_worker_run(module, batch, partition, log_level) for batch, partition in batches]
-
-
-def _pinned(graph, keys: Sequence[dg.AssetKey]) -> set[dg.AssetKey]:
-    """The keys of a partitioned stage that read every partition of a parent (``silver/deaths``
-    reads the whole register, kept in memory per process), and what the stage builds from them.
-
-    Their years go to one worker, one after another, so the expensive whole-parent read is
-    made once, not once per worker.
-    """
-    stage = set(keys)
-    pinned = {
-        k for k in keys
-        if any(not _same_partition(graph, k, p) for p in graph.get(k).parent_keys
-               if graph.get(p).partitions_def is not None)
-    }
-    grew = True
-    while grew:
-        grew = False
-        for k in keys:
-            if k not in pinned and any(p in pinned for p in graph.get(k).parent_keys if p in stage):
-                pinned.add(k)
-                grew = True
-    return pinned
 
 
 def _worker_run(module: str, batch: list[str], partition: str, log_level: str) -> StageRun:
@@ -314,22 +278,14 @@ def materialize_stages(
             if pool is not None and stage.partitioned and batches:
                 from concurrent.futures import as_completed
 
-                pinned = _pinned(graph, runnable)
-                names = lambda keys: [k.to_user_string() for k in keys]  # noqa: E731
-                chain = [(names([k for k in batch if k in pinned]), partition) for partition, batch in batches]
-                chain = [(b, p) for b, p in chain if b]
-                futures = [pool.submit(_worker_run_many, definitions_module, chain, log_level)] if chain else []
-                futures += [
-                    pool.submit(_worker_run, definitions_module, free, partition, log_level)
+                futures = [
+                    pool.submit(_worker_run, definitions_module, [k.to_user_string() for k in batch], partition, log_level)
                     for partition, batch in batches
-                    if (free := names([k for k in batch if k not in pinned]))
                 ]
                 runs = []
                 for future in as_completed(futures):
-                    done = future.result()
-                    for run in done if isinstance(done, list) else [done]:
-                        runs.append(run)
-                        on_progress(run)
+                    runs.append(future.result())
+                    on_progress(runs[-1])
             else:
                 runs = []
                 for partition, batch in batches:

@@ -314,6 +314,15 @@ def read(
     storage_options: dict[str, str] | None = None,
 ) -> pl.DataFrame:
     """The current snapshot of a table, optionally only some years."""
+    return scan(uri, years, storage_options).collect()
+
+
+def scan(
+    uri: str,
+    years: Sequence[int] | None = None,
+    storage_options: dict[str, str] | None = None,
+) -> pl.LazyFrame:
+    """``read`` left lazy: a reader selecting columns or filtering rows reads only those."""
     try:
         dt = DeltaTable(uri, storage_options=storage_options)
     except TableNotFoundError as exc:
@@ -323,7 +332,7 @@ def read(
     lf = pl.scan_delta(dt)
     if years is not None:
         lf = lf.filter(pl.col(YEAR).is_in([int(y) for y in years]))
-    return lf.collect()
+    return lf
 
 
 def version(uri: str, storage_options: dict[str, str] | None = None) -> int:

@@ -125,6 +125,33 @@ class SilverDeaths(_Strict):
         return data.lazyframe.select(pl.col("deces_annee").cast(pl.Int32) == pl.col("year"))
 
 
+class SilverDeathDeclarations(_Strict):
+    deces_id: pl.Int64 = pa.Field(ge=0)
+    date_deces: pl.Date = pa.Field(nullable=True)
+    deces_annee: pl.Int16 = pa.Field(nullable=True)
+    deces_mois: pl.Int8 = pa.Field(nullable=True, in_range={"min_value": 1, "max_value": 12})
+    deces_jour: pl.Int8 = pa.Field(nullable=True, in_range={"min_value": 1, "max_value": 31})
+    sexe: pl.String = pa.Field(nullable=True, isin=SEXES)
+    annee_naissance: pl.Int16 = pa.Field(nullable=True)
+    age_au_deces: pl.Int16 = pa.Field(nullable=True)
+    departement_code: pl.String = pa.Field(isin=departement_codes())
+    region_code: pl.String = pa.Field(isin=region_codes())
+    departement_naissance_code: pl.String = pa.Field(isin=departement_codes())
+    pays_naissance: pl.String = pa.Field(nullable=True)
+    annee_fichier: pl.Int32
+    source_file: pl.String = pa.Field(nullable=True)
+    source_row: pl.Int64 = pa.Field(ge=0)
+    year: pl.Int32
+
+    @pa.dataframe_check
+    def partitioned_by_file_year(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(pl.col("annee_fichier") == pl.col("year"))
+
+    @pa.dataframe_check
+    def one_row_per_line(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(~pl.struct("source_file", "source_row").is_duplicated())
+
+
 class SilverSatisfaction(_Strict):
     finess: pl.String = pa.Field(unique=True)
     finess_juridique: pl.String = pa.Field(nullable=True)
@@ -156,6 +183,7 @@ SILVER_MODELS = {
     "diagnoses": SilverDiagnoses,
     "consultations": SilverConsultations,
     "hospitalisations": SilverHospitalisations,
+    "death_declarations": SilverDeathDeclarations,
     "deaths": SilverDeaths,
     "satisfaction": SilverSatisfaction,
 }

@@ -2,7 +2,9 @@
 
 A year's register file also holds late declarations of earlier years, and the same death
 can appear in several files (exact copies, or a second declaration of the same person).
-So the whole register is de-duplicated at once and each person lands in the year of death.
+Each file year is typed once into declarations keyed by person (``declarations``:
+silver/death_declarations); a year of death then compares persons across the whole
+register by key only (``kept``) and keeps one declaration each (``deaths_in_year``).
 """
 
 from __future__ import annotations
@@ -102,26 +104,6 @@ def identity(df: pl.DataFrame) -> pl.Series:
     ).to_series()
 
 
-def deduplicate(typed: pl.DataFrame) -> pl.DataFrame:
-    """One row per person (name, sex, birth date, birth place): the latest file's declaration.
-
-    Most people are declared once: only the rows whose identity repeats are sorted (latest
-    file, then last line first) to pick the declaration kept.
-    """
-    key = pl.struct([pl.col(c).fill_null("") for c in IDENTITY])
-    repeated = typed.select(key.is_duplicated()).to_series()
-    once = typed.filter(~repeated).with_columns(pl.lit(1, dtype=pl.Int32).alias("nb_declarations"))
-    several = typed.filter(repeated).with_columns(key.alias("_key"))
-    counts = several.group_by("_key").agg(pl.len().cast(pl.Int32).alias("nb_declarations"))
-    kept = (
-        several.sort(["annee_fichier", "source_file", "_row"], descending=True, nulls_last=True)
-        .unique("_key", keep="first", maintain_order=True)
-        .join(counts, on="_key")
-        .drop("_key")
-    )
-    return pl.concat([once, kept.select(once.columns)])
-
-
 def _age(df: pl.DataFrame) -> pl.Expr:
     exact = conform.age_years(pl.col("naissance_date"), pl.col("deces_date"))
     months_known = pl.col("naissance_mois").is_not_null() & pl.col("deces_mois").is_not_null()
@@ -130,46 +112,98 @@ def _age(df: pl.DataFrame) -> pl.Expr:
     return pl.coalesce(exact.cast(pl.Int32), approx).cast(pl.Int16)
 
 
-def register_people(bronze: pl.DataFrame) -> pl.DataFrame:
-    """The whole register typed and de-duplicated (identifying fields still in clear)."""
-    return deduplicate(type_deaths(bronze))
+# The declaration kept when a person is declared several times: the latest file's, then
+# the last line of it (a correction follows what it corrects).
+KEPT_FIRST = ("annee_fichier", "source_file", "source_row")
+# What choosing the kept declarations needs, for every declaration of the register.
+KEY_COLUMNS = ("deces_id", "deces_annee", *KEPT_FIRST)
+
+DECLARATION_COLUMNS = (
+    "deces_id", "date_deces", "deces_annee", "deces_mois", "deces_jour", "sexe", "annee_naissance",
+    "age_au_deces", "departement_code", "region_code", "departement_naissance_code", "pays_naissance",
+    "annee_fichier", "source_file", "source_row", "year",
+)
 
 
-def build_deaths(bronze: pl.DataFrame, key: str, year: int | None = None,
-                 people: pl.DataFrame | None = None) -> pl.DataFrame:
-    """Every person once (only those who died in ``year`` when given), with the year of death
-    as ``year`` (null when the death date has no usable year — such rows are reported, they
-    cannot be placed). De-duplication always spans the whole register; the keyed id is
-    computed only for the rows returned, which keeps a one-year run cheap. ``people`` is
-    ``register_people(bronze)`` when the caller already has it."""
-    people = register_people(bronze) if people is None else people
-    if year is not None:
-        people = people.filter(pl.col("deces_annee").cast(pl.Int32) == year)
-    people = people.with_columns(keyed_int64(identity(people), key).alias("deces_id"))
-    return people.select(
+def declarations(bronze: pl.DataFrame, key: str) -> pl.DataFrame:
+    """Every declaration of register lines typed, the person keyed (``deces_id``, an HMAC of
+    name, sex, birth date and birth place, which are then dropped) and ``year`` = the year
+    of the file it came in.
+
+    Typing a file year once and keeping only this is what lets a year of silver/deaths read
+    the whole register cheaply: the persons are compared by ``deces_id``, never in clear.
+    Rows are sorted by year of death so a reader of one year skips most row groups.
+    """
+    typed = type_deaths(bronze)
+    typed = typed.with_columns(keyed_int64(identity(typed), key).alias("deces_id"))
+    return typed.select(
         "deces_id",
         pl.col("deces_date").alias("date_deces"),
-        "deces_annee", "deces_mois", "deces_jour",
-        pl.col("deces_annee").cast(pl.Int32).alias("year"),
-        "sexe",
+        "deces_annee", "deces_mois", "deces_jour", "sexe",
         pl.col("naissance_annee").alias("annee_naissance"),
-        _age(people).alias("age_au_deces"),
+        _age(typed).alias("age_au_deces"),
         *geography.settle(pl.col("_dep_deces")),
         pl.col("_dep_naissance").fill_null(geography.UNKNOWN).alias("departement_naissance_code"),
-        "pays_naissance", "nb_declarations", "annee_fichier", "source_file",
-    ).select(_COLUMNS).sort("deces_id")
+        "pays_naissance", "annee_fichier", "source_file",
+        pl.col("_row").alias("source_row"),
+        pl.col("annee_fichier").alias("year"),
+    ).select(DECLARATION_COLUMNS).sort(["deces_annee", "deces_id", "source_row"], nulls_last=True)
+
+
+def kept(keys: pl.DataFrame, year: int) -> pl.DataFrame:
+    """The declaration kept for each person who died in ``year`` (``keys``: ``KEY_COLUMNS`` of
+    every declaration of the register), with how many declarations they have.
+
+    A person declared dead in ``year`` by one file and in another year by a later one
+    belongs to the later one's year: only persons whose kept declaration says ``year`` stay.
+    """
+    ids = keys.filter(pl.col("deces_annee") == year).get_column("deces_id").unique()
+    candidates = keys.filter(pl.col("deces_id").is_in(ids.implode()))
+    counts = candidates.group_by("deces_id").agg(pl.len().cast(pl.Int32).alias("nb_declarations"))
+    return (
+        candidates.sort(list(KEPT_FIRST), descending=True, nulls_last=True)
+        .unique("deces_id", keep="first", maintain_order=True)
+        .filter(pl.col("deces_annee") == year)
+        .join(counts, on="deces_id")
+        .select("deces_id", *KEPT_FIRST, "nb_declarations")
+    )
+
+
+def deaths_in_year(declared: pl.DataFrame, kept_ones: pl.DataFrame, year: int) -> pl.DataFrame:
+    """silver/deaths of ``year``: the kept declarations (``kept``) among ``declared``, the
+    declarations saying ``year``; ``year`` becomes the year of death."""
+    return (
+        declared.filter(pl.col("deces_annee") == year)
+        .join(kept_ones, on=["deces_id", *KEPT_FIRST], how="inner")
+        .with_columns(pl.col("deces_annee").cast(pl.Int32).alias("year"))
+        .select(_COLUMNS)
+        .sort("deces_id")
+    )
+
+
+def build_deaths(bronze: pl.DataFrame, key: str, year: int | None = None) -> pl.DataFrame:
+    """silver/deaths from a whole register at once: every person once (only those who died in
+    ``year`` when given), in the year of death. The assets build the same from the stored
+    declarations, one year at a time; persons without a usable year of death are left out
+    (they cannot be placed: silver/deaths reports them)."""
+    declared = declarations(bronze, key)
+    keys = declared.select(KEY_COLUMNS)
+    years = [year] if year is not None else sorted(declared["deces_annee"].drop_nulls().unique().to_list())
+    frames = [deaths_in_year(declared, kept(keys, y), y) for y in years]
+    return pl.concat(frames) if frames else deaths_in_year(declared.clear(), kept(keys.clear(), 0), 0)
 
 
 def deaths_of_year(deaths: pl.DataFrame, year: int) -> pl.DataFrame:
     return deaths.filter(pl.col("year") == year)
 
 
-def register_summary(bronze: pl.DataFrame, people: pl.DataFrame | None = None) -> dict[str, int]:
-    """Declarations, distinct people and people without a year of death, over the whole register."""
-    people = register_people(bronze) if people is None else people
+def register_summary(keys: pl.DataFrame) -> dict[str, int]:
+    """Declarations, distinct persons and declarations without a year of death, over the
+    register (``keys``: ``KEY_COLUMNS`` of every declaration)."""
+    people = keys.get_column("deces_id").n_unique()
     return {
-        "register_lines": bronze.height,
-        "people_in_register": people.height,
-        "duplicate_declarations": bronze.height - people.height,
-        "without_year_of_death": int(people["deces_annee"].is_null().sum()),
+        "register_lines": keys.height,
+        "people_in_register": people,
+        "duplicate_declarations": keys.height - people,
+        "without_year_of_death": int(keys["deces_annee"].is_null().sum()),
     }

@@ -123,7 +123,8 @@ def test_a_year_file_carries_its_year_through_silver_and_gold_once_the_platform_
         fresh = sensor_tick()
         # gold/agg_deaths_by_region also reads gold/dim_geography, not built yet: it waits.
         assert [r.asset_selection for r in fresh.run_requests] == [
-            [deaths, dg.AssetKey(["gold", "fact_deces"]), dg.AssetKey(["silver", "deaths"])]
+            [deaths, dg.AssetKey(["gold", "fact_deces"]), dg.AssetKey(["silver", "death_declarations"]),
+             dg.AssetKey(["silver", "deaths"])]
         ]
 
         for key in defs.resolve_asset_graph().get_all_asset_keys():
@@ -133,7 +134,7 @@ def test_a_year_file_carries_its_year_through_silver_and_gold_once_the_platform_
         assert [(r.partition_key, r.asset_selection) for r in built.run_requests] == [(
             "2022",
             [deaths, dg.AssetKey(["gold", "agg_deaths_by_region"]), dg.AssetKey(["gold", "fact_deces"]),
-             dg.AssetKey(["silver", "deaths"])],
+             dg.AssetKey(["silver", "death_declarations"]), dg.AssetKey(["silver", "deaths"])],
         )]
 
 

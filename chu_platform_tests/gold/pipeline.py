@@ -56,6 +56,8 @@ def resources(data_dir: Path, source_dsn: str = "") -> dict:
 
 
 SILVER_UNPARTITIONED = [["silver", t] for t in ("patients", "professionals", "establishments", "diagnoses")]
+# Partitioned by the register file's year; silver/deaths reads all of them.
+SILVER_DECLARATIONS = [["silver", "death_declarations"]]
 SILVER_PARTITIONED = [["silver", t] for t in ("consultations", "hospitalisations", "deaths", "satisfaction")]
 GOLD_UNPARTITIONED = [["gold", t] for t in ("dim_date", "dim_geography", "dim_diagnostic", "dim_patient")]
 GOLD_DIMS_SECOND = [["gold", "dim_etablissement"]]
@@ -72,6 +74,7 @@ def materialize(data_dir: Path, keys: Sequence[list[str]], partition: str | None
 
 def run_all(data_dir: Path, years: Sequence[int]) -> list[dg.ExecuteInProcessResult]:
     results = [materialize(data_dir, SILVER_UNPARTITIONED)]
+    results += [materialize(data_dir, SILVER_DECLARATIONS, str(y)) for y in years]
     results += [materialize(data_dir, SILVER_PARTITIONED, str(y)) for y in years]
     for stage in (GOLD_UNPARTITIONED, GOLD_DIMS_SECOND, GOLD_DIMS_THIRD):
         results.append(materialize(data_dir, stage))

@@ -58,7 +58,7 @@ def test_no_direct_identifier_anywhere_in_silver_or_gold(lake):
     patient_ids = set(patients["id_patient"].to_list())
     found = []
     tables = [("silver", t) for t in ("patients", "professionals", "establishments", "diagnoses", "consultations",
-                                      "hospitalisations", "deaths", "satisfaction")]
+                                      "hospitalisations", "death_declarations", "deaths", "satisfaction")]
     tables += [("gold", t) for t in ("dim_patient", "dim_etablissement", "dim_professionnel", "dim_diagnostic",
                                      "fact_consultation", "fact_hospitalisation", "fact_deces", "fact_satisfaction")]
     for layer, table in tables:

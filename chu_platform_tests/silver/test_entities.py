@@ -111,5 +111,21 @@ def test_one_year_run_equals_the_year_of_the_whole_register():
     everyone = deaths.build_deaths(register, KEY)
     for year in (2019, 2020):
         assert deaths.build_deaths(register, KEY, year).equals(deaths.deaths_of_year(everyone, year))
-    assert deaths.register_summary(register) == {
+    keys = deaths.declarations(register, KEY).select(deaths.KEY_COLUMNS)
+    assert deaths.register_summary(keys) == {
         "register_lines": 8, "people_in_register": 6, "duplicate_declarations": 2, "without_year_of_death": 0}
+
+
+def test_a_later_declaration_moves_the_person_to_its_year_of_death():
+    """Person 7 is declared dead in 2019 by the 2019 file, then in 2020 by the 2020 file:
+    the later declaration is kept, so 2019 no longer counts them and 2020 does, once."""
+    keys = pl.DataFrame({
+        "deces_id": [7, 7, 8, 9, 9],
+        "deces_annee": [2019, 2020, 2019, 2019, 2019],
+        "annee_fichier": [2019, 2020, 2019, 2019, 2020],
+        "source_file": ["deces-2019.txt", "deces-2020.txt", "deces-2019.txt", "deces-2019.txt", "deces-2020.txt"],
+        "source_row": [1, 5, 2, 3, 1],
+    }, schema_overrides={"deces_annee": pl.Int16, "annee_fichier": pl.Int32})
+    y2019 = deaths.kept(keys, 2019).sort("deces_id")
+    assert y2019.select("deces_id", "annee_fichier", "nb_declarations").rows() == [(8, 2019, 1), (9, 2020, 2)]
+    assert deaths.kept(keys, 2020).select("deces_id", "annee_fichier", "nb_declarations").rows() == [(7, 2020, 2)]

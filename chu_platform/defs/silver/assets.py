@@ -1,7 +1,5 @@
 """Silver assets: bronze entities typed, conformed, deduplicated and pseudonymised."""
 
-import functools
-
 import dagster as dg
 import polars as pl
 
@@ -128,30 +126,38 @@ def silver_hospitalisations(
     return df
 
 
-@functools.lru_cache(maxsize=1)
-def _register(uri: str, version: int) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The whole deaths register and its de-duplicated people, once per bronze version.
-
-    Every year of silver/deaths needs both (a person may be declared in several files), and
-    ``chu run`` builds the years one after another in one process: computing them once
-    instead of once a year is most of the silver time at national scale.
-    """
-    register = delta_store.read(uri)
-    return register, deaths.register_people(register)
+@dg.asset(
+    key=["silver", "death_declarations"], group_name="silver", kinds=KINDS, partitions_def=yearly_partitions,
+    ins={"register": _bronze("deaths")},
+)
+def silver_death_declarations(
+    context: dg.AssetExecutionContext, pseudonym: PseudonymKey, register: pl.DataFrame
+) -> pl.DataFrame:
+    """One row per line of the year's register files, typed, the person keyed (deces_id) instead of named."""
+    df = deaths.declarations(register, pseudonym.key)
+    year = int(context.partition_key)
+    context.add_output_metadata(table_metadata(
+        df, partition=str(year), register_lines=register.height,
+        late_declarations=int((df["deces_annee"] < year).sum()),
+        without_year_of_death=int(df["deces_annee"].is_null().sum()),
+    ))
+    return df
 
 
 @dg.asset(
     key=["silver", "deaths"], group_name="silver", kinds=KINDS, partitions_def=yearly_partitions,
-    deps=[dg.AssetDep(dg.AssetKey(["bronze", "deaths"]), partition_mapping=dg.AllPartitionMapping())],
+    deps=[dg.AssetDep(dg.AssetKey(["silver", "death_declarations"]), partition_mapping=dg.AllPartitionMapping())],
 )
-def silver_deaths(context: dg.AssetExecutionContext, settings: ChuSettings, pseudonym: PseudonymKey) -> pl.DataFrame:
+def silver_deaths(context: dg.AssetExecutionContext, settings: ChuSettings) -> pl.DataFrame:
     """One row per deceased person whose death falls in the year, de-duplicated across every register file."""
     year = int(context.partition_key)
-    uri = settings.table_uri("bronze", "deaths")
-    register, people = _register(uri, delta_store.version(uri))
-    df = deaths.build_deaths(register, pseudonym.key, year, people)
+    declared = delta_store.scan(settings.table_uri("silver", "death_declarations"))
+    keys = declared.select(deaths.KEY_COLUMNS).collect()
+    df = deaths.deaths_in_year(
+        declared.filter(pl.col("deces_annee") == year).collect(), deaths.kept(keys, year), year
+    )
     context.add_output_metadata(table_metadata(
-        df, partition=str(year), **deaths.register_summary(register, people),
+        df, partition=str(year), **deaths.register_summary(keys),
         late_declarations=int((df["annee_fichier"] > df["year"]).sum()),
         incomplete_death_dates=int(df["date_deces"].is_null().sum()),
     ))
