@@ -119,7 +119,9 @@ def select_in_slices(df: pl.DataFrame, exprs: list[pl.Expr], rows_per_slice: int
 
 
 def per_distinct(df: pl.DataFrame, column: str, exprs: list[pl.Expr]) -> pl.DataFrame:
-    """Add ``exprs`` (written over ``column``) to ``df``, evaluated once per distinct value.
+    """Add ``exprs`` (written over ``column``) to ``df``, evaluated once per distinct value,
+    in order: an expression may read the columns the ones before it made (an expression
+    reused inside another is evaluated again at each use, so name it once and read it).
 
     Codes and dates repeat a lot (35,000 communes, 36,500 days a century): conforming the
     distinct values and gathering them back by index is many times faster than conforming
@@ -131,5 +133,8 @@ def per_distinct(df: pl.DataFrame, column: str, exprs: list[pl.Expr]) -> pl.Data
         .join(distinct, on=column, how="left", nulls_equal=True, maintain_order="left")
         .get_column("_distinct")
     )
-    mapped = distinct.select(exprs)
-    return df.with_columns(mapped.select(pl.all().gather(index)).get_columns())
+    mapped = distinct
+    for expr in exprs:
+        mapped = mapped.with_columns(expr)
+    names = [e.meta.output_name() for e in exprs]
+    return df.with_columns(mapped.select(pl.col(names).gather(index)).get_columns())

@@ -84,14 +84,15 @@ def type_deaths(bronze: pl.DataFrame) -> pl.DataFrame:
         "_sexe_raw": [conform.sex("_sexe_raw").alias("sexe")],
         "_naiss_raw": [conform.text("_naiss_raw").alias("_naiss"), *conform.insee_date_parts("_naiss_raw", "naissance")],
         "_lieunaiss_raw": [birth_place.alias("_lieunaiss"),
-                           geography.from_insee_commune(birth_place).alias("_dep_naissance")],
+                           geography.from_insee_commune(pl.col("_lieunaiss")).alias("_dep_naissance")],
         "_deces_raw": conform.insee_date_parts("_deces_raw", "deces"),
-        "_lieudeces_raw": [geography.from_insee_commune(conform.text("_lieudeces_raw")).alias("_dep_deces")],
+        "_lieudeces_raw": [conform.text("_lieudeces_raw").alias("_lieudeces"),
+                           geography.from_insee_commune(pl.col("_lieudeces")).alias("_dep_deces")],
         "_pays_raw": [conform.text("_pays_raw").alias("pays_naissance")],
     }
     for column, exprs in per_value.items():
         typed = conform.per_distinct(typed, column, exprs)
-    return typed.drop(list(per_value))
+    return typed.drop([*per_value, "_lieudeces"])
 
 
 IDENTITY = ("_name", "sexe", "_naiss", "_lieunaiss")
@@ -159,12 +160,19 @@ def kept(keys: pl.DataFrame, year: int) -> pl.DataFrame:
     """
     ids = keys.filter(pl.col("deces_annee") == year).get_column("deces_id").unique()
     candidates = keys.filter(pl.col("deces_id").is_in(ids.implode()))
-    counts = candidates.group_by("deces_id").agg(pl.len().cast(pl.Int32).alias("nb_declarations"))
-    return (
-        candidates.sort(list(KEPT_FIRST), descending=True, nulls_last=True)
+    # Most people are declared once: only the repeated ones are sorted.
+    repeated = candidates.get_column("deces_id").is_duplicated()
+    once = candidates.filter(~repeated).with_columns(pl.lit(1, dtype=pl.Int32).alias("nb_declarations"))
+    several = candidates.filter(repeated)
+    counts = several.group_by("deces_id").agg(pl.len().cast(pl.Int32).alias("nb_declarations"))
+    chosen = (
+        several.sort(list(KEPT_FIRST), descending=True, nulls_last=True)
         .unique("deces_id", keep="first", maintain_order=True)
-        .filter(pl.col("deces_annee") == year)
         .join(counts, on="deces_id")
+    )
+    return (
+        pl.concat([once, chosen.select(once.columns)])
+        .filter(pl.col("deces_annee") == year)
         .select("deces_id", *KEPT_FIRST, "nb_declarations")
     )
 
