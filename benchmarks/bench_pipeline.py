@@ -1,11 +1,13 @@
 """Pipeline throughput: sources -> bronze -> silver -> gold -> marts through the real assets.
 
     .venv/bin/python -m benchmarks pipeline [--scales=1,10] [--dir=/tmp/chu-pipeline]
-        [--pg=postgresql://postgres@127.0.0.1:5432/postgres]
+        [--pg=postgresql://postgres@127.0.0.1:5432/postgres] [--reuse-sources=yes] [--generate-only=yes]
 
 For each scale: ``chu generate`` writes the sources (care base into a dedicated database on
 the PostgreSQL service), then ``chu run`` materialises everything, each as a child process
-of its own data directory. Reports wall time, peak memory (max RSS of the children), the
+of its own data directory (``--reuse-sources=yes``: sources already generated there by an
+earlier run are kept and only ``chu run`` is timed, from an empty lake, raw zone and
+instance; ``--generate-only=yes`` writes the sources and stops). Reports wall time, peak memory (max RSS of the children), the
 seconds of each layer's steps (from the runs recorded in the Dagster instance), the rows
 each layer holds at the end and rows per second per layer, then how time grows with scale.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -70,12 +73,24 @@ def _step_seconds(home: Path) -> tuple[dict[str, float], int, list[str]]:
     return dict(seconds), len(runs), failures
 
 
-def run_scale(scale: float, root: Path, pg_server: str) -> dict:
+def _clear_outputs(data: Path) -> None:
+    """Everything ``chu run`` writes, so a reused set of sources is run from scratch."""
+    for name in ("lake", "raw", "dagster", "warehouse.duckdb"):
+        path = data / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+
+
+def run_scale(scale: float, root: Path, pg_server: str, reuse: bool = False, generate_only: bool = False) -> dict:
     base = root / f"scale-{scale:g}"
     data = base / "data"
     data.mkdir(parents=True, exist_ok=True)
     database = f"chu_pipeline_{str(scale).replace('.', '_')}"
-    dsn = postgres.create_database(pg_server, database, replace=True)
+    reuse = reuse and (data / "generation-manifest.json").exists() and postgres.can_connect(
+        postgres.with_database(pg_server, database))
+    dsn = postgres.create_database(pg_server, database, replace=not reuse)
     env = {
         **os.environ,
         "CHU_DATA_DIR": str(data),
@@ -87,9 +102,15 @@ def run_scale(scale: float, root: Path, pg_server: str) -> dict:
     # chu prepares <data_dir>/dagster (SQLite) itself when neither of these is set.
     env.pop("DAGSTER_HOME", None)
     env.pop("DAGSTER_PG_URL", None)
-    generate_s, code, output = _child(["generate", "--scale", f"{scale:g}"], env, base / "generate.log")
+    if reuse:
+        _clear_outputs(data)
+        generate_s, code, output = 0.0, 0, ""
+    else:
+        generate_s, code, output = _child(["generate", "--scale", f"{scale:g}"], env, base / "generate.log")
     if code != 0:
         raise SystemExit(f"chu generate failed at scale {scale:g} (see {base / 'generate.log'}):\n{output[-2000:]}")
+    if generate_only:
+        return {"scale": scale, "generate_s": generate_s, "generated_only": True}
     run_s, code, output = _child(["run"], env, base / "run.log")
     peak_gib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20
     per_layer, runs, failures = _step_seconds(data / "dagster")
@@ -106,13 +127,19 @@ def main(options: list[str]) -> None:
     pg_server = option(options, "pg", "postgresql://postgres@127.0.0.1:5432/postgres")
     print(f"machine: {machine()}")
     results = []
+    reuse = option(options, "reuse-sources", "no") == "yes"
+    generate_only = option(options, "generate-only", "no") == "yes"
     for scale in scales:
         print(f"scale {scale:g}: generating sources and running the pipeline ...", flush=True)
-        result = run_scale(scale, root, pg_server)
+        result = run_scale(scale, root, pg_server, reuse, generate_only)
+        if generate_only:
+            print(f"scale {scale:g}: sources generated in {result['generate_s']:.1f} s under {root}")
+            continue
         results.append(result)
         status = "ok" if result["exit"] == 0 else f"FAILED (exit {result['exit']}, log {result['log']})"
         print(f"\n### scale {scale:g}: chu run {status}")
-        print(f"- chu generate {result['generate_s']:.1f} s; chu run {result['run_s']:.1f} s; "
+        generated = f"chu generate {result['generate_s']:.1f} s" if result["generate_s"] else "sources reused"
+        print(f"- {generated}; chu run {result['run_s']:.1f} s; "
               f"peak RSS of the child processes so far {result['peak_gib']:.2f} GiB")
         print(f"- {result['runs']} Dagster runs; step seconds per layer summed over them (steps of one run may overlap)")
         print("\n| layer | rows in its tables at the end | step seconds | rows/s |\n|---|---:|---:|---:|")
