@@ -1,8 +1,8 @@
 """A table's checks in one step: the table is read once, each property evaluated and reported on its own.
 
-One Dagster step per check cost a step's overhead and a read of the table (of the run's year)
-per check, most of the check time of ``chu run``. The properties stay separate checks in the
-UI, each with its own result, counts and sample; a failing one hides none of the others.
+One Dagster step per check cost, per check, a step's own start and end (recorded in the
+instance) and a read of the table (of the run's year). The properties stay separate checks in
+the UI, each with its own result, counts and sample; a failing one hides none of the others.
 """
 
 import functools
