@@ -1,16 +1,37 @@
-"""The definitions load, and their asset keys and groups match the committed snapshot."""
+"""The definitions load; their asset keys and groups, and their checks, match the committed snapshots."""
 
 import os
 from pathlib import Path
 
 import dagster as dg
 
-SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_keys.txt"
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+SNAPSHOT = SNAPSHOTS / "asset_keys.txt"
+CHECKS_SNAPSHOT = SNAPSHOTS / "asset_checks.txt"
 
 
 def _render(defs: dg.Definitions) -> str:
     specs = sorted(defs.resolve_all_asset_specs(), key=lambda s: s.key.to_user_string())
     return "".join(f"{s.key.to_user_string()}\t{s.group_name}\n" for s in specs)
+
+
+def _render_checks(defs: dg.Definitions) -> str:
+    """Per check: what the UI shows of it (asset, name, blocking, extra deps, description) and
+    the step that evaluates it, so that regrouping checks into steps cannot change the former."""
+    rows = []
+    for checks_def in defs.asset_checks or []:
+        for spec in checks_def.check_specs:
+            deps = ",".join(sorted(d.asset_key.to_user_string() for d in spec.additional_deps)) or "-"
+            blocking = "blocking" if spec.blocking else "-"
+            rows.append(f"{spec.asset_key.to_user_string()}\t{spec.name}\t{blocking}\t{deps}\t"
+                        f"step={checks_def.node_def.name}\t{spec.description}\n")
+    return "".join(sorted(rows))
+
+
+def _matches_snapshot(rendered: str, snapshot: Path) -> bool:
+    if os.environ.get("CHU_UPDATE_SNAPSHOTS"):
+        snapshot.write_text(rendered)
+    return rendered == snapshot.read_text()
 
 
 def test_definitions_load(chu_env):
@@ -23,11 +44,16 @@ def test_definitions_load(chu_env):
 def test_asset_keys_snapshot(chu_env):
     from chu_platform.definitions import defs
 
-    rendered = _render(defs)
-    if os.environ.get("CHU_UPDATE_SNAPSHOTS"):
-        SNAPSHOT.write_text(rendered)
-    assert rendered == SNAPSHOT.read_text(), (
+    assert _matches_snapshot(_render(defs), SNAPSHOT), (
         "asset keys or groups changed; if intended, rerun with CHU_UPDATE_SNAPSHOTS=1 and commit the snapshot"
+    )
+
+
+def test_asset_checks_snapshot(chu_env):
+    from chu_platform.definitions import defs
+
+    assert _matches_snapshot(_render_checks(defs), CHECKS_SNAPSHOT), (
+        "asset checks changed; if intended, rerun with CHU_UPDATE_SNAPSHOTS=1 and commit the snapshot"
     )
 
 

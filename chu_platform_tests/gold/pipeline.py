@@ -39,7 +39,8 @@ def write_bronze(data_dir: Path, tables: dict[str, pl.DataFrame]) -> None:
 
 
 def _defs_of(module) -> list:
-    return [v for v in vars(module).values() if isinstance(v, dg.AssetsDefinition | dg.AssetChecksDefinition)]
+    values = [d for v in vars(module).values() for d in (v if isinstance(v, list) else [v])]
+    return [v for v in values if isinstance(v, dg.AssetsDefinition | dg.AssetChecksDefinition)]
 
 
 def all_definitions() -> list:

@@ -64,17 +64,19 @@ def test_warehouse_opens_read_only_and_is_rebuilt_while_open(gold_in_env, chu_en
 
 
 def test_secrecy_check_passes_on_marts_and_fails_on_a_leak(gold_in_env, chu_env):
-    from chu_platform.defs.marts import checks
+    from chu_platform.defs.marts.checks import MART_CHECKS
 
+    key = dg.AssetKey(["marts", "deaths_by_region"])
+    check = next(c for c in MART_CHECKS if key in {k.asset_key for k in c.check_keys})
     resources = {"settings": ChuSettings(data_dir=str(chu_env), landing_dir=str(chu_env / "landing")),
                  "io_manager": DeltaIOManager(data_dir=str(chu_env))}
-    result = dg.materialize([mart_assets.deaths_by_region, checks.deaths_by_region_secrecy], resources=resources)
+    result = dg.materialize([mart_assets.deaths_by_region, check], resources=resources)
     assert [e.passed for e in result.get_asset_check_evaluations()] == [True]
 
     uri = delta_store.table_uri(gold_in_env.lake, ["marts", "deaths_by_region"])
     leaked = delta_store.read(uri).with_columns(pl.lit(3, dtype=pl.Int64).alias("deaths"))
     delta_store.write_table(leaked, uri)
-    check_only = dg.materialize([mart_assets.deaths_by_region, checks.deaths_by_region_secrecy], resources=resources,
-                                selection=dg.AssetSelection.checks(checks.deaths_by_region_secrecy), raise_on_error=False)
+    check_only = dg.materialize([mart_assets.deaths_by_region, check], resources=resources,
+                                selection=dg.AssetSelection.checks(check), raise_on_error=False)
     evaluation = check_only.get_asset_check_evaluations()[0]
     assert not evaluation.passed and evaluation.metadata["leaking_rows"].value == leaked.height

@@ -7,8 +7,7 @@ import polars as pl
 from chu_platform.bronze import ledger
 from chu_platform.defs.bronze.assets import FILE_ASSETS, side_uris
 from chu_platform.defs.bronze.care_assets import CARE_ASSETS
-from chu_platform.defs.resources import ChuSettings
-from chu_platform.defs.silver.metadata import partition_year
+from chu_platform.defs.table_checks import Check, CheckData, Outcome, table_checks
 from chu_platform.lib import delta_store
 
 
@@ -23,34 +22,25 @@ def _lineage(uri: str, year: int | None) -> pl.DataFrame:
     return frame.select(columns).collect()
 
 
-def build_reconciliation_check(asset: dg.AssetsDefinition) -> dg.AssetChecksDefinition:
-    key = asset.key
-    entity = key.path[-1]
-
-    @dg.asset_check(asset=key, name="lines_reconcile", blocking=True,
-                    description="Per file and year: lines read = bronze rows + rejects.")
-    def _check(context: dg.AssetCheckExecutionContext, settings: ChuSettings) -> dg.AssetCheckResult:
-        year = partition_year(context) if asset.partitions_def is not None else None
-        uris = side_uris(settings)
-        uri = settings.table_uri(*key.path)
-        if not delta_store.exists(uri):
-            return dg.AssetCheckResult(passed=False, metadata={"error": f"no table at {uri}: materialise it"})
-        years = None if year is None else [year]
-        table = ledger.reconcile(entity, _lineage(uri, year), uris["rejects"], uris["loads"], years)
-        failing = table.filter(~pl.col("ok"))
-        return dg.AssetCheckResult(
-            passed=failing.height == 0,
-            metadata={
-                "files_checked": table.height,
-                "failing": failing.height,
-                "lines_read": int(table.get_column("lines_read").sum()),
-                "rows": int(table.get_column("bronze_rows").sum()),
-                "rejects": int(table.get_column("reject_rows").sum()),
-                "sample": dg.MetadataValue.json(failing.head(10).to_dicts()),
-            },
-        )
-
-    return _check
+def _lines_reconcile(data: CheckData) -> Outcome:
+    uris = side_uris(data.settings)
+    uri = data.settings.table_uri(data.layer, data.table_name)
+    if not delta_store.exists(uri):
+        return False, {"error": f"no table at {uri}: materialise it"}
+    years = None if data.year is None else [data.year]
+    table = ledger.reconcile(data.table_name, _lineage(uri, data.year), uris["rejects"], uris["loads"], years)
+    failing = table.filter(~pl.col("ok"))
+    return failing.height == 0, {
+        "files_checked": table.height,
+        "failing": failing.height,
+        "lines_read": int(table.get_column("lines_read").sum()),
+        "rows": int(table.get_column("bronze_rows").sum()),
+        "rejects": int(table.get_column("reject_rows").sum()),
+        "sample": dg.MetadataValue.json(failing.head(10).to_dicts()),
+    }
 
 
-BRONZE_CHECKS = [build_reconciliation_check(a) for a in (*FILE_ASSETS, *CARE_ASSETS)]
+LINES_RECONCILE = Check("lines_reconcile", "Per file and year: lines read = bronze rows + rejects.", _lines_reconcile,
+                        blocking=True)
+
+BRONZE_CHECKS = [table_checks(*a.key.path, [LINES_RECONCILE]) for a in (*FILE_ASSETS, *CARE_ASSETS)]

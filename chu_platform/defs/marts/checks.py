@@ -2,36 +2,21 @@
 
 import dagster as dg
 
-from chu_platform.defs.resources import ChuSettings
-from chu_platform.lib import delta_store
+from chu_platform.defs.table_checks import Check, CheckData, Outcome, table_checks
 from chu_platform.marts import analyses
-from chu_platform.marts.secrecy import leaks
+from chu_platform.marts.secrecy import Secrecy, leaks
 
 
-def secrecy_check(name: str) -> dg.AssetChecksDefinition:
-    secrecy = analyses.get(name).secrecy
+def secrecy_applied(secrecy: Secrecy) -> Check:
+    def evaluate(data: CheckData) -> Outcome:
+        bad = leaks(data.table, secrecy)
+        return bad.is_empty(), {
+            "leaking_rows": dg.MetadataValue.int(bad.height),
+            "sample": dg.MetadataValue.md(str(bad.head(5)) if bad.height else "none"),
+        }
 
-    @dg.asset_check(asset=dg.AssetKey(["marts", name]), name="secrecy_applied", blocking=True)
-    def check(settings: ChuSettings) -> dg.AssetCheckResult:
-        """No published count of people or events between 1 and 9 (statistical secrecy)."""
-        mart = delta_store.read(settings.table_uri("marts", name))
-        bad = leaks(mart, secrecy)
-        return dg.AssetCheckResult(
-            passed=bad.is_empty(),
-            metadata={
-                "leaking_rows": dg.MetadataValue.int(bad.height),
-                "sample": dg.MetadataValue.md(str(bad.head(5)) if bad.height else "none"),
-            },
-        )
-
-    return check
+    return Check("secrecy_applied", "No published count of people or events between 1 and 9 (statistical secrecy).",
+                 evaluate, blocking=True)
 
 
-consultations_by_establishment_secrecy = secrecy_check("consultations_by_establishment")
-consultations_by_diagnosis_secrecy = secrecy_check("consultations_by_diagnosis")
-hospitalisation_rate_secrecy = secrecy_check("hospitalisation_rate")
-hospitalisations_by_diagnosis_secrecy = secrecy_check("hospitalisations_by_diagnosis")
-hospitalisations_by_sex_age_secrecy = secrecy_check("hospitalisations_by_sex_age")
-consultations_by_professional_secrecy = secrecy_check("consultations_by_professional")
-deaths_by_region_secrecy = secrecy_check("deaths_by_region")
-satisfaction_by_region_secrecy = secrecy_check("satisfaction_by_region")
+MART_CHECKS = [table_checks("marts", name, [secrecy_applied(analyses.get(name).secrecy)]) for name in analyses.ANALYSES]

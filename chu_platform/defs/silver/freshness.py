@@ -1,7 +1,9 @@
 """Freshness per source: each silver entity must have been refreshed within its delivery rhythm.
 
 The care database and the FTP files are delivered at least monthly; e-Satis and the deaths
-register yearly. A sensor evaluates the checks so staleness shows without a run.
+register yearly. Every run that materialises an entity evaluates its check (``chu run``
+included); the sensor, stopped by default (start it in the UI), evaluates them between runs
+so that staleness shows without one.
 """
 
 from datetime import timedelta

@@ -1,0 +1,111 @@
+"""A table's checks in one step: the table is read once, each property evaluated and reported on its own.
+
+One Dagster step per check cost, per check, a step's own start and end (recorded in the
+instance) and a read of the table (of the run's year). The properties stay separate checks in
+the UI, each with its own result, counts and sample; a failing one hides none of the others.
+"""
+
+import functools
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+import dagster as dg
+import polars as pl
+
+from chu_platform.defs.resources import ChuSettings
+from chu_platform.defs.silver.metadata import partition_year
+from chu_platform.lib import delta_store
+from chu_platform.silver.report import markdown_table
+
+# passed, and the metadata the UI shows with the result
+Outcome = tuple[bool, dict]
+
+
+class CheckData:
+    """What one step's checks read, each table once however many checks use it."""
+
+    def __init__(self, settings: ChuSettings, key: dg.AssetKey, year: int | None):
+        self.settings = settings
+        self.layer, self.table_name = key.path
+        self.year = year
+        self._frames: dict[tuple[str, str], pl.DataFrame] = {}
+
+    def read(self, layer: str, table: str) -> pl.DataFrame:
+        """A table as the checks see it: only the run's year for a partition run, else all of it."""
+        if (layer, table) not in self._frames:
+            years = None if self.year is None else [self.year]
+            self._frames[layer, table] = delta_store.read(self.settings.table_uri(layer, table), years)
+        return self._frames[layer, table]
+
+    @property
+    def table(self) -> pl.DataFrame:
+        """The checked table."""
+        return self.read(self.layer, self.table_name)
+
+    def whole(self, layer: str, table: str) -> pl.DataFrame:
+        """All of a small table the checks read whole (a dimension, the stays file): read once
+        per process and table version, not once per checked table and year."""
+        uri = self.settings.table_uri(layer, table)
+        return _whole(uri, delta_store.version(uri))
+
+
+@functools.lru_cache(maxsize=8)
+def _whole(uri: str, version: int) -> pl.DataFrame:
+    return delta_store.read(uri)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One property of a table. ``name`` and ``description`` may say ``{layer}`` and ``{table}``,
+    filled in for each table that declares the check. A blocking check fails with ERROR severity
+    (downstream assets do not run); the others warn, for a data steward to decide."""
+
+    name: str
+    description: str
+    evaluate: Callable[[CheckData], Outcome]
+    blocking: bool = False
+    additional_deps: tuple[dg.AssetKey, ...] = ()
+
+
+def table_checks(layer: str, table: str, checks: Sequence[Check]) -> dg.AssetChecksDefinition:
+    """The checks of ``layer/table`` as one step; a subset of them (one check run from the UI)
+    evaluates only those, reading only what they need."""
+    key = dg.AssetKey([layer, table])
+    named = {check.name.format(layer=layer, table=table): check for check in checks}
+    if len(named) < len(checks):
+        raise ValueError(f"{layer}/{table} declares two checks of the same name: {[c.name for c in checks]}")
+    specs = [
+        dg.AssetCheckSpec(name, asset=key, description=check.description.format(layer=layer, table=table),
+                          blocking=check.blocking, additional_deps=check.additional_deps)
+        for name, check in named.items()
+    ]
+
+    @dg.multi_asset_check(name=f"{layer}__{table}_checks", specs=specs, can_subset=True)
+    def _checks(context: dg.AssetCheckExecutionContext, settings: ChuSettings) -> Iterator[dg.AssetCheckResult]:
+        data = CheckData(settings, key, partition_year(context))
+        selected = context.selected_asset_check_keys
+        for name, check in named.items():
+            if dg.AssetCheckKey(key, name) in selected:
+                passed, metadata = check.evaluate(data)
+                severity = dg.AssetCheckSeverity.ERROR if check.blocking else dg.AssetCheckSeverity.WARN
+                yield dg.AssetCheckResult(asset_key=key, check_name=name, passed=passed, severity=severity,
+                                          metadata=metadata)
+
+    return _checks
+
+
+def layer_checks(layer: str, declared: Mapping[str, Sequence[Check]]) -> list[dg.AssetChecksDefinition]:
+    return [table_checks(layer, table, checks) for table, checks in declared.items()]
+
+
+def failing_rows(bad: pl.DataFrame, count: int | None = None, **extra) -> Outcome:
+    """Passed when nothing fails; the failing count and a sample of the failing rows."""
+    count = bad.height if count is None else count
+    return count == 0, {"failing_rows": dg.MetadataValue.int(count),
+                        "sample": dg.MetadataValue.md(markdown_table(bad, 10)), **extra}
+
+
+def share_within(counted: str, count: int, share: float, threshold: float, rows: int) -> Outcome:
+    """Passed when ``share`` of the rows (``count`` of them, reported as ``counted``) is at most ``threshold``."""
+    return share <= threshold, {counted: dg.MetadataValue.int(count), "share": dg.MetadataValue.float(round(share, 4)),
+                                "threshold": dg.MetadataValue.float(threshold), "rows": dg.MetadataValue.int(rows)}

@@ -1,0 +1,82 @@
+"""A table's checks run as one step that reads the table once; each check still reports on its own."""
+
+import dagster as dg
+import polars as pl
+
+from chu_platform.defs.gold.checks import plausible
+from chu_platform.defs.resources import ChuSettings
+from chu_platform.defs.silver.checks import completeness
+from chu_platform.defs.table_checks import Check, CheckData, failing_rows, table_checks
+from chu_platform.lib import delta_store
+
+KEY = dg.AssetKey(["silver", "things"])
+# id 1 twice (the blocking check fails), x missing once in three (within 50 %), v = 50 outside [0, 10].
+THINGS = pl.DataFrame({"id": [1, 1, 2], "x": [None, "a", "b"], "v": [5, 50, 3]})
+
+UNIQUE_IDS = Check("{table}_unique_ids", "Each {layer}/{table} id once.",
+                   lambda data: failing_rows(data.table.filter(pl.col("id").is_duplicated())), blocking=True)
+CHECKS = table_checks("silver", "things", [
+    UNIQUE_IDS,
+    completeness("x", 0.5, "x unreadable."),
+    plausible("v", 0, 10, "v out of range."),
+])
+
+
+@dg.asset(key=KEY)
+def things(settings: ChuSettings) -> None:
+    delta_store.write_table(THINGS, settings.table_uri("silver", "things"))
+
+
+@dg.asset(key=["gold", "downstream"], deps=[things])
+def downstream() -> None:
+    """Must not run: a blocking check of silver/things failed."""
+
+
+def _run(tmp_path, **kwargs) -> dg.ExecuteInProcessResult:
+    settings = ChuSettings(data_dir=str(tmp_path), landing_dir=str(tmp_path / "landing"))
+    return dg.materialize([things, downstream, CHECKS], resources={"settings": settings}, raise_on_error=False,
+                          **kwargs)
+
+
+def test_one_failing_property_hides_none_of_the_others(tmp_path, monkeypatch):
+    reads = []
+    real_read = delta_store.read
+    monkeypatch.setattr(delta_store, "read", lambda uri, *a, **k: reads.append(uri) or real_read(uri, *a, **k))
+    result = _run(tmp_path)
+
+    evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert {name: e.passed for name, e in evaluations.items()} == {
+        "things_unique_ids": False, "things_x_completeness": True, "things_v_plausible": False,
+    }
+    assert {name: e.severity for name, e in evaluations.items()} == {
+        "things_unique_ids": dg.AssetCheckSeverity.ERROR,
+        "things_x_completeness": dg.AssetCheckSeverity.WARN,
+        "things_v_plausible": dg.AssetCheckSeverity.WARN,
+    }
+    assert evaluations["things_unique_ids"].metadata["failing_rows"].value == 2
+    assert evaluations["things_v_plausible"].metadata["failing_rows"].value == 1
+    assert evaluations["things_x_completeness"].metadata["missing_rows"].value == 1
+    # One step, one read of the table for the three checks.
+    steps = {e.step_key for e in result.all_events if e.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION}
+    assert steps == {"silver__things_checks"}
+    assert len(reads) == 1
+    # The blocking check still blocks what is downstream.
+    materialized = {e.asset_key for e in result.get_asset_materialization_events()}
+    assert materialized == {KEY}
+    assert not result.success
+
+
+def test_a_check_run_alone_evaluates_only_that_check(tmp_path):
+    delta_store.write_table(THINGS, delta_store.table_uri(delta_store.lake_root(str(tmp_path)), KEY.path))
+    alone = _run(tmp_path, selection=dg.AssetSelection.checks(dg.AssetCheckKey(KEY, "things_v_plausible")))
+    assert [(e.check_name, e.passed) for e in alone.get_asset_check_evaluations()] == [("things_v_plausible", False)]
+
+
+def test_a_table_read_whole_is_read_again_once_it_changes(tmp_path):
+    settings = ChuSettings(data_dir=str(tmp_path), landing_dir=str(tmp_path / "landing"))
+    uri = settings.table_uri("gold", "dim_things")
+    delta_store.write_table(pl.DataFrame({"k": [1, 2]}), uri)
+    data = CheckData(settings, KEY, 2019)
+    assert data.whole("gold", "dim_things")["k"].to_list() == [1, 2]
+    delta_store.write_table(pl.DataFrame({"k": [1, 2, 3]}), uri)
+    assert CheckData(settings, KEY, 2020).whole("gold", "dim_things")["k"].to_list() == [1, 2, 3]
