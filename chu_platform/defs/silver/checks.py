@@ -74,6 +74,7 @@ SILVER_CHECKS = layer_checks("silver", {
     "diagnoses": [CONTRACT],
     "consultations": [CONTRACT],
     "hospitalisations": [CONTRACT, EVERY_STAY_PLACED],
+    "death_declarations": [CONTRACT],
     "deaths": [CONTRACT],
     "satisfaction": [CONTRACT],
 })
