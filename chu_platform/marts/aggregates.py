@@ -61,6 +61,11 @@ class Aggregate:
     def additive(self) -> bool:
         return self.many is not None
 
+    @property
+    def reads(self) -> tuple[str, ...]:
+        """Every gold table the aggregate is computed from."""
+        return (*self.per_year, *self.whole)
+
 
 _BY_FINESS = "($establishment IS NULL OR finess = $establishment)"
 _BY_CODE = "($diagnosis IS NULL OR starts_with(code_diag, $diagnosis))"
@@ -173,6 +178,11 @@ def parameters(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(re.findall(r"\$([a-z_]+)", text)))
 
 
+def not_built(snapshot: Snapshot, aggregate: Aggregate) -> list[str]:
+    """The gold tables ``aggregate`` reads that are not in the snapshot (not built yet)."""
+    return [t for t in aggregate.reads if t not in snapshot.tables]
+
+
 def fingerprint(snapshot: Snapshot, aggregate: Aggregate, year: int) -> str:
     """The fingerprint a current aggregate of ``year`` carries on this snapshot."""
     return snapshot.fingerprint(aggregate.per_year, aggregate.whole, year, aggregate.build)
@@ -212,7 +222,7 @@ def compute(con: duckdb.DuckDBPyConnection, snapshot: Snapshot, name: str, year:
     aggregate = AGGREGATES[name]
     period = Period.year(year)
     values = {**period.params(), "establishment": None, "diagnosis": None}
-    text = snapshot.rewrite(con, aggregate.build, (*aggregate.per_year, *aggregate.whole), period.year_range)
+    text = snapshot.rewrite(con, aggregate.build, aggregate.reads, period.year_range)
     df = pl.from_arrow(con.sql(text, params={p: values[p] for p in parameters(text)}).to_arrow_table())
     return df.select(
         pl.lit(year, dtype=pl.Int32).alias("year"),

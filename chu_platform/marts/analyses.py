@@ -11,7 +11,7 @@ question and match the gold files the connection reads, and from the facts other
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from datetime import date
@@ -145,8 +145,15 @@ def get(name: str) -> Analysis:
         raise AnalysisError(f"no analysis '{name}'; choose one of: {', '.join(ANALYSES)}") from None
 
 
-def connect_gold(lake: str, storage_options: dict[str, str] | None = None) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with one view per gold table (and aggregate) present in the lake.
+def connect_gold(
+    lake: str,
+    storage_options: dict[str, str] | None = None,
+    tables: Iterable[str] | None = None,
+    copy_small: bool = True,
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with one view per gold table (and aggregate) present in the lake,
+    or per table of ``tables`` only (a caller that knows what its SQL reads lists less).
+    ``copy_small``: see ``snapshot.Snapshot``.
 
     The connection is a snapshot of gold: the views read the files current when it opened
     (``snapshot.Snapshot``); open a new one to see later writes.
@@ -155,9 +162,9 @@ def connect_gold(lake: str, storage_options: dict[str, str] | None = None) -> du
     # Delta data files are immutable (a write adds new files), so caching their Parquet
     # footers across queries can never serve stale metadata.
     con.execute("SET parquet_metadata_cache = true")
-    names = [*GOLD_TABLES, *(a.table for a in aggregates.AGGREGATES.values())]
-    tables = {t: delta_store.table_uri(lake, ["gold", t]) for t in names}
-    snapshot.Snapshot.open(con, tables, storage_options)
+    names = [*GOLD_TABLES, *(a.table for a in aggregates.AGGREGATES.values())] if tables is None else tables
+    uris = {t: delta_store.table_uri(lake, ["gold", t]) for t in names}
+    snapshot.Snapshot.open(con, uris, storage_options, copy_small)
     return con
 
 

@@ -37,7 +37,7 @@ def refresh_aggregates(lake: str, storage_options: dict[str, str] | None = None)
     state = snapshot.of(con)
     written = []
     for name, aggregate in aggregates.AGGREGATES.items():
-        if any(t not in state.tables for t in (*aggregate.per_year, *aggregate.whole)):
+        if aggregates.not_built(state, aggregate):
             continue
         years = sorted(set().union(*(state.years(t) for t in aggregate.per_year)))
         current = {y for y in years if aggregates.staleness(con, state, aggregate, [y]) is None}

@@ -5,7 +5,9 @@ current when it opened, and everything the serving path decides follows the same
 which year files a period reads, and whether a pre-aggregate still matches the facts it was
 computed from. Small tables (dimensions, aggregates, small facts) are copied into the
 connection's memory on first use, from those same files, so a copy is never newer or older
-than the snapshot; a new connection sees new files.
+than the snapshot; a new connection sees new files. A connection that reads each table only
+once or twice (the aggregate builds) opens with ``copy_small=False``: for it the copy costs
+more than reading the files again.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ _SNAPSHOTS: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, Snapshot] = wea
 @dataclass
 class Snapshot:
     tables: dict[str, warehouse.DeltaFiles]
+    copy_small: bool = True
     in_memory: set[str] = field(default_factory=set)
     _recorded: dict[str, dict[int, set[str]]] = field(default_factory=dict)
 
@@ -41,6 +44,7 @@ class Snapshot:
         con: duckdb.DuckDBPyConnection,
         tables: Mapping[str, str],
         storage_options: dict[str, str] | None = None,
+        copy_small: bool = True,
     ) -> Snapshot:
         """List each ``name -> uri`` table present and create its view on ``con``."""
         # Replaying a Delta log is mostly I/O and Rust: listing the tables side by side takes
@@ -53,7 +57,7 @@ class Snapshot:
                 continue
             con.execute(f'CREATE OR REPLACE VIEW "{name}" AS {files.select()}')
             listed[name] = files
-        snapshot = cls(listed)
+        snapshot = cls(listed, copy_small)
         _SNAPSHOTS[con] = snapshot
         return snapshot
 
@@ -65,12 +69,13 @@ class Snapshot:
     def relation(self, con: duckdb.DuckDBPyConnection, name: str, years: Iterable[int] | None = None) -> str:
         """SQL naming table ``name`` for a query that needs only ``years``.
 
-        A small table becomes an in-memory table (once); a large partitioned one a
-        ``read_parquet`` of only the files of those years, pruned here from the Delta log's
-        partition values rather than left to DuckDB's filter on the ``year`` column.
+        A small table becomes an in-memory table (once, unless ``copy_small`` is off); a
+        partitioned one otherwise a ``read_parquet`` of only the files of those years, pruned
+        here from the Delta log's partition values rather than left to DuckDB's filter on the
+        ``year`` column.
         """
         files = self.tables[name]
-        if files.rows <= SMALL_TABLE_ROWS:
+        if self.copy_small and files.rows <= SMALL_TABLE_ROWS:
             self._load(con, name)
             return f'"{name}"'
         if years is None or not files.partitioned:

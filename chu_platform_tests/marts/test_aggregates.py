@@ -111,30 +111,97 @@ def test_a_rewritten_dimension_makes_the_aggregates_reading_it_stale(tmp_path):
     assert labels.len() > 0 and (labels == labels.str.to_uppercase()).all()
 
 
-def test_aggregate_asset_writes_only_its_year(chu_env, gold_in_env):
-    resources = {"settings": ChuSettings(data_dir=str(chu_env), landing_dir=str(chu_env / "landing")),
-                 "io_manager": DeltaIOManager(data_dir=str(chu_env))}
-    asset = aggregate_assets.agg_deaths_by_region
+def _resources(chu_env) -> dict:
+    return {"settings": ChuSettings(data_dir=str(chu_env), landing_dir=str(chu_env / "landing")),
+            "io_manager": DeltaIOManager(data_dir=str(chu_env))}
+
+
+DEATHS = dg.AssetKey(["gold", "agg_deaths_by_region"])
+
+
+def test_one_aggregate_alone_writes_only_its_table_and_year(chu_env, gold_in_env):
+    """A run selecting one aggregate (the drop sensor's follow-on of a death register year)
+    builds that one only, for its year only."""
     for year in ("2019", "2020"):
-        result = dg.materialize([asset], resources=resources, partition_key=year)
+        result = dg.materialize([aggregate_assets.gold_aggregates], selection=[DEATHS],
+                                resources=_resources(chu_env), partition_key=year)
         assert result.success
-    stored = delta_store.read(delta_store.table_uri(gold_in_env.lake, ["gold", "agg_deaths_by_region"]))
+        assert [e.asset_key for e in result.get_asset_materialization_events()] == [DEATHS]
+    lake = gold_in_env.lake
+    stored = delta_store.read(delta_store.table_uri(lake, ["gold", "agg_deaths_by_region"]))
     assert sorted(stored["year"].unique().to_list()) == [2019, 2020]
     assert stored.columns[0] == "year" and stored.columns[-1] == aggregates.INPUTS
     assert {"region_code", "region_nom", "deaths", "denominator"} <= set(stored.columns)
-    con = connect_gold(gold_in_env.lake)
+    others = [a.table for a in aggregates.AGGREGATES.values() if a.table != "agg_deaths_by_region"]
+    assert not any(delta_store.exists(delta_store.table_uri(lake, ["gold", t])) for t in others)
+    con = connect_gold(lake)
     assert serving_path(con, "deaths_by_region", Period.year(2020))[0] == "aggregate"
+    assert serving_path(con, "deaths_by_region", Period.year(2021)) == (
+        "facts", "gold/agg_deaths_by_region has no year 2021")
     assert stored.filter(pl.col("year") == 2020)["deaths"].sum() == run_analysis(
         con, "deaths_by_region", Period.year(2020), use_aggregates=False)["denominator"][0]
 
 
+def test_one_run_builds_every_aggregate_of_its_year_as_the_facts_answer(chu_env, gold_in_env):
+    result = dg.materialize([aggregate_assets.gold_aggregates], resources=_resources(chu_env), partition_key="2019")
+    assert result.success
+    events = {e.asset_key: e for e in result.get_asset_materialization_events()}
+    assert set(events) == {dg.AssetKey(["gold", a.table]) for a in aggregates.AGGREGATES.values()}
+    con = connect_gold(gold_in_env.lake)
+    state = snapshot.of(con)
+    for name, aggregate in aggregates.AGGREGATES.items():
+        # The rows and fingerprint compute() gives on a connection serving queries, which
+        # copies the small tables into memory (the step reads their files instead).
+        stored = delta_store.read(delta_store.table_uri(gold_in_env.lake, ["gold", aggregate.table]))
+        expected = aggregates.compute(con, state, name, 2019)
+        assert_frame_equal(stored.select(expected.columns).sort(pl.all()), expected.sort(pl.all()))
+        assert serving_path(con, name, Period.year(2019)) == ("aggregate", f"gold/{aggregate.table}")
+        assert_frame_equal(run_analysis(con, name, Period.year(2019)),
+                           run_analysis(con, name, Period.year(2019), use_aggregates=False))
+        metadata = events[dg.AssetKey(["gold", aggregate.table])].materialization.metadata
+        assert metadata["inputs_fingerprint"].value == aggregates.fingerprint(state, aggregate, 2019)
+        assert metadata["partition"].value == "2019"
+
+
+def test_an_aggregate_whose_gold_is_not_built_is_skipped_and_the_others_are_built(chu_env):
+    lake = str(chu_env / "lake")
+    tables = synthetic_gold()
+    write_gold(lake, {name: df for name, df in tables.items() if name != "fact_deces"})
+    selection = [DEATHS, dg.AssetKey(["gold", "agg_satisfaction_by_region"])]
+    result = dg.materialize([aggregate_assets.gold_aggregates], selection=selection,
+                            resources=_resources(chu_env), partition_key="2019")
+    assert result.success
+    events = {e.asset_key: e.materialization.metadata for e in result.get_asset_materialization_events()}
+    assert events[DEATHS]["skipped"].value == "gold/fact_deces not built yet"
+    assert "skipped" not in events[selection[1]]
+    assert not delta_store.exists(delta_store.table_uri(lake, ["gold", "agg_deaths_by_region"]))
+    assert delta_store.exists(delta_store.table_uri(lake, ["gold", "agg_satisfaction_by_region"]))
+
+
+def test_an_aggregate_that_fails_leaves_the_others_of_its_run_built(chu_env):
+    lake = str(chu_env / "lake")
+    tables = synthetic_gold()
+    tables["fact_deces"] = tables["fact_deces"].drop("region_code")
+    write_gold(lake, tables)
+    satisfaction = dg.AssetKey(["gold", "agg_satisfaction_by_region"])
+    # The deaths aggregate is computed first: the satisfaction one still follows its failure.
+    assert list(aggregates.AGGREGATES).index("deaths_by_region") < list(aggregates.AGGREGATES).index(
+        "satisfaction_by_region")
+    result = dg.materialize([aggregate_assets.gold_aggregates], selection=[DEATHS, satisfaction],
+                            resources=_resources(chu_env), partition_key="2019", raise_on_error=False)
+    assert not result.success
+    assert [e.asset_key for e in result.get_asset_materialization_events()] == [satisfaction]
+    failure = next(e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE)
+    assert "gold/agg_deaths_by_region [2019] not computed" in failure.step_failure_data.error.message
+    assert serving_path(connect_gold(lake), "satisfaction_by_region", Period.year(2019))[0] == "aggregate"
+
+
 def test_automation_requests_every_year_whose_gold_changed_and_no_empty_year(tmp_path):
     instance = dg.DagsterInstance.ephemeral()
-    asset = aggregate_assets.agg_hospitalisations_by_diagnosis
     upstream = [dg.AssetSpec(["gold", "fact_hospitalisation"], partitions_def=yearly_partitions),
                 dg.AssetSpec(["gold", "dim_diagnostic"])]
     settings = ChuSettings(data_dir=str(tmp_path), landing_dir=str(tmp_path / "landing"))
-    defs = dg.Definitions(assets=[asset, *upstream], resources={"settings": settings})
+    defs = dg.Definitions(assets=[aggregate_assets.gold_aggregates, *upstream], resources={"settings": settings})
 
     def materialised(key, partition=None):
         instance.report_runless_asset_event(dg.AssetMaterialization(asset_key=key, partition=partition))

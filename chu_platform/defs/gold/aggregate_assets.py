@@ -21,17 +21,18 @@ FOLLOW_GOLD = (
 ).with_label("gold it reads updated")
 
 
-def aggregate_asset(name: str) -> dg.AssetsDefinition:
-    aggregate = aggregates.AGGREGATES[name]
-    analysis = analyses.get(name)
-    inputs = (*aggregate.per_year, *aggregate.whole)
+def aggregate_key(aggregate: aggregates.Aggregate) -> dg.AssetKey:
+    return dg.AssetKey(["gold", aggregate.table])
 
-    @dg.asset(
-        key=["gold", aggregate.table],
+
+def aggregate_spec(aggregate: aggregates.Aggregate) -> dg.AssetSpec:
+    analysis = analyses.get(aggregate.analysis)
+    return dg.AssetSpec(
+        key=aggregate_key(aggregate),
         group_name="gold",
         kinds={"duckdb", "delta"},
         partitions_def=yearly_partitions,
-        deps=[dg.AssetKey(["gold", table]) for table in inputs],
+        deps=[dg.AssetKey(["gold", table]) for table in aggregate.reads],
         automation_condition=FOLLOW_GOLD,
         description=(
             f"{aggregate.grain}: the exact (unmasked) counts of {analysis.title.lower()}, with "
@@ -39,31 +40,49 @@ def aggregate_asset(name: str) -> dg.AssetsDefinition:
             "from it for whole calendar years while that fingerprint matches current gold."
         ),
     )
-    def aggregate_table(context: dg.AssetExecutionContext, settings: ChuSettings) -> dg.MaterializeResult:
-        year = int(context.partition_key)
-        con = analyses.connect_gold(settings.lake)
-        state = snapshot.of(con)
-        missing = [f"gold/{t}" for t in inputs if t not in state.tables]
+
+
+# One step builds a year's aggregates rather than one asset each: a step of its own cost each
+# aggregate Dagster's per-step events, a gold connection with its snapshot and the copy of
+# the dimensions it reads into memory, which together took longer than most of the queries.
+# can_subset: a run (chu run's stages, the drop sensor's follow-on, the automation sensor)
+# builds only the aggregates it selects, e.g. the deaths one alone with gold/fact_deces.
+@dg.multi_asset(
+    name="gold_aggregates",
+    specs=[aggregate_spec(a) for a in aggregates.AGGREGATES.values()],
+    partitions_def=yearly_partitions,
+    can_subset=True,
+)
+def gold_aggregates(context: dg.AssetExecutionContext, settings: ChuSettings):
+    year = int(context.partition_key)
+    selected = [a for a in aggregates.AGGREGATES.values() if aggregate_key(a) in context.selected_asset_keys]
+    # Only what the selected aggregates' SQL names, each read at most a few times.
+    reads = sorted({t for a in selected for t in analyses.get(a.analysis).tables})
+    con = analyses.connect_gold(settings.lake, tables=reads, copy_small=False)
+    state = snapshot.of(con)
+    errors: dict[str, Exception] = {}
+    for aggregate in selected:
+        key = aggregate_key(aggregate)
+        missing = ", ".join(f"gold/{t}" for t in aggregates.not_built(state, aggregate))
         if missing:
-            context.log.warning(f"gold/{aggregate.table} [{year}] not computed: {', '.join(missing)} not built yet")
-            return dg.MaterializeResult(metadata={"skipped": f"{', '.join(missing)} not built yet"})
-        df = aggregates.compute(con, state, name, year)
-        written = store(df, settings.table_uri("gold", aggregate.table), year)
-        return dg.MaterializeResult(metadata=table_metadata(
+            context.log.warning(f"gold/{aggregate.table} [{year}] not computed: {missing} not built yet")
+            yield dg.MaterializeResult(asset_key=key, metadata={"skipped": f"{missing} not built yet"})
+            continue
+        try:
+            df = aggregates.compute(con, state, aggregate.analysis, year)
+            written = store(df, settings.table_uri("gold", aggregate.table), year)
+        except Exception as exc:
+            # As when each aggregate was its own step: one that fails leaves the others built
+            # (the run still fails, and names it).
+            context.log.error(f"gold/{aggregate.table} [{year}] failed: {exc!r}")
+            errors[aggregate.table] = exc
+            continue
+        yield dg.MaterializeResult(asset_key=key, metadata=table_metadata(
             df.drop(aggregates.INPUTS), partition=str(year), row_count=written.rows,
             delta_version=written.version, table_uri=dg.MetadataValue.path(written.uri),
-            computed_from=", ".join(f"gold/{t}" for t in inputs),
+            computed_from=", ".join(f"gold/{t}" for t in aggregate.reads),
             inputs_fingerprint=df[aggregates.INPUTS][0] if df.height else "",
         ))
-
-    return aggregate_table
-
-
-agg_consultations_by_establishment = aggregate_asset("consultations_by_establishment")
-agg_consultations_by_diagnosis = aggregate_asset("consultations_by_diagnosis")
-agg_hospitalisation_rate = aggregate_asset("hospitalisation_rate")
-agg_hospitalisations_by_diagnosis = aggregate_asset("hospitalisations_by_diagnosis")
-agg_hospitalisations_by_sex_age = aggregate_asset("hospitalisations_by_sex_age")
-agg_consultations_by_professional = aggregate_asset("consultations_by_professional")
-agg_deaths_by_region = aggregate_asset("deaths_by_region")
-agg_satisfaction_by_region = aggregate_asset("satisfaction_by_region")
+    if errors:
+        failed = ", ".join(f"gold/{table}" for table in errors)
+        raise dg.Failure(f"{failed} [{year}] not computed (see the errors above)") from next(iter(errors.values()))
