@@ -12,7 +12,8 @@ from chu_platform.defs.resources import ChuSettings
 from chu_platform.lib import delta_store
 from chu_platform.lib.io_manager import DeltaIOManager
 from chu_platform.marts import aggregates, snapshot
-from chu_platform.marts.analyses import ANALYSES, connect_gold, run_analysis, serving_path
+from chu_platform.marts.analyses import ANALYSES, connect_gold, run_analysis, serving_path, years_present
+from chu_platform.marts.refresh import refresh_aggregates
 from chu_platform.marts.periods import Period
 from chu_platform.partitions import yearly_partitions
 from chu_platform_tests.marts.conftest import FACT_YEARS, synthetic_gold, write_gold
@@ -194,6 +195,23 @@ def test_an_aggregate_that_fails_leaves_the_others_of_its_run_built(chu_env):
     failure = next(e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE)
     assert "gold/agg_deaths_by_region [2019] not computed" in failure.step_failure_data.error.message
     assert serving_path(connect_gold(lake), "satisfaction_by_region", Period.year(2019))[0] == "aggregate"
+
+
+def test_refresh_writes_the_missing_and_stale_years_only(tmp_path):
+    lake = str(tmp_path / "lake")
+    tables = synthetic_gold()
+    write_gold(lake, tables)
+    written = refresh_aggregates(lake)
+    con = connect_gold(lake)
+    expected = {(name, year) for name in aggregates.AGGREGATES for year in years_present(con, name)}
+    assert set(written) == expected and len(written) == len(expected)
+    assert refresh_aggregates(lake) == []
+    fewer = tables["fact_deces"].filter(pl.col("year") == 2019).head(3)
+    delta_store.write_years(fewer, delta_store.table_uri(lake, ["gold", "fact_deces"]), [2019])
+    assert refresh_aggregates(lake) == [("deaths_by_region", 2019)]
+    con = connect_gold(lake)
+    assert serving_path(con, "deaths_by_region", Period.year(2019))[0] == "aggregate"
+    assert run_analysis(con, "deaths_by_region", Period.year(2019))["denominator"][0] == 3
 
 
 def test_automation_requests_every_year_whose_gold_changed_and_no_empty_year(tmp_path):

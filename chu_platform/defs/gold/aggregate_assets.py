@@ -5,7 +5,7 @@ import dagster as dg
 from chu_platform.defs.resources import ChuSettings
 from chu_platform.defs.silver.metadata import table_metadata
 from chu_platform.marts import aggregates, analyses, snapshot
-from chu_platform.marts.refresh import store
+from chu_platform.marts.refresh import build_year
 from chu_platform.partitions import yearly_partitions
 
 
@@ -60,24 +60,24 @@ def gold_aggregates(context: dg.AssetExecutionContext, settings: ChuSettings):
     reads = sorted({t for a in selected for t in analyses.get(a.analysis).tables})
     con = analyses.connect_gold(settings.lake, tables=reads, copy_small=False)
     state = snapshot.of(con)
-    errors: dict[str, Exception] = {}
+    ready = []
     for aggregate in selected:
-        key = aggregate_key(aggregate)
         missing = ", ".join(f"gold/{t}" for t in aggregates.not_built(state, aggregate))
-        if missing:
-            context.log.warning(f"gold/{aggregate.table} [{year}] not computed: {missing} not built yet")
-            yield dg.MaterializeResult(asset_key=key, metadata={"skipped": f"{missing} not built yet"})
+        if not missing:
+            ready.append(aggregate)
             continue
-        try:
-            df = aggregates.compute(con, state, aggregate.analysis, year)
-            written = store(df, settings.table_uri("gold", aggregate.table), year)
-        except Exception as exc:
+        context.log.warning(f"gold/{aggregate.table} [{year}] not computed: {missing} not built yet")
+        yield dg.MaterializeResult(asset_key=aggregate_key(aggregate), metadata={"skipped": f"{missing} not built yet"})
+    errors: dict[str, Exception] = {}
+    for aggregate, built in build_year(con, state, ready, year, lambda table: settings.table_uri("gold", table)):
+        if isinstance(built, Exception):
             # As when each aggregate was its own step: one that fails leaves the others built
             # (the run still fails, and names it).
-            context.log.error(f"gold/{aggregate.table} [{year}] failed: {exc!r}")
-            errors[aggregate.table] = exc
+            context.log.error(f"gold/{aggregate.table} [{year}] failed: {built!r}")
+            errors[aggregate.table] = built
             continue
-        yield dg.MaterializeResult(asset_key=key, metadata=table_metadata(
+        df, written = built
+        yield dg.MaterializeResult(asset_key=aggregate_key(aggregate), metadata=table_metadata(
             df.drop(aggregates.INPUTS), partition=str(year), row_count=written.rows,
             delta_version=written.version, table_uri=dg.MetadataValue.path(written.uri),
             computed_from=", ".join(f"gold/{t}" for t in aggregate.reads),
