@@ -32,9 +32,6 @@ ON_DEMAND_TAG = "chu/on_demand"
 class Stage:
     partitioned: bool
     keys: list[dg.AssetKey] = field(default_factory=list)
-    # Its runs start in the worker processes while the next (unpartitioned) stage runs in
-    # this process, which does not read them; see ``overlap``.
-    ahead: bool = False
 
 
 @dataclass
@@ -121,49 +118,6 @@ def plan_stages(defs: dg.Definitions, selection: Iterable[dg.AssetKey]) -> list[
                 raise ValueError(f"cannot order {sorted(k.to_user_string() for k in remaining)}: a cycle?")
         partitioned = not partitioned
     return stages
-
-
-def _reads(graph, key: dg.AssetKey) -> set[dg.AssetKey]:
-    """What materialising ``key`` reads: its parents and the extra tables its checks read."""
-    extra = {
-        dep.asset_key
-        for check in graph.get_check_keys_for_assets({key})
-        for dep in graph.get_check_spec(check).additional_deps
-    }
-    return set(graph.get(key).parent_keys) | extra
-
-
-def _reading(graph, keys: Sequence[dg.AssetKey], read: set[dg.AssetKey]) -> set[dg.AssetKey]:
-    """The ``keys`` that read one of ``read``, directly or through other such keys."""
-    found: set[dg.AssetKey] = set()
-    grew = True
-    while grew:
-        grew = False
-        for key in keys:
-            if key not in found and _reads(graph, key) & (read | found):
-                found.add(key)
-                grew = True
-    return found
-
-
-def overlap(defs: dg.Definitions, stages: Sequence[Stage]) -> list[Stage]:
-    """``stages`` where, when the plan starts with an unpartitioned stage (reference tables
-    and dimensions read from the sources), the part of the next partitioned stage that reads
-    nothing of it (bronze years, say) moves ahead of it, flagged ``ahead``: with worker
-    processes those years run while the unpartitioned stage runs here instead of waiting for
-    it. Costs one more run per year for the part left behind."""
-    if len(stages) < 2 or stages[0].partitioned or not stages[1].partitioned:
-        return list(stages)
-    graph = defs.resolve_asset_graph()
-    first, following = stages[0], stages[1]
-    late = _reading(graph, following.keys, set(first.keys))
-    early = [k for k in following.keys if k not in late]
-    if not early:
-        return list(stages)
-    split = [Stage(True, early, ahead=True), first]
-    if late:
-        split.append(Stage(True, [k for k in following.keys if k in late]))
-    return [*split, *stages[2:]]
 
 
 def source_selection(source: str) -> dg.AssetSelection:
@@ -308,30 +262,8 @@ def materialize_stages(
     def years_of(key: dg.AssetKey) -> Sequence[int]:
         return years.get(key, ()) if isinstance(years, Mapping) else years
 
-    # Futures of an ``ahead`` stage and its keys: collected with the next partitioned stage,
-    # or before it when it reads them.
-    ahead: list = []
-    ahead_keys: list[dg.AssetKey] = []
-
-    def collect(futures) -> list[StageRun]:
-        from concurrent.futures import as_completed
-
-        runs = []
-        for future in as_completed(futures):
-            runs.append(future.result())
-            on_progress(runs[-1])
-        return runs
-
-    def record(runs: list[StageRun]) -> None:
-        for run in sorted(runs, key=lambda r: r.partition or ""):
-            failed.update(run.failed)
-            results.append(run)
-
     try:
         for stage in stages:
-            if ahead and _reading(graph, stage.keys, set(ahead_keys)):
-                record(collect(ahead))
-                ahead = []
             blocked = [k for k in stage.keys if graph.get_ancestor_asset_keys(k) & failed]
             runnable = [k for k in stage.keys if k not in blocked]
             failed.update(blocked)
@@ -344,23 +276,24 @@ def materialize_stages(
             else:
                 batches = [(None, runnable)] if runnable else []
             if pool is not None and stage.partitioned and batches:
+                from concurrent.futures import as_completed
+
                 futures = [
                     pool.submit(_worker_run, definitions_module, [k.to_user_string() for k in batch], partition, log_level)
                     for partition, batch in batches
                 ]
-                if stage.ahead:
-                    ahead, ahead_keys = futures, runnable
-                    continue
-                runs = collect([*ahead, *futures])
-                ahead = []
+                runs = []
+                for future in as_completed(futures):
+                    runs.append(future.result())
+                    on_progress(runs[-1])
             else:
                 runs = []
                 for partition, batch in batches:
                     runs.append(_run_batch(defs, all_assets, batch, partition, instance, log_level))
                     on_progress(runs[-1])
-            record(runs)
-        if ahead:
-            record(collect(ahead))
+            for run in sorted(runs, key=lambda r: r.partition or ""):
+                failed.update(run.failed)
+                results.append(run)
     finally:
         if pool is not None:
             pool.shutdown()

@@ -3,7 +3,7 @@
 import dagster as dg
 
 from chu_platform.partitions import yearly_partitions
-from chu_platform.runner import materializable_keys, overlap, plan_stages
+from chu_platform.runner import materializable_keys, plan_stages
 
 
 def _names(stages):
@@ -55,33 +55,3 @@ def test_every_asset_comes_after_its_parents():
         for parent in graph.get(key).parent_keys:
             assert order.index(parent) < order.index(key)
     assert len(stages) == 4
-
-
-def test_what_does_not_read_the_first_stage_runs_ahead_of_it():
-    @dg.asset(key=["bronze", "ref"], group_name="bronze")
-    def ref() -> None: ...
-
-    @dg.asset(key=["bronze", "years"], group_name="bronze", partitions_def=yearly_partitions)
-    def years() -> None: ...
-
-    @dg.asset(key=["silver", "years"], group_name="silver", partitions_def=yearly_partitions, deps=[years])
-    def silver_years() -> None: ...
-
-    @dg.asset(key=["silver", "joined"], group_name="silver", partitions_def=yearly_partitions, deps=[years, ref])
-    def joined() -> None: ...
-
-    @dg.asset(key=["gold", "after"], group_name="gold", partitions_def=yearly_partitions, deps=[joined])
-    def after() -> None: ...
-
-    defs = dg.Definitions(assets=[ref, years, silver_years, joined, after])
-    stages = plan_stages(defs, materializable_keys(defs))
-    assert _names(stages) == [
-        (False, ["bronze/ref"]), (True, ["bronze/years", "silver/joined", "silver/years", "gold/after"])]
-    split = overlap(defs, stages)
-    assert [(s.ahead, *n) for s, n in zip(split, _names(split), strict=True)] == [
-        (True, True, ["bronze/years", "silver/years"]),
-        (False, False, ["bronze/ref"]),
-        (False, True, ["silver/joined", "gold/after"]),
-    ]
-    # A plan not starting with an unpartitioned stage is left alone.
-    assert overlap(defs, stages[1:]) == stages[1:]

@@ -5,7 +5,7 @@ import polars as pl
 
 from chu_platform.instance import prepare_home
 from chu_platform.lib import delta_store
-from chu_platform.runner import Stage, materialize_stages, overlap
+from chu_platform.runner import Stage, materialize_stages
 from chu_platform.sources import DEATHS_FIXED_WIDTH
 
 
@@ -25,20 +25,16 @@ def test_years_built_by_two_worker_processes_land_like_in_process(chu_env):
         (landing / f"deces-{year}.txt").write_text(_register(year, lines))
     prepare_home(chu_env)
     deaths = dg.AssetKey(["bronze", "deaths"])
-    calendar = dg.AssetKey(["gold", "dim_date"])
-    # The register years read nothing of the calendar: they run ahead, while it is built here.
-    stages = overlap(platform.defs, [Stage(False, [calendar]), Stage(True, [deaths])])
-    assert [(s.ahead, s.keys) for s in stages] == [(True, [deaths]), (False, [calendar])]
     with dg.DagsterInstance.get() as instance:
         seen = []
         results = materialize_stages(
-            platform.defs, stages, {deaths: sorted(years)}, instance, seen.append,
+            platform.defs, [Stage(True, [deaths])], {deaths: sorted(years)}, instance, seen.append,
             workers=2, definitions_module=platform.__name__,
         )
-        assert [r.partition for r in results] == [None, "2018", "2019", "2020"] and all(r.success for r in results)
-        assert sorted(r.partition or "" for r in seen) == ["", "2018", "2019", "2020"]
-        # The runs were recorded in the instance (the partition ones by the workers).
-        assert len(instance.get_runs()) == 4
+        assert [r.partition for r in results] == ["2018", "2019", "2020"] and all(r.success for r in results)
+        assert sorted(r.partition for r in seen) == ["2018", "2019", "2020"]
+        # The runs were recorded in the instance by the workers.
+        assert len(instance.get_runs()) == 3
     table = delta_store.read(delta_store.table_uri(str(chu_env / "lake"), ["bronze", "deaths"]))
     assert table.group_by("year").len().sort("year").rows() == [(y, n) for y, n in years.items()]
     assert pl.Series(table["_run_id"]).n_unique() == 3

@@ -72,7 +72,7 @@ def _describe(years: set[int] | None) -> str:
 )
 def run(sources: str, years: str, workers: int) -> None:
     """Materialise every asset fed by SOURCES, partitioned ones for every year present."""
-    from chu_platform.runner import count_runs, materialize_stages, overlap, plan_run, plan_stages, uses_workers
+    from chu_platform.runner import count_runs, materialize_stages, plan_run, plan_stages
 
     requested = _parse_sources(sources)
     year_list = _parse_years(years) or None
@@ -91,8 +91,6 @@ def run(sources: str, years: str, workers: int) -> None:
 
     # Worker processes load the platform's definitions themselves: only when these are they.
     module = platform.__name__ if defs is platform.defs else None
-    if uses_workers(workers, module, instance):
-        stages = overlap(defs, stages)
     total = count_runs(stages, plan.years_by_key)
     done = 0
 
