@@ -215,13 +215,18 @@ def _run_batch(
 _WORKER: dict = {}
 
 
-def _worker_run(module: str, batch: list[str], partition: str, log_level: str) -> StageRun:
+def _worker_load(module: str) -> None:
+    """The worker's definitions and instance, loaded once per process."""
     if "defs" not in _WORKER:
         import importlib
 
         defs = importlib.import_module(module).defs
         _WORKER.update(defs=defs, assets=[*materializable_assets(defs), *(defs.asset_checks or [])],
                        instance=dg.DagsterInstance.get())
+
+
+def _worker_run(module: str, batch: list[str], partition: str, log_level: str) -> StageRun:
+    _worker_load(module)
     keys = [dg.AssetKey.from_user_string(k) for k in batch]
     return _run_batch(_WORKER["defs"], _WORKER["assets"], keys, partition, _WORKER["instance"], log_level)
 
@@ -257,7 +262,12 @@ def materialize_stages(
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_worker_load, initargs=(definitions_module,))
+        # Workers start when work is first submitted: start them now, so they load the
+        # definitions (~7 s) while the first, unpartitioned stage runs here.
+        for _ in range(workers):
+            pool.submit(int)
 
     def years_of(key: dg.AssetKey) -> Sequence[int]:
         return years.get(key, ()) if isinstance(years, Mapping) else years
