@@ -102,13 +102,12 @@ class SilverHospitalisations(_Strict):
         return data.lazyframe.select(pl.col("date_entree").dt.year() == pl.col("year"))
 
 
-class SilverDeaths(_Strict):
-    deces_id: pl.Int64 = pa.Field(unique=True, ge=0)
+class _DeathFields(_Strict):
+    """What a declaration and a counted death share (same types and domains)."""
+
     date_deces: pl.Date = pa.Field(nullable=True)
-    deces_annee: pl.Int16
     deces_mois: pl.Int8 = pa.Field(nullable=True, in_range={"min_value": 1, "max_value": 12})
     deces_jour: pl.Int8 = pa.Field(nullable=True, in_range={"min_value": 1, "max_value": 31})
-    year: pl.Int32
     sexe: pl.String = pa.Field(nullable=True, isin=SEXES)
     annee_naissance: pl.Int16 = pa.Field(nullable=True)
     age_au_deces: pl.Int16 = pa.Field(nullable=True)
@@ -116,32 +115,26 @@ class SilverDeaths(_Strict):
     region_code: pl.String = pa.Field(isin=region_codes())
     departement_naissance_code: pl.String = pa.Field(isin=departement_codes())
     pays_naissance: pl.String = pa.Field(nullable=True)
+    source_file: pl.String = pa.Field(nullable=True)
+    year: pl.Int32
+
+
+class SilverDeaths(_DeathFields):
+    deces_id: pl.Int64 = pa.Field(unique=True, ge=0)
+    deces_annee: pl.Int16
     nb_declarations: pl.Int32 = pa.Field(ge=1)
     annee_fichier: pl.Int32 = pa.Field(nullable=True)
-    source_file: pl.String = pa.Field(nullable=True)
 
     @pa.dataframe_check
     def counted_in_year_of_death(cls, data: pa.PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(pl.col("deces_annee").cast(pl.Int32) == pl.col("year"))
 
 
-class SilverDeathDeclarations(_Strict):
+class SilverDeathDeclarations(_DeathFields):
     deces_id: pl.Int64 = pa.Field(ge=0)
-    date_deces: pl.Date = pa.Field(nullable=True)
     deces_annee: pl.Int16 = pa.Field(nullable=True)
-    deces_mois: pl.Int8 = pa.Field(nullable=True, in_range={"min_value": 1, "max_value": 12})
-    deces_jour: pl.Int8 = pa.Field(nullable=True, in_range={"min_value": 1, "max_value": 31})
-    sexe: pl.String = pa.Field(nullable=True, isin=SEXES)
-    annee_naissance: pl.Int16 = pa.Field(nullable=True)
-    age_au_deces: pl.Int16 = pa.Field(nullable=True)
-    departement_code: pl.String = pa.Field(isin=departement_codes())
-    region_code: pl.String = pa.Field(isin=region_codes())
-    departement_naissance_code: pl.String = pa.Field(isin=departement_codes())
-    pays_naissance: pl.String = pa.Field(nullable=True)
     annee_fichier: pl.Int32
-    source_file: pl.String = pa.Field(nullable=True)
     source_row: pl.Int64 = pa.Field(ge=0)
-    year: pl.Int32
 
     @pa.dataframe_check
     def partitioned_by_file_year(cls, data: pa.PolarsData) -> pl.LazyFrame:
