@@ -292,10 +292,19 @@ def materialize_stages(
                     pool.submit(_worker_run, definitions_module, [k.to_user_string() for k in batch], partition, log_level)
                     for partition, batch in batches
                 ]
+                from concurrent.futures.process import BrokenProcessPool
+
                 runs = []
-                for future in as_completed(futures):
-                    runs.append(future.result())
-                    on_progress(runs[-1])
+                try:
+                    for future in as_completed(futures):
+                        runs.append(future.result())
+                        on_progress(runs[-1])
+                except BrokenProcessPool as exc:
+                    raise RuntimeError(
+                        f"a worker process building {', '.join(k.to_user_string() for k in runnable)} died "
+                        "(killed by the system, most often for lack of memory: see `dmesg`); the years "
+                        "already built are kept: re-run with fewer workers (`chu run --workers 1`)"
+                    ) from exc
             else:
                 runs = []
                 for partition, batch in batches:

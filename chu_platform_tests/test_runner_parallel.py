@@ -57,3 +57,15 @@ def test_the_register_years_are_independent_runs():
     years = {k: [2019, 2020] for s in stages for k in s.keys}
     partitioned = sum(s.partitioned for s in stages)
     assert count_runs(stages, years) == 2 * partitioned + (len(stages) - partitioned)
+
+
+def test_a_worker_killed_mid_run_gives_an_error_saying_what_to_do(chu_env):
+    import pytest
+
+    from chu_platform_tests import worker_crash_defs
+
+    prepare_home(chu_env)
+    crash = dg.AssetKey(["bronze", "crash"])
+    with dg.DagsterInstance.get() as instance, pytest.raises(RuntimeError, match=r"bronze/crash died .*--workers 1"):
+        materialize_stages(worker_crash_defs.defs, [Stage(True, [crash])], {crash: [2019]}, instance,
+                           workers=2, definitions_module=worker_crash_defs.__name__)

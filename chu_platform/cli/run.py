@@ -110,9 +110,12 @@ def run(sources: str, years: str, workers: int) -> None:
         if stage_run.failed_checks:
             click.echo(f"      checks failed: {', '.join(stage_run.failed_checks)}")
 
-    results = materialize_stages(
-        defs, stages, plan.years_by_key, instance, progress, workers=workers, definitions_module=module,
-    )
+    try:
+        results = materialize_stages(
+            defs, stages, plan.years_by_key, instance, progress, workers=workers, definitions_module=module,
+        )
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from exc
     failures = [r for r in results if not r.success]
     if failures:
         raise click.ClickException(
