@@ -84,6 +84,25 @@ def _clear_outputs(data: Path) -> None:
             path.unlink()
 
 
+def _timeline(home: Path) -> list[str]:
+    """One line per Dagster run of the instance: seconds from the first run's start to its
+    start and end, its partition and its steps (where the wall time went)."""
+    instance = dg.DagsterInstance.from_config(str(home))
+    records = sorted((instance.get_run_record_by_id(r.run_id) for r in instance.get_runs()),
+                     key=lambda r: r.start_time or 0)
+    if not records:
+        return []
+    first = records[0].start_time or 0
+    lines = []
+    for record in records:
+        run = record.dagster_run
+        steps = [s.step_key for s in instance.get_run_step_stats(run.run_id)]
+        start, end = (record.start_time or first) - first, (record.end_time or first) - first
+        lines.append(f"{start:7.1f} -> {end:7.1f} s  {run.tags.get('dagster/partition', '-'):>4}  "
+                     f"{len(steps)} steps: {', '.join(sorted(steps)[:3])}{', ...' if len(steps) > 3 else ''}")
+    return lines
+
+
 def run_scale(scale: float, root: Path, pg_server: str, reuse: bool = False, generate_only: bool = False,
               workers: str = "") -> dict:
     base = root / f"scale-{scale:g}"
@@ -120,6 +139,7 @@ def run_scale(scale: float, root: Path, pg_server: str, reuse: bool = False, gen
     return {
         "scale": scale, "generate_s": generate_s, "run_s": run_s, "exit": code, "peak_gib": peak_gib,
         "seconds": per_layer, "runs": runs, "rows": rows, "failures": failures, "log": base / "run.log", "tail": output[-1500:],
+        "timeline": _timeline(data / "dagster"),
     }
 
 
@@ -151,6 +171,9 @@ def main(options: list[str]) -> None:
             rate = f"{count / spent:,.0f}" if spent and count else "-"
             if spent or count:
                 print(f"| {layer} | {count:,} | {spent:.1f} | {rate} |")
+        print("\nruns (seconds from the first run's start):\n```")
+        print("\n".join(result["timeline"]))
+        print("```")
         for line in result["failures"]:
             print(f"- failed step: {line}")
         if result["exit"] != 0:
