@@ -6,6 +6,8 @@ import os
 import shutil
 from pathlib import Path
 
+import yaml
+
 from chu_platform.settings import ensure_pseudonym_key
 
 PG_ENV = "DAGSTER_PG_URL"
@@ -46,6 +48,17 @@ def _config_file(name: str) -> Path:
     raise FileNotFoundError(f"{name} not found at the project root nor in the chu_platform package")
 
 
+def _pin_storage_dir(config: Path, home: Path) -> None:
+    """Write the home's path into the SQLite storage's ``base_dir`` (``env: DAGSTER_HOME`` in
+    the template), so the instance also opens with ``DagsterInstance.from_config(home)``."""
+    values = yaml.safe_load(config.read_text())
+    custom = (values.get("storage") or {}).get("custom")
+    if custom:
+        custom.setdefault("config", {})["base_dir"] = str(home)
+        header = "".join(line for line in config.read_text().splitlines(keepends=True) if line.startswith("#"))
+        config.write_text(header + yaml.safe_dump(values, sort_keys=False))
+
+
 def prepare_home(data_dir: str | Path, environ: dict[str, str] | None = None) -> Path:
     """Create ``<data_dir>/dagster`` with the right dagster.yaml and point DAGSTER_HOME at it.
 
@@ -62,6 +75,8 @@ def prepare_home(data_dir: str | Path, environ: dict[str, str] | None = None) ->
     url = postgres_url_from_env(env)
     source = _config_file("dagster.postgres.yaml" if url else "dagster.yaml")
     shutil.copyfile(source, home / "dagster.yaml")
+    if not url:
+        _pin_storage_dir(home / "dagster.yaml", home)
     if url:
         env[PG_ENV] = url
     env["DAGSTER_HOME"] = str(home)

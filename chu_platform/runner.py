@@ -221,6 +221,8 @@ def _worker_load(module: str) -> None:
         import importlib
 
         defs = importlib.import_module(module).defs
+        # Imported at the first check otherwise, inside a timed run.
+        importlib.import_module("chu_platform.schemas.validation")
         _WORKER.update(defs=defs, assets=[*materializable_assets(defs), *(defs.asset_checks or [])],
                        instance=dg.DagsterInstance.get())
 

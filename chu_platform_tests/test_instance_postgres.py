@@ -33,7 +33,9 @@ def test_sqlite_home_by_default(tmp_path):
     home = prepare_home(tmp_path / "data", env)
     assert home == (tmp_path / "data" / "dagster").resolve()
     assert env["DAGSTER_HOME"] == str(home)
-    assert "storage" not in yaml.safe_load((home / "dagster.yaml").read_text())
+    storage = yaml.safe_load((home / "dagster.yaml").read_text())["storage"]["custom"]
+    assert storage["class"] == "ChuSqliteStorage"
+    assert storage["config"] == {"base_dir": str(home)}
 
 
 def test_url_assembled_from_parts():

@@ -3,6 +3,9 @@
 Columns are cast to text in SQL so bronze keeps values as the database renders them, and
 read with ADBC (Arrow end to end; see docs/readme/ingestion.md for the measured comparison
 with psycopg and COPY). Consultations are read one year at a time on their "Date".
+
+ADBC is driven through its low-level API: its DB-API module (what ``pl.read_database_uri``
+uses) imports pyarrow.dataset and pandas, 2.1 s at the first read of every process.
 """
 
 from __future__ import annotations
@@ -11,8 +14,11 @@ from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
 
+import adbc_driver_manager
+import adbc_driver_postgresql
 import polars as pl
 import psycopg2
+import pyarrow as pa
 
 from chu_platform.sources import CARE_TABLES, bronze_column
 
@@ -78,10 +84,22 @@ def source_count(dsn: str, entity: CareEntity, year: int | None = None) -> int:
         return int(cur.fetchone()[0])
 
 
+def read_arrow(dsn: str, sql: str) -> pa.Table:
+    """The result of ``sql`` as an Arrow table, read with ADBC's PostgreSQL driver."""
+    with (
+        closing(adbc_driver_postgresql.connect(dsn)) as database,
+        closing(adbc_driver_manager.AdbcConnection(database)) as connection,
+        closing(adbc_driver_manager.AdbcStatement(connection)) as statement,
+    ):
+        statement.set_sql_query(sql)
+        stream, _ = statement.execute_query()
+        return pa.RecordBatchReader.from_stream(stream).read_all()
+
+
 def extract(dsn: str, entity: CareEntity, year: int | None, run_id: str, ingested_at: datetime) -> pl.DataFrame:
     """The table (or the year of consultations) as a bronze frame with lineage."""
     try:
-        frame = pl.read_database_uri(select_sql(entity, year), dsn, engine="adbc")
+        frame = pl.from_arrow(read_arrow(dsn, select_sql(entity, year)))
     except Exception as error:
         raise RuntimeError(
             f'reading public."{entity.table}" failed ({error}); expected columns '
