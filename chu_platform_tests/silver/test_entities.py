@@ -30,6 +30,18 @@ def test_pseudonym_depends_on_key_and_keeps_nulls():
     assert a[0] != b[0]
 
 
+def test_pseudonyms_hashed_in_batches_match_one_by_one(monkeypatch):
+    from chu_platform.silver import pseudonym
+
+    monkeypatch.setattr(pseudonym, "_BATCH", 3)
+    values = pl.Series("id", [str(i % 8) for i in range(20)] + [None])
+    got = pseudonymise(values, "k1")
+    assert got.to_list() == [digest("k1", v) if v is not None else None for v in values.to_list()]
+    ids = pseudonym.keyed_int64(values, "k1")
+    assert ids.n_unique() == 9 and ids.null_count() == 1
+    assert ids[0] == int(digest("k1", "0")[:16], 16) & ((1 << 63) - 1)
+
+
 def test_professionals_merge_database_and_directory_without_names():
     df = care.build_professionals(bf.care_professionals(), bf.care_specialties(), bf.directory(), bf.activities())
     assert df["identifiant"].to_list() == ["10001", "10002", "10003"]
