@@ -178,10 +178,32 @@ def count_runs(stages: Sequence[Stage], years_by_key: Mapping[dg.AssetKey, Seque
     )
 
 
-def uses_workers(workers: int, definitions_module: str | None, instance: dg.DagsterInstance) -> bool:
+# Peak memory of a year's run per byte of the largest file it reads: bronze/deaths then
+# silver/death_declarations of a 1.05 GB register file peaked at 7.2-10.4 GiB in one process
+# (scale 10, measured); rounded up.
+MEMORY_PER_INPUT_BYTE = 10
+MIN_MEMORY_PER_WORKER = 1 << 30
+
+
+def workers_for_memory(wanted: int, largest_input: int, available_memory: int) -> tuple[int, bool]:
+    """How many year runs may go at once — at most ``wanted``, and as many as fit in 80 % of
+    ``available_memory`` when each may need ``MEMORY_PER_INPUT_BYTE`` × the largest input —
+    and whether each run gets a fresh worker process.
+
+    A process that builds year after year of such inputs keeps growing (one scale-10 process
+    went from 9 to 13 GiB over three years of the first partitioned stage): when one run's
+    need is over a quarter of the memory, every run gets its own process, as the daemon does.
+    """
+    need = max(MEMORY_PER_INPUT_BYTE * largest_input, MIN_MEMORY_PER_WORKER)
+    return max(1, min(wanted, int(0.8 * available_memory) // need)), need > available_memory // 4
+
+
+def uses_workers(workers: int, definitions_module: str | None, instance: dg.DagsterInstance,
+                 recycle: bool = False) -> bool:
     """Whether ``materialize_stages`` runs partition years in worker processes: more than one
-    worker, definitions a worker can import, and an instance other processes can write to."""
-    return workers > 1 and definitions_module is not None and instance.is_persistent
+    worker (or a fresh process per run), definitions a worker can import, and an instance
+    other processes can write to."""
+    return (workers > 1 or recycle) and definitions_module is not None and instance.is_persistent
 
 
 def _run_batch(
@@ -242,6 +264,7 @@ def materialize_stages(
     log_level: str = "WARNING",
     workers: int = 1,
     definitions_module: str | None = None,
+    recycle: bool = False,
 ) -> list[StageRun]:
     """Run every stage, each partitioned stage once per year its assets need.
 
@@ -252,7 +275,9 @@ def materialize_stages(
     With ``workers`` > 1, a persistent instance and ``definitions_module`` (the module whose
     ``defs`` these are), the years of a partitioned stage run ``workers`` at a time, each in a
     worker process that loads the definitions once — the daemon runs partitions the same way,
-    one process per run. Unpartitioned stages run here, one at a time.
+    one process per run. Unpartitioned stages run here, one at a time. With ``recycle`` each
+    year's run gets a fresh worker process (even with one worker): memory a run leaves
+    behind is given back to the system before the next.
     """
     results: list[StageRun] = []
     graph = defs.resolve_asset_graph()
@@ -260,15 +285,17 @@ def materialize_stages(
     all_assets = [*materializable_assets(defs), *(defs.asset_checks or [])]
     failed: set[dg.AssetKey] = set()
     pool = None
-    if uses_workers(workers, definitions_module, instance):
+    if uses_workers(workers, definitions_module, instance, recycle):
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_worker_load, initargs=(definitions_module,))
+                                   initializer=_worker_load, initargs=(definitions_module,),
+                                   max_tasks_per_child=1 if recycle else None)
         # Workers start when work is first submitted: start them now, so they load the
-        # definitions (~7 s) while the first, unpartitioned stage runs here.
-        for _ in range(workers):
+        # definitions (~7 s) while the first, unpartitioned stage runs here (a recycled
+        # worker would spend its one task on this).
+        for _ in range(0 if recycle else workers):
             pool.submit(int)
 
     def years_of(key: dg.AssetKey) -> Sequence[int]:

@@ -44,12 +44,19 @@ def load_definitions() -> dg.Definitions:
 def discover_sources(defs: dg.Definitions) -> dict[str, set[int] | None]:
     """Bronze discovery: the configured sources and the years each holds (``None``: no year axis)."""
     from chu_platform.bronze.discovery import available
-    from chu_platform.bronze.drop import LocalDrop
 
     settings = defs.resources["settings"].process_config_and_initialize()
+    return available(settings, _drop(defs))
+
+
+def _drop(defs: dg.Definitions):
+    """The drop client (FTP, or the local landing folder) the definitions are configured with."""
+    from chu_platform.bronze.drop import LocalDrop
+
     drop_resource = defs.resources.get("drop")
-    drop = drop_resource.process_config_and_initialize().client() if drop_resource else LocalDrop(settings.landing_dir)
-    return available(settings, drop)
+    if drop_resource:
+        return drop_resource.process_config_and_initialize().client()
+    return LocalDrop(defs.resources["settings"].process_config_and_initialize().landing_dir)
 
 
 def _describe(years: set[int] | None) -> str:
@@ -60,6 +67,43 @@ def _describe(years: set[int] | None) -> str:
     return f"{len(ordered)} year(s), {span}"
 
 
+def _available_memory() -> int:
+    """Bytes of memory the system can give without swapping (MemAvailable; the physical
+    memory where /proc/meminfo does not exist)."""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+
+
+def choose_workers(option: str, defs: dg.Definitions) -> tuple[int, bool, str]:
+    """``--workers``: a number, or ``auto`` (up to two, as many as memory allows for the
+    largest file in the drop); returns the count, whether each run gets a fresh process, and why."""
+    if option != "auto":
+        try:
+            count = int(option)
+        except ValueError:
+            raise click.BadParameter(f"'{option}' is not a number nor auto", param_hint="--workers") from None
+        if count < 1:
+            raise click.BadParameter("at least 1", param_hint="--workers")
+        return count, False, "as asked"
+    from chu_platform.runner import MEMORY_PER_INPUT_BYTE, workers_for_memory
+
+    files = _drop(defs).list_files()
+    largest = max(files, key=lambda f: f.size, default=None)
+    size = largest.size if largest else 0
+    available = _available_memory()
+    count, recycle = workers_for_memory(min(2, os.cpu_count() or 1), size, available)
+    why = (f"auto: largest delivered file {largest.path if largest else '-'} {size / 2**30:.2f} GiB, "
+           f"~{MEMORY_PER_INPUT_BYTE}x that per worker, {available / 2**30:.1f} GiB available"
+           f"{'; a fresh process for each year run' if recycle else ''}")
+    return count, recycle, why
+
+
 @click.command()
 @click.option(
     "--sources", default=",".join(SOURCES), show_default=True,
@@ -67,10 +111,11 @@ def _describe(years: set[int] | None) -> str:
 )
 @click.option("--years", default="", help="Only these year partitions, e.g. 2015-2020,2023 (default: every year present).")
 @click.option(
-    "--workers", default=min(2, os.cpu_count() or 1), show_default=True,
-    help="Year partitions built at a time (one process each); 1 runs everything in this process.",
+    "--workers", default="auto", show_default=True,
+    help="Year partitions built at a time (one process each); 1 runs everything in this process; "
+    "auto: up to two, fewer when the largest delivered file would not fit in memory twice.",
 )
-def run(sources: str, years: str, workers: int) -> None:
+def run(sources: str, years: str, workers: str) -> None:
     """Materialise every asset fed by SOURCES, partitioned ones for every year present."""
     from chu_platform.runner import count_runs, materialize_stages, plan_run, plan_stages
 
@@ -87,6 +132,8 @@ def run(sources: str, years: str, workers: int) -> None:
         else:
             click.echo(f"found {source}: {_describe(available[source])}")
     stages = plan_stages(defs, plan.keys)
+    workers_count, recycle, why = choose_workers(workers, defs)
+    click.echo(f"workers: {workers_count} ({why})")
     import chu_platform.definitions as platform
 
     # Worker processes load the platform's definitions themselves: only when these are they.
@@ -112,7 +159,8 @@ def run(sources: str, years: str, workers: int) -> None:
 
     try:
         results = materialize_stages(
-            defs, stages, plan.years_by_key, instance, progress, workers=workers, definitions_module=module,
+            defs, stages, plan.years_by_key, instance, progress, workers=workers_count, definitions_module=module,
+            recycle=recycle,
         )
     except RuntimeError as exc:
         raise click.ClickException(str(exc)) from exc
