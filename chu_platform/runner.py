@@ -289,13 +289,16 @@ def materialize_stages(
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+        # Recycled, a worker serves one run then exits; one process more than the runs in
+        # flight is kept loaded, so the next run starts at once while a replacement loads.
+        processes = workers + 1 if recycle else workers
+        pool = ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("spawn"),
                                    initializer=_worker_load, initargs=(definitions_module,),
                                    max_tasks_per_child=1 if recycle else None)
         # Workers start when work is first submitted: start them now, so they load the
-        # definitions (~7 s) while the first, unpartitioned stage runs here (a recycled
-        # worker would spend its one task on this).
-        for _ in range(0 if recycle else workers):
+        # definitions (~7 s) while the first, unpartitioned stage runs here. (Recycled ones
+        # spend their one task on this and are replaced at once: loaded, idle, unused.)
+        for _ in range(processes):
             pool.submit(int)
 
     def years_of(key: dg.AssetKey) -> Sequence[int]:
@@ -315,19 +318,29 @@ def materialize_stages(
             else:
                 batches = [(None, runnable)] if runnable else []
             if pool is not None and stage.partitioned and batches:
-                from concurrent.futures import as_completed
-
-                futures = [
-                    pool.submit(_worker_run, definitions_module, [k.to_user_string() for k in batch], partition, log_level)
-                    for partition, batch in batches
-                ]
+                from concurrent.futures import FIRST_COMPLETED, wait
                 from concurrent.futures.process import BrokenProcessPool
 
+                waiting = iter(batches)
+
+                def submit_next() -> set:
+                    batch = next(waiting, None)
+                    if batch is None:
+                        return set()
+                    partition, keys = batch
+                    return {pool.submit(_worker_run, definitions_module, [k.to_user_string() for k in keys],
+                                        partition, log_level)}
+
+                # ``workers`` runs in flight; the next is submitted when one ends.
+                in_flight = set().union(*(submit_next() for _ in range(workers)))
                 runs = []
                 try:
-                    for future in as_completed(futures):
-                        runs.append(future.result())
-                        on_progress(runs[-1])
+                    while in_flight:
+                        done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+                        for future in done:
+                            runs.append(future.result())
+                            on_progress(runs[-1])
+                            in_flight |= submit_next()
                 except BrokenProcessPool as exc:
                     raise RuntimeError(
                         f"a worker process building {', '.join(k.to_user_string() for k in runnable)} died "

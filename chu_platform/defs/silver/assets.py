@@ -140,6 +140,8 @@ def silver_death_declarations(
         df, partition=str(year), register_lines=register.height,
         late_declarations=int((df["deces_annee"] < year).sum()),
         without_year_of_death=int(df["deces_annee"].is_null().sum()),
+        # What the late_death_declarations sensor refreshes when a file names other years.
+        death_years=dg.MetadataValue.json(sorted(int(y) for y in df["deces_annee"].drop_nulls().unique())),
     ))
     return df
 

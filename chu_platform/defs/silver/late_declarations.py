@@ -1,0 +1,64 @@
+"""Late declarations: a register file's deaths of earlier years reach those years.
+
+A year's INSEE file also declares deaths of earlier years (and corrects earlier
+declarations). The run that loads the file builds ``silver/deaths`` of the file's year; this
+sensor then asks for ``silver/deaths`` — and the gold year it feeds — of every other year the
+file's declarations name, where that year has been built already. The marts follow through
+``marts_automation``. ``chu run`` and backfills build every year of ``silver/deaths`` after
+the declarations themselves, so their materialisations are not followed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import dagster as dg
+
+DECLARATIONS = dg.AssetKey(["silver", "death_declarations"])
+DEATHS = dg.AssetKey(["silver", "deaths"])
+TARGET = dg.AssetSelection.assets(DEATHS).downstream().materializable() - dg.AssetSelection.groups("marts", "ops")
+# Tags of runs that build every year of silver/deaths after the declarations anyway.
+BUILDS_EVERY_YEAR = ("chu/runner", "dagster/backfill")
+PAGE = 100
+
+
+def years_to_refresh(death_years: Iterable[int], file_year: int, built: set[str]) -> list[str]:
+    """The years of death a file's declarations name, other than the file's own (its run
+    builds that one), whose silver/deaths exists."""
+    return sorted({str(y) for y in death_years if int(y) != file_year and str(y) in built})
+
+
+@dg.sensor(name="late_death_declarations", minimum_interval_seconds=30, target=TARGET,
+           default_status=dg.DefaultSensorStatus.RUNNING)
+def late_death_declarations(context: dg.SensorEvaluationContext) -> dg.SensorResult:
+    """Requests silver/deaths (and its gold year) for the earlier years a new register file declares."""
+    instance = context.instance
+    if context.cursor is None:
+        # First evaluation: what is already there was built with every year; follow from now.
+        latest = instance.fetch_materializations(DECLARATIONS, limit=1).records
+        return dg.SensorResult(cursor=str(latest[0].storage_id) if latest else "0")
+    records = instance.fetch_materializations(
+        dg.AssetRecordsFilter(DECLARATIONS, after_storage_id=int(context.cursor)), limit=PAGE, ascending=True,
+    ).records
+    if not records:
+        return dg.SensorResult(skip_reason="no new register declarations")
+    built = set(instance.get_materialized_partitions(DEATHS))
+    wanted: dict[str, tuple[int, str]] = {}
+    for record in records:
+        run = instance.get_run_by_id(record.run_id)
+        if run is None or any(tag in run.tags for tag in BUILDS_EVERY_YEAR):
+            continue
+        years = record.asset_materialization.metadata.get("death_years")
+        for year in years_to_refresh(years.value if years else [], int(record.partition_key), built):
+            wanted[year] = (record.storage_id, record.partition_key)
+    requests = [
+        dg.RunRequest(
+            run_key=f"late-deaths-{year}-{storage_id}", partition_key=year,
+            tags={"chu/late_declarations_from": file_year},
+        )
+        for year, (storage_id, file_year) in sorted(wanted.items())
+    ]
+    for request in requests:
+        context.log.info(f"register file year {request.tags['chu/late_declarations_from']} declares deaths of "
+                         f"{request.partition_key}: refreshing silver/deaths and its gold year")
+    return dg.SensorResult(run_requests=requests, cursor=str(records[-1].storage_id))
