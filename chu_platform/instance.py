@@ -51,11 +51,12 @@ def _config_file(name: str) -> Path:
 def _pin_storage_dir(config: Path, home: Path) -> None:
     """Write the home's path into the SQLite storage's ``base_dir`` (``env: DAGSTER_HOME`` in
     the template), so the instance also opens with ``DagsterInstance.from_config(home)``."""
-    values = yaml.safe_load(config.read_text())
+    text = config.read_text()
+    values = yaml.safe_load(text)
     custom = (values.get("storage") or {}).get("custom")
     if custom:
         custom.setdefault("config", {})["base_dir"] = str(home)
-        header = "".join(line for line in config.read_text().splitlines(keepends=True) if line.startswith("#"))
+        header = "".join(line for line in text.splitlines(keepends=True) if line.startswith("#"))
         config.write_text(header + yaml.safe_dump(values, sort_keys=False))
 
 
@@ -75,9 +76,9 @@ def prepare_home(data_dir: str | Path, environ: dict[str, str] | None = None) ->
     url = postgres_url_from_env(env)
     source = _config_file("dagster.postgres.yaml" if url else "dagster.yaml")
     shutil.copyfile(source, home / "dagster.yaml")
-    if not url:
-        _pin_storage_dir(home / "dagster.yaml", home)
     if url:
         env[PG_ENV] = url
+    else:
+        _pin_storage_dir(home / "dagster.yaml", home)
     env["DAGSTER_HOME"] = str(home)
     return home

@@ -23,7 +23,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import sqlalchemy as sa
-import yaml
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SQLITE_BUSY_TIMEOUT_SECONDS, SqliteEventLogStorage
 from dagster._core.storage.runs.sqlite.sqlite_run_storage import SqliteRunStorage
 from dagster._core.storage.schedules.sqlite.sqlite_schedule_storage import SqliteScheduleStorage
@@ -107,17 +106,3 @@ class ChuSqliteStorage(DagsterSqliteStorage):
     @classmethod
     def from_config_value(cls, inst_data, config_value) -> ChuSqliteStorage:
         return cls.from_local(inst_data=inst_data, **config_value)
-
-    @property
-    def event_storage_data(self) -> ConfigurableClassData | None:
-        return ConfigurableClassData(
-            __name__, KeptOpenSqliteEventLogStorage.__name__,
-            yaml.dump({"base_dir": _event_logs_directory(self.base_dir)}, default_flow_style=False),
-        )
-
-    @property
-    def run_storage_data(self) -> ConfigurableClassData | None:
-        return ConfigurableClassData(
-            "dagster._core.storage.runs", "SqliteRunStorage",
-            yaml.dump({"base_dir": _runs_directory(self.base_dir)}, default_flow_style=False),
-        )
