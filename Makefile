@@ -4,7 +4,7 @@ SHELL := /bin/bash
 UV = $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 RUN = $(UV) run --frozen --python 3.11
 
-.PHONY: env demo test ui bench clean
+.PHONY: env demo test ui bench docs docs-model clean
 
 env: .venv/.chu-synced
 
@@ -26,6 +26,12 @@ ui: env
 bench: env
 	$(UV) sync --frozen --python 3.11 --group bench
 	$(RUN) --group bench python -m benchmarks
+
+docs-model: env
+	$(RUN) python -m chu_platform.docs_gen
+
+docs: docs-model
+	$(RUN) mkdocs build --strict --site-dir site
 
 clean:
 	rm -rf data/* .venv
