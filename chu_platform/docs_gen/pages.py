@@ -217,13 +217,12 @@ def lineage_page(catalogue: Catalogue) -> str:
     for asset in shown:
         if asset.source:
             lines.append(f"    src_{asset.source} --> {_node(asset.key)}")
-        for parent in asset.upstream:
-            parent_key = parent
-            if parent.startswith("gold/agg_"):
-                # a mart reads its pre-aggregate, itself built from the facts drawn here
-                continue
-            if parent_key in shown_keys:
-                lines.append(f"    {_node(parent_key)} --> {_node(asset.key)}")
+        parents = [p for p in asset.upstream if p in shown_keys]
+        implied = set().union(*(_ancestors(catalogue, p) for p in parents)) if parents else set()
+        for parent in parents:
+            # an edge another drawn path already implies is left out (transitive reduction)
+            if parent not in implied:
+                lines.append(f"    {_node(parent)} --> {_node(asset.key)}")
     lines.append("```")
     flow = "\n".join(lines) + "\n"
 
@@ -252,7 +251,7 @@ def lineage_page(catalogue: Catalogue) -> str:
 ## From the sources to the analyses
 
 Every asset of bronze, silver, gold (dimensions and facts) and marts, with its dependencies as
-Dagster declares them. A source node stands for the bronze assets tagged `chu/source=<source>`
+Dagster declares them (an arrow that another path already implies is left out). A source node stands for the bronze assets tagged `chu/source=<source>`
 (what `chu run --sources` selects). The marts also read their pre-aggregate `gold/agg_<analysis>`
 (listed below), built from the same facts.
 
