@@ -31,7 +31,7 @@ docs-model: env
 	$(RUN) python -m chu_platform.docs_gen
 
 docs: docs-model
-	$(RUN) mkdocs build --strict --site-dir site
+	NO_MKDOCS_2_WARNING=1 $(RUN) mkdocs build --strict --site-dir site
 
 clean:
 	rm -rf data/* .venv
