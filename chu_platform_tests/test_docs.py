@@ -2,6 +2,7 @@
 
 import importlib.util
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -71,14 +72,17 @@ def test_generator_is_not_imported_by_the_platform():
     assert importers == [], f"the platform must not import the documentation generator: {importers}"
 
 
+def _mkdocs_build(config: Path, site: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(config), "--site-dir", str(site)],
+        capture_output=True, text=True, cwd=config.parent, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+
+
 def test_docs_build_in_strict_mode(tmp_path):
     _require_mkdocs()
     site = tmp_path / "site"
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(ROOT / "mkdocs.yml"),
-         "--site-dir", str(site)],
-        capture_output=True, text=True, cwd=ROOT, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-    )
+    result = _mkdocs_build(ROOT / "mkdocs.yml", site)
     assert result.returncode == 0, result.stderr[-4000:]
     index = (site / "index.html").read_text(encoding="utf-8")
     assert "CHU Platform" in index
@@ -86,3 +90,15 @@ def test_docs_build_in_strict_mode(tmp_path):
     assert "silver/patients" in physical
     conceptual = (site / "data-model" / "conceptual.html").read_text(encoding="utf-8")
     assert '<pre class="mermaid">' in conceptual
+
+
+def test_a_broken_link_fails_the_build(tmp_path):
+    _require_mkdocs()
+    shutil.copytree(ROOT / "docs", tmp_path / "docs")
+    shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    with (tmp_path / "docs" / "layers.md").open("a", encoding="utf-8") as page:
+        page.write("\nSee [the missing page](no-such-page.md) and [an anchor](sources.md#no-such-anchor).\n")
+    result = _mkdocs_build(tmp_path / "mkdocs.yml", tmp_path / "site")
+    assert result.returncode != 0
+    assert "no-such-page.md" in result.stderr
+    assert "no-such-anchor" in result.stderr
