@@ -244,20 +244,22 @@ def references(catalogue: Catalogue) -> tuple[Relation, ...]:
     return tuple(relations)
 
 
-def _first_line(text: str | None) -> str:
-    return next((line.strip() for line in (text or "").splitlines() if line.strip()), "")
+def _first_sentence(text: str | None) -> str:
+    words = " ".join((text or "").split())
+    end = words.find(". ")
+    return words if end < 0 else words[: end + 1]
 
 
 def _triggers(defs: dg.Definitions) -> tuple[tuple[str, str, str, str, str], ...]:
     """The sensors and schedules that start runs on their own, as the daemon sees them."""
     rows = [
         (s.name, "sensor", f"every {s.minimum_interval_seconds} s", s.default_status.value.lower(),
-         _first_line(s.description))
+         _first_sentence(s.description))
         for s in defs.sensors or ()
     ]
     rows += [
         (s.name, "schedule", f"`{s.cron_schedule}` ({s.execution_timezone or 'UTC'})",
-         s.default_status.value.lower(), _first_line(s.description))
+         s.default_status.value.lower(), _first_sentence(s.description))
         for s in defs.schedules or ()
     ]
     return tuple(sorted(rows))
