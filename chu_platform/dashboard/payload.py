@@ -71,18 +71,6 @@ def _share(n: int | None, total: int | None) -> float | None:
     return None if n is None or not total else round(n / total, 5)
 
 
-def _top(rows: list[tuple[int, int, bool]], total: int | None) -> list[list]:
-    """Top members by count (masked members after the shown ones) and an "others" row."""
-    ordered = sorted(rows, key=lambda r: (r[2], -r[1], r[0]))
-    top, rest = ordered[:TOP], ordered[TOP:]
-    out = [[i, secrecy.value(n, m), _share(secrecy.value(n, m), total)] for i, n, m in top]
-    if rest:
-        n = sum(r[1] for r in rest)
-        shown = None if any(r[2] for r in rest) else n
-        out.append([OTHERS, shown, _share(shown, total)])
-    return out
-
-
 class Labels:
     """Index tables: breakdown members are embedded as small integers into these lists."""
 
@@ -133,6 +121,10 @@ def build_payload(gold: Gold) -> dict:
     labels = Labels(gold)
     est_region = {row[0]: row[2] for row in labels.establishments}
     cells = masked_cells(measures.event_cells(gold), est_region)
+    months = _months(cells)
+    est_region_frame = pl.DataFrame({"item": [f"e:{f}" for f, r in est_region.items() if r is not None],
+                                     "region": [r for r in est_region.values() if r is not None]},
+                                    schema={"item": pl.String, "region": pl.String})
     people = measures.people_masks(gold, years) if years else None
     groups = measures.group_masks(gold, years) if years else None
     sat = measures.satisfaction(gold)
@@ -161,11 +153,11 @@ def build_payload(gold: Gold) -> dict:
         answers = {i: (n, m) for i, n, m in ranged.filter(pl.col("measure") == "answers")
                    .select("item", "n", "masked").iter_rows()}
         satisfaction[key] = _region_satisfaction(measures.satisfaction_in_range(sat, a, b), answers)
-        parts = _parts(ranged)
+        parts = _parts(ranged, est_region_frame)
         dist = distinct.get(key, {})
         for scope in scopes:
             selections[f"{key}|{scope}"] = _selection(scope, totals, parts, dist, pyramid.get((key, scope), []),
-                                                      labels, cells if a == b else None, a)
+                                                      labels, months.get((a, scope), [0] * 12) if a == b else None)
         for (m, s), (n, masked) in totals.items():
             if s.startswith("e:") and m in ("cons", "hosp"):
                 establishments[s[2:]][m].append((key, secrecy.value(n, masked)))
@@ -200,39 +192,61 @@ def build_payload(gold: Gold) -> dict:
     }
 
 
-def _parts(ranged: pl.DataFrame) -> dict[tuple[str, str], list[tuple[str, int, bool]]]:
-    out: dict[tuple[str, str], list] = defaultdict(list)
-    for m, s, i, n, masked in ranged.filter(pl.col("item") != TOTAL).select(
-            "measure", "scope", "item", "n", "masked").iter_rows():
-        out[(m, s)].append((i, n, masked))
-    for m, s, n, masked in ranged.filter((pl.col("item") == TOTAL) & pl.col("scope").str.starts_with("e:")).select(
-            "measure", "scope", "n", "masked").iter_rows():
-        if m == "cons":
-            out[("est", ALL)].append((s, n, masked))
-    for (m, s), n, masked in [((m, s), n, mk) for m, s, n, mk in ranged.filter(
-            pl.col("measure") == "cons_unknown").select("measure", "scope", "n", "masked").iter_rows()]:
-        out[("est", ALL)].append(("?", n, masked))
+_KEYS = {"cons_diag": "dg", "cons_spec": "sp", "hosp_diag": "hdg"}
+
+
+def _parts(ranged: pl.DataFrame, est_region: pl.DataFrame) -> dict[tuple[str, str], tuple[list, tuple | None]]:
+    """Per (breakdown, scope): the top members (item, n, masked) and the "others" (n, masked)."""
+    members = ranged.filter(pl.col("measure").is_in(list(_KEYS)) & (pl.col("item") != TOTAL)).select(
+        pl.col("measure").replace_strict(_KEYS).alias("key"), "scope", "item", "n", "masked")
+    est = ranged.filter((pl.col("measure") == "cons") & pl.col("scope").str.starts_with("e:")).select(
+        pl.lit("est").alias("key"), pl.col("scope").alias("item"), "n", "masked")
+    unknown = ranged.filter(pl.col("measure") == "cons_unknown").select(
+        pl.lit("est").alias("key"), pl.lit("?").alias("item"), "n", "masked")
+    regional = est.join(est_region, on="item").select("key", measure_scope := (pl.lit("r:") + pl.col("region")).alias("scope"),
+                                                      "item", "n", "masked")
+    every = pl.concat([members, pl.concat([est, unknown]).with_columns(pl.lit(ALL).alias("scope"))
+                      .select("key", "scope", "item", "n", "masked"), regional]).filter(pl.col("n") > 0)
+    ranked = every.sort(["key", "scope", "masked", "n", "item"], descending=[False, False, False, True, False]).with_columns(
+        pl.int_range(pl.len()).over("key", "scope").alias("rank"))
+    out: dict[tuple[str, str], tuple[list, tuple | None]] = {}
+    top = ranked.filter(pl.col("rank") < TOP)
+    for (key, scope), rows in top.group_by("key", "scope"):
+        out[(key, scope)] = (list(rows.sort("rank").select("item", "n", "masked").iter_rows()), None)
+    rest = ranked.filter(pl.col("rank") >= TOP).group_by("key", "scope").agg(pl.col("n").sum(), pl.col("masked").any())
+    for key, scope, n, masked in rest.iter_rows():
+        out[(key, scope)] = (out[(key, scope)][0], (n, masked))
     return out
 
 
-def _selection(scope, totals, parts, dist, pyramid, labels: Labels, cells: pl.DataFrame | None, year: int) -> dict:
+def _top(rows: list[tuple[int, int, bool]], others: tuple[int, bool] | None, total: int | None) -> list[list]:
+    out = [[i, secrecy.value(n, m), _share(secrecy.value(n, m), total)] for i, n, m in rows]
+    if others is not None:
+        shown = secrecy.value(*others)
+        out.append([OTHERS, shown, _share(shown, total)])
+    return out
+
+
+def _selection(scope, totals, parts, dist, pyramid, labels: Labels, months: list | None) -> dict:
     cons, cons_masked = totals.get(("cons", scope), (0, False))
     hosp, hosp_masked = totals.get(("hosp", scope), (0, False))
     c, h = secrecy.value(cons, cons_masked), secrecy.value(hosp, hosp_masked)
     seen, hospitalised = dist.get(scope, (0, 0))
     out = {"c": c, "h": h, "s": seen, "hd": hospitalised, "r": _share(hospitalised, seen), "pyr": pyramid}
-    region = scope[2:] if scope.startswith("r:") else None
-    est_rows = parts.get(("est", ALL), []) if region is None else [
-        p for p in parts.get(("est", ALL), []) if p[0].startswith("e:") and labels.establishments[labels.est_index[p[0][2:]]][2] == region]
-    for key, measure in BREAKDOWNS.items():
-        rows = est_rows if key == "est" else parts.get((measure, scope), [])
-        total = h if key == "hdg" else c
-        out[key] = _top([(labels.member(key, i), n, m) for i, n, m in rows], total)
-    if cells is not None:
-        month = cells.filter((pl.col("measure") == "cons_month") & (pl.col("year") == year) & (pl.col("scope") == scope))
-        got = {int(i): secrecy.value(n, m) for i, n, m in month.select("item", "n", "masked").iter_rows()}
-        out["mo"] = [got.get(m, 0) for m in range(1, 13)]
+    for key in BREAKDOWNS:
+        rows, others = parts.get((key, scope), ([], None))
+        out[key] = _top([(labels.member(key, i), n, m) for i, n, m in rows], others, h if key == "hdg" else c)
+    if months is not None:
+        out["mo"] = months
     return out
+
+
+def _months(cells: pl.DataFrame) -> dict[tuple[int, str], list]:
+    got: dict[tuple[int, str], dict[int, int | None]] = defaultdict(dict)
+    for y, s, i, n, m in cells.filter(pl.col("measure") == "cons_month").select(
+            "year", "scope", "item", "n", "masked").iter_rows():
+        got[(y, s)][int(i)] = secrecy.value(n, m)
+    return {k: [v.get(month, 0) for month in range(1, 13)] for k, v in got.items()}
 
 
 def _distinct(counted: pl.DataFrame | None) -> dict[str, dict[str, tuple]]:
