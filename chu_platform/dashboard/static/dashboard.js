@@ -98,7 +98,8 @@ function headline(a, b) {
   };
   if (state.est !== "") {
     out.seen = estValue("s", a, b); out.cons = estValue("c", a, b); out.hosp = estValue("h", a, b);
-    out.rate = out.seen && out.hosp !== null && out.seen !== null ? Math.round(out.hosp / out.seen * 1e5) / 1e5 : null;
+    const hospitalised = estValue("hd", a, b);
+    out.rate = out.seen && hospitalised !== null ? Math.round(hospitalised / out.seen * 1e5) / 1e5 : null;
     const row = D().est[state.est];
     const score = row && row.sat ? row.sat[D().ranges.indexOf(rangeKey(a, b))] : undefined;
     out.sat = score === undefined || score === -1 ? undefined : score;
