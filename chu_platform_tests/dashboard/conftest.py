@@ -13,7 +13,7 @@ from chu_platform.dashboard import build, html
 from chu_platform.lib import delta_store
 from chu_platform.marts.analyses import connect_gold
 from chu_platform.ops.benchmark import SCHEMA
-from chu_platform_tests.marts.conftest import synthetic_gold, write_gold
+from chu_platform_tests.marts.conftest import gold_in_env, synthetic_gold, write_gold  # noqa: F401 (fixture)
 
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 MART = dg.AssetKey(["marts", "hospitalisation_rate"])
