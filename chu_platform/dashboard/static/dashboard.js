@@ -271,7 +271,7 @@ function renderSatisfaction() {
   const band = (key, color, name) => {
     const q = years.map((y) => (D().quintiles[String(y)] || {})[key] || [null, null, null, null]);
     return [0, 1, 2, 3].map((i) => ({ type: "scatter", mode: "lines", x: years.map(String), y: q.map((v) => v[i]),
-      line: { color, width: 1, dash: i % 3 === 0 ? "dot" : "solid" }, name: `${name} Q${i + 1}`, hoverinfo: "y+name" }));
+      line: { color, width: 1, dash: i % 3 === 0 ? "dot" : "solid" }, name: `${name} P${(i + 1) * 20}`, hoverinfo: "y+name" }));
   };
   const quint = band("all", COLORS.grey, t("nation"));
   const est = estRow();
