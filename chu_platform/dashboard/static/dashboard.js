@@ -20,7 +20,7 @@ const UI = {
     choose_est: "Choisissez un établissement pour le situer", statuses: { passed: "réussi", warned: "avertissement", failed: "échec", "not run": "jamais exécuté" },
     score: "Score", year: "Année", abroad: "Étranger", unknown: "Inconnu", file: "Fichier", rejects: "Lignes rejetées",
     lines_read: "Lignes lues", checks: "Résultats des contrôles (dernière exécution)", freshness: "Fraîcheur des sources",
-    filters_note: "Les filtres ne s'appliquent pas à cette page.", subtitle: "Tableau de bord des décideurs",
+    filters_note: "Les filtres ne s'appliquent pas à cette page.", secret: "masqué (secret : regroupe des effectifs masqués)", subtitle: "Tableau de bord des décideurs",
   },
   en: {
     from: "From", to: "to", region: "Region", est: "Establishment", all_regions: "All regions",
@@ -36,7 +36,7 @@ const UI = {
     choose_est: "Choose an establishment to place it", statuses: { passed: "passed", warned: "warned", failed: "failed", "not run": "never run" },
     score: "Score", year: "Year", abroad: "Abroad", unknown: "Unknown", file: "File", rejects: "Rejected lines",
     lines_read: "Lines read", checks: "Check results (latest run)", freshness: "Source freshness",
-    filters_note: "Filters do not apply to this page.", subtitle: "Decision-makers' dashboard",
+    filters_note: "Filters do not apply to this page.", secret: "masked (secrecy: gathers masked counts)", subtitle: "Decision-makers' dashboard",
   },
 };
 
@@ -130,13 +130,13 @@ function labelOf(kind, index) {
 const short = (s, n) => (s.length > n ? s.slice(0, n - 1) + "…" : s);
 function shareBars(id, rows, kind, highlight) {
   const ordered = rows.slice().reverse();
-  const labels = ordered.map((r) => short(labelOf(kind, r[0]), 42));
+  const labels = ordered.map((r) => short(labelOf(kind, r[0]), 36));
   draw(id, [{
     type: "bar", orientation: "h", y: labels, x: ordered.map((r) => (r[2] === null ? 0 : r[2])),
-    text: ordered.map((r) => (r[1] === null ? MASK : `${fmtRate(r[2])} · ${fmtCount(r[1])}`)), textposition: "auto",
+    text: ordered.map((r) => (r[1] === null ? (r[0] === -2 ? t("secret") : MASK) : `${fmtRate(r[2])} · ${fmtCount(r[1])}`)), textposition: "auto",
     hovertext: ordered.map((r) => labelOf(kind, r[0])), hoverinfo: "text+x",
     marker: { color: ordered.map((r) => (highlight !== undefined && r[0] === highlight ? COLORS.accent : r[0] === -2 ? COLORS.grey : COLORS.main)) },
-  }], { margin: { l: 260, r: 20, t: 10, b: 40 }, xaxis: { tickformat: ".0%", rangemode: "tozero" }, height: 360 });
+  }], { margin: { l: 10, r: 20, t: 10, b: 40 }, xaxis: { tickformat: ".0%", rangemode: "tozero" }, yaxis: { automargin: true }, height: 360 });
 }
 function lineChart(id, x, series, yfmt) {
   draw(id, series.map((s) => ({
@@ -161,7 +161,7 @@ function renderOverview() {
       type: "scatter", mode: "lines+markers", x: years.map(String), y: series.map((s) => s[key]),
       line: { color: COLORS.main, width: 2 }, marker: { size: 5, color: years.map((y) => (y >= state.from && y <= state.to ? COLORS.accent : COLORS.light)) },
       text: series.map((s) => fmt(s[key])), hoverinfo: "x+text",
-    }], { height: 90, margin: { l: 8, r: 8, t: 4, b: 18 }, xaxis: { type: "category", tickfont: { size: 9 } }, yaxis: { visible: false, rangemode: "tozero" } });
+    }], { height: 90, margin: { l: 8, r: 8, t: 4, b: 18 }, xaxis: { type: "category", tickfont: { size: 9 }, tickvals: [String(years[0]), String(years[years.length - 1])] }, yaxis: { visible: false, rangemode: "tozero" } });
   }
 }
 function renderConsultations() {
@@ -266,7 +266,7 @@ function renderSatisfaction() {
     if (own && own[3]) traces.push({ type: "scatter", mode: "markers", x: [short(names[own[3]] || own[3], 22)], y: [own[2]],
       marker: { color: COLORS.accent, size: 12, symbol: "diamond" }, name: estRow()[1], hoverinfo: "y+name" });
   }
-  draw("s-spread", traces, { margin: { l: 50, r: 20, t: 10, b: 110 }, height: 400, xaxis: { tickangle: -40 }, yaxis: { title: { text: t("score") } } });
+  draw("s-spread", traces, { margin: { l: 50, r: 20, t: 10, b: 20 }, height: 400, xaxis: { tickangle: -40, automargin: true }, yaxis: { title: { text: t("score") } } });
   const years = D().years.filter((y) => D().quintiles[String(y)]);
   const band = (key, color, name) => {
     const q = years.map((y) => (D().quintiles[String(y)] || {})[key] || [null, null, null, null]);
