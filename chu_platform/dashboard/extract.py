@@ -14,7 +14,6 @@ import polars as pl
 from chu_platform.lib import delta_store
 
 UNKNOWN_REGIONS = ("unknown", "abroad")
-UNKNOWN_ESTABLISHMENT = "Établissement inconnu"
 UNKNOWN_DIAGNOSIS = "Diagnostic inconnu"
 UNKNOWN_SPECIALTY = "Spécialité inconnue"
 

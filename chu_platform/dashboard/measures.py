@@ -28,7 +28,6 @@ from chu_platform.dashboard.extract import Gold
 
 ALL = "all"
 TOTAL = ""
-BANDS = ("0-17", "18-39", "40-64", "65-79", "80+")
 _CELL = {"measure": pl.String, "year": pl.Int32, "scope": pl.String, "item": pl.String, "n": pl.Int64}
 
 
