@@ -318,7 +318,8 @@ function renderLatency() {
     type: "scatter", mode: "lines+markers", name, x: rows.map((r) => r.run_at), y: rows.map((r) => r.p50_ms), hoverinfo: "x+y+name",
   }));
   draw("r-lat", traces.length ? traces : [{ type: "scatter", x: [], y: [] }], {
-    height: 420, showlegend: traces.length > 0, legend: { font: { size: 9 } }, yaxis: { title: { text: "p50 (ms)" }, type: traces.length ? "log" : "linear" },
+    height: 420, showlegend: traces.length > 0, legend: { font: { size: 9 } }, xaxis: { visible: traces.length > 0 },
+    yaxis: { title: { text: "p50 (ms)" }, type: traces.length ? "log" : "linear", visible: traces.length > 0 },
     annotations: traces.length ? [] : [{ text: t("no_history"), xref: "paper", yref: "paper", x: 0.5, y: 0.5, showarrow: false }] });
   table(document.getElementById("r-queries"), [["name", t("query")], ["title", "", null, (r) => r.title], ["numerator", t("numerator")], ["denominator", t("denominator")]], P.latency.queries);
 }
