@@ -6,6 +6,7 @@ import dagster as dg
 
 import chu_platform.defs as defs_package
 from chu_platform.defs.bronze.resources import drop_from_env
+from chu_platform.defs.marts.dashboard_assets import DASHBOARD_KEY
 from chu_platform.defs.resources import io_manager_from_env, settings_from_env
 from chu_platform.defs.silver.resources import pseudonym_from_env
 from chu_platform.defs.warehouse import VIEW_LAYERS, build_warehouse_asset
@@ -38,7 +39,7 @@ def build_definitions() -> dg.Definitions:
     exposed = [
         spec.key
         for spec in platform.resolve_all_asset_specs()
-        if spec.group_name in VIEW_LAYERS and spec.key.path[0] in VIEW_LAYERS
+        if spec.group_name in VIEW_LAYERS and spec.key.path[0] in VIEW_LAYERS and spec.key != DASHBOARD_KEY
     ]
     return dg.Definitions.merge(platform, dg.Definitions(assets=[build_warehouse_asset(exposed)]))
 

@@ -37,3 +37,8 @@ def demo(ctx: click.Context, scale: float, seed: int) -> None:
     click.echo(f"  DuckDB warehouse    {os.path.join(data, 'warehouse.duckdb')}  (read-only for BI tools)")
     click.echo(f"  Dagster instance    {os.path.join(data, 'dagster')}  ->  make ui, then http://127.0.0.1:3000")
     click.echo("  Other questions     uv run chu query --help")
+    # `chu run` builds marts/dashboard with the marts; write it here only if it did not.
+    dashboard = os.path.join(data, "dashboard.html")
+    if not os.path.exists(dashboard):
+        group.main(["dashboard"], standalone_mode=False)
+    click.secho(f"  Dashboard           {dashboard}  (open it in any browser, offline)", bold=True)

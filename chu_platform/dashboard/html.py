@@ -1,0 +1,108 @@
+"""The HTML file: template, styles, plotly.js, the script and the gzipped JSON, all inlined.
+
+The data travels as base64 of gzip (the browser's own ``DecompressionStream`` inflates it):
+the narratives and repeated labels shrink about fivefold, which keeps the file well under
+its 10 MB budget at scale 1. ``read_embedded`` gives a test the exact data the page reads.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import re
+from importlib import resources
+
+from plotly.offline import get_plotlyjs
+
+from chu_platform.dashboard.figures import CHARTS, PAGES
+
+_DATA = re.compile(r'<script id="chu-data" type="application/octet-stream">\s*([A-Za-z0-9+/=]+)\s*</script>')
+
+
+def _static(name: str) -> str:
+    return resources.files("chu_platform.dashboard").joinpath("static", name).read_text(encoding="utf-8")
+
+
+def _chart(chart_id: str, wide: bool = False) -> str:
+    return (f'<div class="card{" wide" if wide else ""}" data-chart="{chart_id}"><h3></h3>'
+            f'<div class="chart" id="{chart_id}"></div><p class="how"></p></div>')
+
+
+def _table(table_id: str, title_key: str) -> str:
+    return f'<div class="card wide"><h3 data-ui="{title_key}"></h3><div class="tablebox" id="{table_id}"></div></div>'
+
+
+_KPIS = ("seen", "cons", "hosp", "rate", "deaths", "sat")
+_WIDE = {"c-month", "d-map", "s-quint", "q-rejects", "r-lat", "ov-trend"}
+
+
+def _pages() -> str:
+    sections = []
+    for page, _, _ in PAGES:
+        charts = [c[0] for c in CHARTS if c[1] == page]
+        body = []
+        if page == "overview":
+            body.append('<div class="kpis">' + "".join(
+                f'<div class="card kpi"><div class="label" data-kpi-label="{k}"></div><div class="value" data-kpi="{k}"></div>'
+                f'<div class="chart spark" id="ov-spark-{k}"></div></div>' for k in _KPIS) + "</div>")
+            charts = []
+            body.append('<div class="grid"><div class="card wide" data-chart="ov-trend"><h3></h3><p class="how"></p></div></div>')
+        if page == "quality":
+            body.append('<div class="grid">' + _table("q-checks", "checks") + _chart("q-rejects", True)
+                        + _table("q-fresh", "freshness") + "</div>")
+        elif page == "latency":
+            body.append('<div class="grid">' + _chart("r-lat", True) + _table("r-queries", "queries") + "</div>")
+        elif charts:
+            body.append('<div class="grid">' + "".join(_chart(c, c in _WIDE) for c in charts) + "</div>")
+        sections.append(f'<section class="page" id="page-{page}" hidden>{"".join(body)}</section>')
+    return "".join(sections)
+
+
+def render(document: dict, title: str) -> str:
+    """The whole page; ``document`` is the JSON the script reads (``build.document``)."""
+    data = base64.b64encode(gzip.compress(json.dumps(document, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+                                          .encode("utf-8"), mtime=0)).decode("ascii")
+    nav = "".join(f'<a href="#{p}" data-nav="{p}"></a>' for p, _, _ in PAGES)
+    return f"""<!DOCTYPE html>
+<html lang="{document['meta']['lang']}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; img-src data: blob:; font-src data:; connect-src blob: data:">
+<title>{title}</title>
+<style>{_static("dashboard.css")}</style>
+</head>
+<body>
+<header>
+  <div><h1>{title}</h1><div class="sub"><span data-ui="subtitle"></span> · <span id="generated"></span></div></div>
+  <div class="filters">
+    <label for="f-from" data-ui="from"></label><select id="f-from"></select>
+    <label for="f-to" data-ui="to"></label><select id="f-to"></select>
+    <label for="f-region" data-ui="region"></label><select id="f-region"></select>
+    <label for="f-est" data-ui="est"></label><select id="f-est"></select>
+    <span class="langs"><button type="button" data-lang="fr">FR</button><button type="button" data-lang="en">EN</button></span>
+  </div>
+</header>
+<nav>{nav}</nav>
+<main>
+  <p id="narrative"></p>
+  <p class="note" id="est-note" data-ui="est_note" hidden></p>
+  <p class="note" id="filters-note" data-ui="filters_note" hidden></p>
+  {_pages()}
+</main>
+<footer data-ui="masked"></footer>
+<script>{get_plotlyjs()}</script>
+<script id="chu-data" type="application/octet-stream">{data}</script>
+<script>{_static("dashboard.js")}</script>
+</body>
+</html>
+"""
+
+
+def read_embedded(html: str) -> dict:
+    """The JSON document a page embeds, as its script reads it."""
+    match = _DATA.search(html)
+    if match is None:
+        raise ValueError("no embedded data in this file: not a CHU dashboard")
+    return json.loads(gzip.decompress(base64.b64decode(match.group(1))))

@@ -1,0 +1,263 @@
+"""Sentences generated from the embedded figures, in French and English.
+
+Every number a sentence quotes is formatted from the same masked payload the charts draw
+(``fmt_count``, ``fmt_rate``, mirrored by the page's script), so a sentence and its chart
+always agree, and a masked figure reads "<10" in both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from chu_platform.dashboard.payload import OTHERS, UNKNOWN
+
+LANGS = ("fr", "en")
+MASK = "<10"
+THIN = "\u202f"
+
+SEX = {"fr": {"F": "femmes", "M": "hommes"}, "en": {"F": "women", "M": "men"}}
+UNKNOWN_EST = {"fr": "établissement inconnu", "en": "unknown establishment"}
+
+
+def fmt_count(n: int | None, lang: str) -> str:
+    if n is None:
+        return MASK
+    text = f"{n:,}"
+    return text.replace(",", THIN) if lang == "fr" else text
+
+
+def fmt_rate(r: float | None, lang: str) -> str:
+    """A share as a percentage with one decimal (French: comma and a thin space before %)."""
+    if r is None:
+        return MASK
+    text = f"{100 * r:.1f}"
+    return text.replace(".", ",") + f"{THIN}%" if lang == "fr" else f"{text}%"
+
+
+def fmt_score(s: float | None, lang: str) -> str:
+    if s is None:
+        return MASK
+    text = f"{s:.1f}"
+    return text.replace(".", ",") if lang == "fr" else text
+
+
+def fmt_change(new: int | None, old: int | None, lang: str) -> str | None:
+    if new is None or old is None or old == 0:
+        return None
+    change = (new - old) / old
+    sign = "+" if change >= 0 else "−"
+    text = f"{abs(100 * change):.1f}"
+    return sign + (text.replace(".", ",") + f"{THIN}%" if lang == "fr" else f"{text}%")
+
+
+def period(start: int, end: int, lang: str) -> str:
+    if start == end:
+        return f"en {start}" if lang == "fr" else f"in {start}"
+    return f"de {start} à {end}" if lang == "fr" else f"from {start} to {end}"
+
+
+class Writer:
+    """The sentences of one selection in one language."""
+
+    def __init__(self, payload: dict, lang: str):
+        self.p, self.lang = payload, lang
+        self.region_names = dict(payload["regions"])
+
+    def count(self, n):
+        return fmt_count(n, self.lang)
+
+    def rate(self, r):
+        return fmt_rate(r, self.lang)
+
+    def t(self, fr: str, en: str) -> str:
+        return fr if self.lang == "fr" else en
+
+    def scope_name(self, scope: str) -> str:
+        if scope == "all":
+            return self.t("le groupe", "the group")
+        return self.region_names.get(scope[2:], scope[2:])
+
+    def member(self, kind: str, index: int) -> str:
+        labels = self.p["labels"]
+        if index == UNKNOWN:
+            return UNKNOWN_EST[self.lang]
+        if kind == "est":
+            return labels["est"][index][1]
+        if kind == "sp":
+            return labels["spec"][index]
+        return labels["diag"][index][1]
+
+    def first(self, rows: list[list], kind: str) -> tuple[str, str] | None:
+        shown = [r for r in rows if r[0] != OTHERS and r[1] is not None]
+        return (self.member(kind, shown[0][0]), self.rate(shown[0][2])) if shown else None
+
+    def previous(self, end: int, scope: str, field: str):
+        years = self.p["years"]
+        if end - 1 not in years:
+            return None
+        return self.p["sel"][f"{end - 1}-{end - 1}|{scope}"][field], self.p["sel"][f"{end}-{end}|{scope}"][field]
+
+    def overview(self, start: int, end: int, scope: str, sel: dict) -> str:
+        when = period(start, end, self.lang)
+        text = self.t(
+            f"{when.capitalize()}, {self.scope_name(scope)} a vu {self.count(sel['s'])} patients, pour "
+            f"{self.count(sel['c'])} consultations et {self.count(sel['h'])} hospitalisations ; "
+            f"{self.rate(sel['r'])} des patients vus ont été hospitalisés.",
+            f"{when.capitalize()}, {self.scope_name(scope)} saw {self.count(sel['s'])} patients, with "
+            f"{self.count(sel['c'])} consultations and {self.count(sel['h'])} hospitalisations; "
+            f"{self.rate(sel['r'])} of the patients seen were hospitalised.",
+        )
+        prev = self.previous(end, scope, "c")
+        if prev is not None:
+            change = fmt_change(prev[1], prev[0], self.lang)
+            if change is not None:
+                text += " " + self.t(
+                    f"Les consultations de {end} évoluent de {change} par rapport à {end - 1} "
+                    f"({self.count(prev[1])} contre {self.count(prev[0])}).",
+                    f"Consultations in {end} changed by {change} from {end - 1} "
+                    f"({self.count(prev[1])} against {self.count(prev[0])}).")
+        return text
+
+    def consultations(self, start: int, end: int, scope: str, sel: dict) -> str:
+        parts = []
+        for kind, fr, en in (("est", "L'établissement le plus consulté est {0} ({1} des consultations).",
+                              "The most consulted establishment is {0} ({1} of consultations)."),
+                             ("dg", "Le premier diagnostic est « {0} » ({1}).", "The leading diagnosis is “{0}” ({1})."),
+                             ("sp", "La première spécialité est {0} ({1}).", "The leading specialty is {0} ({1}).")):
+            top = self.first(sel[kind], kind)
+            if top is not None:
+                parts.append(self.t(fr, en).format(*top))
+        return " ".join(parts) or self.t("Aucune consultation publiable sur cette sélection.",
+                                         "No publishable consultation in this selection.")
+
+    def hospitalisations(self, start: int, end: int, scope: str, sel: dict) -> str:
+        text = self.t(
+            f"Le taux global d'hospitalisation est de {self.rate(sel['r'])} : {self.count(sel['hd'])} patients "
+            f"hospitalisés sur {self.count(sel['s'])} vus.",
+            f"The global hospitalisation rate is {self.rate(sel['r'])}: {self.count(sel['hd'])} patients "
+            f"hospitalised out of {self.count(sel['s'])} seen.")
+        top = self.first(sel["hdg"], "hdg")
+        if top is not None:
+            text += " " + self.t("Le diagnostic le plus fréquent des séjours est « {0} » ({1}).",
+                                 "The most frequent diagnosis of stays is “{0}” ({1}).").format(*top)
+        groups = [r for r in sel["pyr"] if r[0] in ("F", "M") and r[1] != "all" and r[4] is not None]
+        if groups:
+            sexe, band, _, _, rate = max(groups, key=lambda r: (r[4], r[0], r[1]))
+            text += " " + self.t(
+                f"Le taux le plus élevé est celui des {SEX['fr'][sexe]} de {band} ans ({self.rate(rate)}).",
+                f"The highest rate is among {SEX['en'][sexe]} aged {band} ({self.rate(rate)}).")
+        return text
+
+    def deaths(self, start: int, end: int, scope: str, sel: dict) -> str:
+        deaths = self.p["deaths"][f"{start}-{end}"]
+        total = deaths.get("", 0)
+        when = period(start, end, self.lang)
+        if scope != "all":
+            n = deaths.get(scope[2:], 0)
+            share = None if n is None or not total else n / total
+            return self.t(
+                f"{when.capitalize()}, {self.count(n)} décès ont eu lieu en {self.scope_name(scope)}, "
+                f"soit {self.rate(share)} des {self.count(total)} décès enregistrés.",
+                f"{when.capitalize()}, {self.count(n)} deaths took place in {self.scope_name(scope)}, "
+                f"{self.rate(share)} of the {self.count(total)} deaths registered.")
+        regions = [(c, n) for c, n in deaths.items() if c not in ("", "abroad", "unknown") and n is not None]
+        text = self.t(f"{when.capitalize()}, {self.count(total)} décès ont été enregistrés.",
+                      f"{when.capitalize()}, {self.count(total)} deaths were registered.")
+        if regions and total:
+            code, n = max(regions, key=lambda r: (r[1], r[0]))
+            text += " " + self.t(
+                f"La région qui en compte le plus est {self.region_names.get(code, code)} ({self.count(n)}, {self.rate(n / total)}).",
+                f"The region with the most is {self.region_names.get(code, code)} ({self.count(n)}, {self.rate(n / total)}).")
+        return text
+
+    def satisfaction(self, start: int, end: int, scope: str, sel: dict) -> str:
+        sat = self.p["sat"][f"{start}-{end}"]
+        nation = sat.get("all")
+        if nation is None:
+            return self.t("Aucun résultat e-Satis sur cette période.", "No e-Satis result for this period.")
+        score = lambda s: fmt_score(s, self.lang)  # noqa: E731
+        if scope != "all":
+            own = sat.get(scope[2:])
+            if own is None or own[0] is None:
+                return self.t(f"Pas de score publiable pour {self.scope_name(scope)} sur cette période.",
+                              f"No publishable score for {self.scope_name(scope)} in this period.")
+            above = own[0] >= nation[0] if nation[0] is not None else True
+            return self.t(
+                f"{self.scope_name(scope)} obtient {score(own[0])}/100 ({self.count(own[1])} réponses, {own[2]} établissements), "
+                f"{'au-dessus' if above else 'en dessous'} de la moyenne nationale ({score(nation[0])}).",
+                f"{self.scope_name(scope)} scores {score(own[0])}/100 ({self.count(own[1])} answers, {own[2]} establishments), "
+                f"{'above' if above else 'below'} the national mean ({score(nation[0])}).")
+        text = self.t(
+            f"Le score moyen pondéré par les réponses est de {score(nation[0])}/100 ({self.count(nation[1])} réponses, "
+            f"{nation[2]} établissements).",
+            f"The answer-weighted mean score is {score(nation[0])}/100 ({self.count(nation[1])} answers, "
+            f"{nation[2]} establishments).")
+        ranked = sorted(((v[0], c) for c, v in sat.items() if c not in ("all", "abroad", "unknown") and v[0] is not None),
+                        reverse=True)
+        if len(ranked) >= 2:
+            (best, b), (worst, w) = ranked[0], ranked[-1]
+            text += " " + self.t(
+                f"La région la mieux notée est {self.region_names.get(b, b)} ({score(best)}), la moins bien notée "
+                f"{self.region_names.get(w, w)} ({score(worst)}).",
+                f"The best-rated region is {self.region_names.get(b, b)} ({score(best)}), the lowest "
+                f"{self.region_names.get(w, w)} ({score(worst)}).")
+        return text
+
+
+PAGES: dict[str, Callable] = {
+    "overview": Writer.overview,
+    "consultations": Writer.consultations,
+    "hospitalisations": Writer.hospitalisations,
+    "deaths": Writer.deaths,
+    "satisfaction": Writer.satisfaction,
+}
+
+
+def selection_narratives(payload: dict) -> dict[str, dict[str, dict[str, str]]]:
+    """``{lang: {"<from>-<to>|<scope>": {page: text}}}`` for every precomputed selection."""
+    out: dict[str, dict[str, dict[str, str]]] = {}
+    for lang in LANGS:
+        writer = Writer(payload, lang)
+        texts = {}
+        for key, sel in payload["sel"].items():
+            span, scope = key.split("|")
+            start, end = (int(y) for y in span.split("-"))
+            texts[key] = {page: method(writer, start, end, scope, sel) for page, method in PAGES.items()}
+        out[lang] = texts
+    return out
+
+
+def quality_narrative(checks: list[dict], loads: list[dict], fresh: list[dict], lang: str) -> str:
+    counts = {s: sum(1 for c in checks if c["status"] == s) for s in ("passed", "warned", "failed", "not run")}
+    lines = sum(r["lines_read"] for r in loads)
+    rejects = sum(r["rejects"] for r in loads)
+    oldest = max(fresh, key=lambda r: r["age_days"]) if fresh else None
+    text = (
+        f"{len(checks)} contrôles : {counts['passed']} réussis, {counts['warned']} avertissements, "
+        f"{counts['failed']} échecs, {counts['not run']} jamais exécutés. {fmt_count(rejects, lang)} lignes rejetées "
+        f"sur {fmt_count(lines, lang)} lues dans {len(loads)} fichiers."
+        if lang == "fr" else
+        f"{len(checks)} checks: {counts['passed']} passed, {counts['warned']} warned, {counts['failed']} failed, "
+        f"{counts['not run']} never run. {fmt_count(rejects, lang)} lines rejected out of {fmt_count(lines, lang)} "
+        f"read in {len(loads)} files."
+    )
+    if oldest is not None:
+        text += (f" La source la moins récemment livrée est {oldest['source']} (il y a {fmt_score(oldest['age_days'], lang)} jours)."
+                 if lang == "fr" else
+                 f" The least recently delivered source is {oldest['source']} ({fmt_score(oldest['age_days'], lang)} days ago).")
+    return text
+
+
+def latency_narrative(latency: dict, lang: str) -> str:
+    history = latency["history"]
+    if not history:
+        return ("Aucune mesure de temps de réponse n'est encore enregistrée : lancez `chu bench`."
+                if lang == "fr" else "No response time recorded yet: run `chu bench`.")
+    last = history[-1]["run_at"]
+    latest = [r for r in history if r["run_at"] == last]
+    slowest = max(latest, key=lambda r: r["p50_ms"])
+    return (f"Dernière mesure le {last} : la requête la plus lente est {slowest['query']} "
+            f"({fmt_score(slowest['p50_ms'], lang)} ms en médiane, disposition {slowest['layout']})."
+            if lang == "fr" else
+            f"Latest run on {last}: the slowest query is {slowest['query']} "
+            f"({fmt_score(slowest['p50_ms'], lang)} ms median, layout {slowest['layout']}).")

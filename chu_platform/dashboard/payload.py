@@ -1,0 +1,341 @@
+"""What the page embeds: every filter selection's figures, secrecy applied, as JSON-ready dicts.
+
+Selections are precomputed here, never summed in the browser: for each year range (every
+``from <= to`` of the years present) and each scope (the group, each region), the headline
+figures and the breakdowns the charts draw; for each establishment, its headline figures per
+range. Breakdowns keep the top ``TOP`` members and an "others" bar, masked when any member
+it gathers is (so that a masked top member cannot be recovered from the total).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import polars as pl
+
+from chu_platform.dashboard import measures, secrecy
+from chu_platform.dashboard.extract import UNKNOWN_DIAGNOSIS, Gold
+from chu_platform.dashboard.measures import ALL, TOTAL
+
+TOP = 12
+OTHERS = -2
+UNKNOWN = -1
+NO_SCORE = -1
+BREAKDOWNS = {"est": "cons", "dg": "cons_diag", "sp": "cons_spec", "hdg": "hosp_diag"}
+_BREAKDOWN_TOTAL = {"cons_diag": "cons", "cons_spec": "cons", "cons_month": "cons", "hosp_diag": "hosp"}
+
+
+def secrecy_groups(cells: pl.DataFrame, est_region: dict[str, str | None]) -> list[secrecy.Group]:
+    """Every (total, parts) the page shows or lets a reader derive, per year."""
+    items: dict[tuple, list[str]] = defaultdict(list)
+    for measure, year, scope, item in cells.select("measure", "year", "scope", "item").iter_rows():
+        items[(measure, year, scope)].append(item)
+    years = sorted(set(cells["year"].to_list()))
+    groups: list[secrecy.Group] = []
+    for y in years:
+        for m in ("cons", "hosp"):
+            scopes = [s for (mm, yy, s) in items if mm == m and yy == y]
+            regions = [s for s in scopes if s.startswith("r:")]
+            ests = [s for s in scopes if s.startswith("e:")]
+            total, rest, unknown = (m, y, ALL, TOTAL), (f"{m}_rest", y, ALL, TOTAL), (f"{m}_unknown", y, ALL, TOTAL)
+            groups.append((total, [(m, y, r, TOTAL) for r in regions] + [rest]))
+            groups.append((rest, [(m, y, e, TOTAL) for e in ests if est_region.get(e[2:]) is None] + [unknown]))
+            by_region: dict[str, list] = defaultdict(list)
+            for e in ests:
+                if est_region.get(e[2:]) is not None:
+                    by_region[est_region[e[2:]]].append((m, y, e, TOTAL))
+            for r in regions:
+                groups.append(((m, y, r, TOTAL), by_region.get(r[2:], [])))
+            groups.append((total, [(m, y, e, TOTAL) for e in ests] + [unknown]))
+        for m, t in _BREAKDOWN_TOTAL.items():
+            scopes = [s for (mm, yy, s) in items if mm == m and yy == y]
+            for s in scopes:
+                groups.append(((t, y, s, TOTAL), [(m, y, s, i) for i in items[(m, y, s)]]))
+            regional = [s for s in scopes if s != ALL]
+            for i in items.get((m, y, ALL), []):
+                groups.append(((m, y, ALL, i), [(m, y, s, i) for s in regional] + [(f"{m}_rest", y, ALL, i)]))
+        for m in ("deaths", "answers"):
+            groups.append(((m, y, ALL, TOTAL), [(m, y, ALL, i) for i in items.get((m, y, ALL), []) if i != TOTAL]))
+    return groups
+
+
+def masked_cells(cells: pl.DataFrame, est_region: dict[str, str | None]) -> pl.DataFrame:
+    """``cells`` with the ``masked`` flag of ``secrecy.protect`` over every group."""
+    keys = list(cells.select("measure", "year", "scope", "item").iter_rows())
+    values = dict(zip(keys, cells["n"].to_list()))
+    hidden = secrecy.protect(values, secrecy_groups(cells, est_region))
+    return cells.with_columns(pl.Series("masked", [k in hidden for k in keys], dtype=pl.Boolean))
+
+
+def _share(n: int | None, total: int | None) -> float | None:
+    return None if n is None or not total else round(n / total, 5)
+
+
+class Labels:
+    """Index tables: breakdown members are embedded as small integers into these lists."""
+
+    def __init__(self, gold: Gold):
+        est = gold.establishments.filter(pl.col("finess").is_not_null()).unique("finess").sort("finess")
+        self.establishments = [[f, n or f, r] for f, n, r in est.select("finess", "raison_sociale", "region").iter_rows()]
+        self.est_index = {row[0]: i for i, row in enumerate(self.establishments)}
+        diag = gold.diagnoses.sort("diagnostic_key")
+        self.diagnoses: list[list] = []
+        self.diag_index: dict[str, int] = {}
+        for key, code, label in diag.select("diagnostic_key", "code_diag", "libelle").iter_rows():
+            self.diag_index[str(key)] = len(self.diagnoses)
+            self.diagnoses.append([code, label if key != -1 else UNKNOWN_DIAGNOSIS])
+        self.specialties: list[str] = []
+        self.spec_index: dict[str, int] = {}
+
+    def diagnosis(self, key: str) -> int:
+        if key not in self.diag_index:
+            self.diag_index[key] = len(self.diagnoses)
+            self.diagnoses.append([None, UNKNOWN_DIAGNOSIS])
+        return self.diag_index[key]
+
+    def specialty(self, name: str) -> int:
+        if name not in self.spec_index:
+            self.spec_index[name] = len(self.specialties)
+            self.specialties.append(name)
+        return self.spec_index[name]
+
+    def member(self, key: str, item: str) -> int:
+        if key == "est":
+            return self.est_index[item[2:]] if item.startswith("e:") else UNKNOWN
+        if key == "sp":
+            return self.specialty(item)
+        return self.diagnosis(item)
+
+
+def ranges(years: list[int]) -> list[tuple[int, int]]:
+    return [(a, b) for a in years for b in years if a <= b]
+
+
+def range_key(start: int, end: int) -> str:
+    return f"{start}-{end}"
+
+
+def build_payload(gold: Gold) -> dict:
+    """The figures of every selection, masked; see the module docstring for the layout."""
+    years = gold.years
+    labels = Labels(gold)
+    est_region = {row[0]: row[2] for row in labels.establishments}
+    cells = masked_cells(measures.event_cells(gold), est_region)
+    months = _months(cells)
+    est_region_frame = pl.DataFrame({"item": [f"e:{f}" for f, r in est_region.items() if r is not None],
+                                     "region": [r for r in est_region.values() if r is not None]},
+                                    schema={"item": pl.String, "region": pl.String})
+    people = measures.people_masks(gold, years) if years else None
+    groups = measures.group_masks(gold, years) if years else None
+    sat = measures.satisfaction(gold)
+    region_codes = [c for c in gold.regions["region_code"].to_list() if c not in ("abroad", "unknown")]
+    scopes = [ALL, *(f"r:{c}" for c in region_codes)]
+    selections: dict[str, dict] = {}
+    establishments: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    deaths: dict[str, dict] = {}
+    satisfaction: dict[str, dict] = {}
+    people_counts = []
+    for a, b in ranges(years):
+        bits = measures.range_bits(years, a, b)
+        counted = measures.count_in_range(people, ["scope"], bits).with_columns(
+            pl.lit(a).alias("start"), pl.lit(b).alias("end"))
+        people_counts.append(counted)
+    distinct = _distinct(pl.concat(people_counts) if people_counts else None)
+    pyramid = _pyramid(groups, years)
+    est_sat = _establishment_satisfaction(sat, years)
+    for a, b in ranges(years):
+        key = range_key(a, b)
+        ranged = secrecy.range_masked(cells, a, b, ["measure", "scope", "item"])
+        totals = {(m, s): (n, masked) for m, s, n, masked in ranged.filter(pl.col("item") == TOTAL)
+                  .select("measure", "scope", "n", "masked").iter_rows()}
+        deaths[key] = {i: secrecy.value(n, m) for i, n, m in ranged.filter(pl.col("measure") == "deaths")
+                       .select("item", "n", "masked").iter_rows()}
+        answers = {i: (n, m) for i, n, m in ranged.filter(pl.col("measure") == "answers")
+                   .select("item", "n", "masked").iter_rows()}
+        satisfaction[key] = _region_satisfaction(measures.satisfaction_in_range(sat, a, b), answers)
+        parts = _parts(ranged, est_region_frame)
+        dist = distinct.get(key, {})
+        for scope in scopes:
+            selections[f"{key}|{scope}"] = _selection(scope, totals, parts, dist, pyramid.get((key, scope), []),
+                                                      labels, months.get((a, scope), [0] * 12) if a == b else None)
+        for (m, s), (n, masked) in totals.items():
+            if s.startswith("e:") and m in ("cons", "hosp"):
+                establishments[s[2:]][m].append((key, secrecy.value(n, masked)))
+        for s, (seen, hosp) in dist.items():
+            if s.startswith("e:"):
+                establishments[s[2:]]["s"].append((key, seen))
+                establishments[s[2:]]["hd"].append((key, hosp))
+    keys = [range_key(a, b) for a, b in ranges(years)]
+    per_establishment = {}
+    for finess, series in establishments.items():
+        if finess not in labels.est_index:
+            continue
+        row = {}
+        for m, values in series.items():
+            got = dict(values)
+            row[{"cons": "c", "hosp": "h"}.get(m, m)] = [got.get(k, 0) for k in keys]
+        per_establishment[str(labels.est_index[finess])] = row
+    for finess, values in est_sat.items():
+        if finess in labels.est_index:
+            per_establishment.setdefault(str(labels.est_index[finess]), {})["sat"] = [values.get(k, NO_SCORE) for k in keys]
+    return {
+        "years": years,
+        "ranges": keys,
+        "regions": [[c, n] for c, n in gold.regions.select("region_code", "region_nom").iter_rows()],
+        "labels": {"est": labels.establishments, "diag": labels.diagnoses, "spec": labels.specialties},
+        "sel": selections,
+        "est": per_establishment,
+        "deaths": deaths,
+        "sat": satisfaction,
+        "scores": _scores(sat, labels),
+        "quintiles": _quintiles(sat),
+    }
+
+
+_KEYS = {"cons_diag": "dg", "cons_spec": "sp", "hosp_diag": "hdg"}
+
+
+def _parts(ranged: pl.DataFrame, est_region: pl.DataFrame) -> dict[tuple[str, str], tuple[list, tuple | None]]:
+    """Per (breakdown, scope): the top members (item, n, masked) and the "others" (n, masked)."""
+    members = ranged.filter(pl.col("measure").is_in(list(_KEYS)) & (pl.col("item") != TOTAL)).select(
+        pl.col("measure").replace_strict(_KEYS).alias("key"), "scope", "item", "n", "masked")
+    est = ranged.filter((pl.col("measure") == "cons") & pl.col("scope").str.starts_with("e:")).select(
+        pl.lit("est").alias("key"), pl.col("scope").alias("item"), "n", "masked")
+    unknown = ranged.filter(pl.col("measure") == "cons_unknown").select(
+        pl.lit("est").alias("key"), pl.lit("?").alias("item"), "n", "masked")
+    regional = est.join(est_region, on="item").select("key", measure_scope := (pl.lit("r:") + pl.col("region")).alias("scope"),
+                                                      "item", "n", "masked")
+    every = pl.concat([members, pl.concat([est, unknown]).with_columns(pl.lit(ALL).alias("scope"))
+                      .select("key", "scope", "item", "n", "masked"), regional]).filter(pl.col("n") > 0)
+    ranked = every.sort(["key", "scope", "masked", "n", "item"], descending=[False, False, False, True, False]).with_columns(
+        pl.int_range(pl.len()).over("key", "scope").alias("rank"))
+    out: dict[tuple[str, str], tuple[list, tuple | None]] = {}
+    top = ranked.filter(pl.col("rank") < TOP)
+    for (key, scope), rows in top.group_by("key", "scope"):
+        out[(key, scope)] = (list(rows.sort("rank").select("item", "n", "masked").iter_rows()), None)
+    rest = ranked.filter(pl.col("rank") >= TOP).group_by("key", "scope").agg(pl.col("n").sum(), pl.col("masked").any())
+    for key, scope, n, masked in rest.iter_rows():
+        out[(key, scope)] = (out[(key, scope)][0], (n, masked))
+    return out
+
+
+def _top(rows: list[tuple[int, int, bool]], others: tuple[int, bool] | None, total: int | None) -> list[list]:
+    out = [[i, secrecy.value(n, m), _share(secrecy.value(n, m), total)] for i, n, m in rows]
+    if others is not None:
+        shown = secrecy.value(*others)
+        out.append([OTHERS, shown, _share(shown, total)])
+    return out
+
+
+def _selection(scope, totals, parts, dist, pyramid, labels: Labels, months: list | None) -> dict:
+    cons, cons_masked = totals.get(("cons", scope), (0, False))
+    hosp, hosp_masked = totals.get(("hosp", scope), (0, False))
+    c, h = secrecy.value(cons, cons_masked), secrecy.value(hosp, hosp_masked)
+    seen, hospitalised = dist.get(scope, (0, 0))
+    out = {"c": c, "h": h, "s": seen, "hd": hospitalised, "r": _share(hospitalised, seen), "pyr": pyramid}
+    for key in BREAKDOWNS:
+        rows, others = parts.get((key, scope), ([], None))
+        out[key] = _top([(labels.member(key, i), n, m) for i, n, m in rows], others, h if key == "hdg" else c)
+    if months is not None:
+        out["mo"] = months
+    return out
+
+
+def _months(cells: pl.DataFrame) -> dict[tuple[int, str], list]:
+    got: dict[tuple[int, str], dict[int, int | None]] = defaultdict(dict)
+    for y, s, i, n, m in cells.filter(pl.col("measure") == "cons_month").select(
+            "year", "scope", "item", "n", "masked").iter_rows():
+        got[(y, s)][int(i)] = secrecy.value(n, m)
+    return {k: [v.get(month, 0) for month in range(1, 13)] for k, v in got.items()}
+
+
+def _distinct(counted: pl.DataFrame | None) -> dict[str, dict[str, tuple]]:
+    if counted is None:
+        return {}
+    checked = secrecy.nested_differences(counted, ["scope"], "seen")
+    checked = secrecy.nested_differences(checked, ["scope"], "hospitalised")
+    out: dict[str, dict[str, tuple]] = defaultdict(dict)
+    for scope, a, b, seen, hosp, seen_m, hosp_m in checked.select(
+            "scope", "start", "end", "seen", "hospitalised", "seen_masked", "hospitalised_masked").iter_rows():
+        hosp_m = hosp_m or secrecy.small(seen - hosp)
+        out[range_key(a, b)][scope] = (secrecy.value(seen, seen_m), secrecy.value(hosp, hosp_m))
+    return out
+
+
+def _pyramid(groups: pl.DataFrame | None, years: list[int]) -> dict[tuple[str, str], list]:
+    if groups is None:
+        return {}
+    frames = [
+        measures.count_in_range(groups, ["scope", "sexe", "age_band"], measures.range_bits(years, a, b))
+        .with_columns(pl.lit(a).alias("start"), pl.lit(b).alias("end"))
+        for a, b in ranges(years)
+    ]
+    keys = ["scope", "sexe", "age_band"]
+    checked = secrecy.nested_differences(pl.concat(frames), keys, "seen")
+    checked = secrecy.nested_differences(checked, keys, "hospitalised")
+    out: dict[tuple[str, str], list] = defaultdict(list)
+    for scope, sexe, band, a, b, seen, hosp, seen_m, hosp_m in checked.sort(keys).select(
+            *keys, "start", "end", "seen", "hospitalised", "seen_masked", "hospitalised_masked").iter_rows():
+        if "unknown" in (sexe, band):
+            continue
+        hosp_m = hosp_m or secrecy.small(seen - hosp)
+        den, num = secrecy.value(seen, seen_m), secrecy.value(hosp, hosp_m)
+        out[(range_key(a, b), scope)].append([sexe, band, num, den, _share(num, den)])
+    return out
+
+
+def _region_satisfaction(ranged: pl.DataFrame, answers: dict[str, tuple[int, bool]]) -> dict[str, list]:
+    out = {}
+    for region, score, establishments in ranged.select("region", "score", "establishments").iter_rows():
+        n, masked = answers.get(TOTAL if region == ALL else region, (0, False))
+        shown = secrecy.value(n, masked)
+        if not n:
+            continue
+        out[region] = [None if shown is None or score is None else round(score, 2), shown, establishments]
+    return out
+
+
+def _establishment_satisfaction(sat: measures.Satisfaction, years: list[int]) -> dict[str, dict[str, float | None]]:
+    """Per establishment and range: its answer-weighted score, masked when a year of the range
+    had 1 to 9 answers (that year's score would otherwise be recoverable)."""
+    out: dict[str, dict[str, float | None]] = defaultdict(dict)
+    rows = defaultdict(dict)
+    for finess, year, n, weighted in sat.establishments.select("finess", "year", "nb_reponses", "weighted").iter_rows():
+        rows[finess][year] = (n, weighted)
+    for finess, by_year in rows.items():
+        for a, b in ranges(years):
+            inside = [v for y, v in by_year.items() if a <= y <= b]
+            if not inside:
+                continue
+            if any(secrecy.small(n) for n, _ in inside):
+                out[finess][range_key(a, b)] = None
+            else:
+                out[finess][range_key(a, b)] = round(sum(w for _, w in inside) / sum(n for n, _ in inside), 2)
+    return out
+
+
+def _scores(sat: measures.Satisfaction, labels: Labels) -> list[list]:
+    """[establishment index, year, score, region of the fact] for every published score (10+ answers)."""
+    return [
+        [labels.est_index[f], y, round(s, 2), r]
+        for f, y, s, r in sat.establishments.filter(pl.col("nb_reponses") >= secrecy.THRESHOLD)
+        .select("finess", "year", "score", "region").iter_rows()
+        if f in labels.est_index
+    ]
+
+
+def _quintiles(sat: measures.Satisfaction) -> dict[str, dict[str, list[float]]]:
+    """Per year, the national and regional quintile bounds of published establishment scores."""
+    scored = sat.establishments.filter(pl.col("nb_reponses") >= secrecy.THRESHOLD)
+    probs = (0.2, 0.4, 0.6, 0.8)
+    out: dict[str, dict[str, list[float]]] = defaultdict(dict)
+
+    def bounds(frame: pl.DataFrame) -> list[float]:
+        return [round(float(frame["score"].quantile(p, "linear")), 2) for p in probs]
+
+    for (year,), frame in scored.group_by("year"):
+        out[str(year)][ALL] = bounds(frame)
+        for (region,), part in frame.group_by("region"):
+            if region is not None and part.height >= 5:
+                out[str(year)][region] = bounds(part)
+    return out

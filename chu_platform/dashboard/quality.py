@@ -1,0 +1,104 @@
+"""What a director needs before trusting a figure: checks, rejected lines, source freshness,
+and the response times of the reference queries.
+
+Nothing here is about people: check outcomes, file names, line counts, dates, latencies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+import dagster as dg
+import polars as pl
+
+from chu_platform.bronze.ingest import LOADS_SCHEMA
+from chu_platform.bronze.raw import read_manifest
+from chu_platform.lib import delta_store
+from chu_platform.marts import analyses
+
+
+def check_results(instance: dg.DagsterInstance | None, specs: Mapping[dg.AssetCheckKey, str]) -> list[dict]:
+    """The latest execution of every check of the definitions: asset, check, status
+    (passed / warned / failed / not run), description, when."""
+    records = instance.event_log_storage.get_latest_asset_check_execution_by_key(list(specs)) if instance else {}
+    rows = []
+    for key in sorted(specs, key=lambda k: (k.asset_key.to_user_string(), k.name)):
+        record = records.get(key)
+        evaluation = None
+        if record is not None and record.event is not None and record.event.dagster_event is not None:
+            data = record.event.dagster_event.event_specific_data
+            evaluation = data if isinstance(data, dg.AssetCheckEvaluation) else None
+        if evaluation is None:
+            status = "not run"
+        elif evaluation.passed:
+            status = "passed"
+        else:
+            status = "warned" if evaluation.severity == dg.AssetCheckSeverity.WARN else "failed"
+        rows.append({
+            "asset": key.asset_key.to_user_string(),
+            "check": key.name,
+            "status": status,
+            "description": specs[key] or "",
+            "partition": record.partition if record is not None else None,
+            "at": _iso(record.create_timestamp) if record is not None else None,
+        })
+    return rows
+
+
+def check_specs(definitions: dg.Definitions) -> dict[dg.AssetCheckKey, str]:
+    graph = definitions.resolve_asset_graph()
+    return {key: graph.get_check_spec(key).description or "" for key in graph.asset_check_keys}
+
+
+def _iso(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def file_loads(lake: str) -> list[dict]:
+    """One row per delivered file loaded into bronze: lines read, rows kept, lines rejected."""
+    uri = delta_store.table_uri(lake, ["bronze", "_loads"])
+    loads = delta_store.read(uri) if delta_store.exists(uri) else pl.DataFrame(schema=LOADS_SCHEMA)
+    table = (
+        loads.group_by("entity", "file").agg(
+            pl.col("lines_read").sum(), pl.col("rows").sum(), pl.col("rejects").sum(),
+            pl.col("_ingested_at").max().dt.strftime("%Y-%m-%d %H:%M UTC").alias("loaded_at"))
+        .sort("rejects", "file", descending=[True, False])
+    )
+    return table.to_dicts()
+
+
+def freshness(lake: str, now: datetime | None = None) -> list[dict]:
+    """Per source: the files delivered, the latest delivery and its age in days (raw/manifest)."""
+    manifest = read_manifest(delta_store.table_uri(lake, ["raw", "manifest"]))
+    now = now or datetime.now(UTC)
+    if manifest.is_empty():
+        return []
+    table = manifest.group_by("source").agg(
+        pl.col("slot").n_unique().alias("files"),
+        pl.col("received_at").max().alias("latest"),
+        pl.col("year").max().alias("latest_year"),
+    ).sort("source")
+    return [
+        {"source": r["source"], "files": r["files"], "latest_year": r["latest_year"],
+         "received_at": r["latest"].strftime("%Y-%m-%d %H:%M UTC"),
+         "age_days": round((now - r["latest"]).total_seconds() / 86400, 1)}
+        for r in table.iter_rows(named=True)
+    ]
+
+
+def latency(lake: str) -> dict:
+    """The query benchmark's history (ops/query_latency) and the reference queries."""
+    uri = delta_store.table_uri(lake, ["ops", "query_latency"])
+    history = []
+    if delta_store.exists(uri):
+        rows = delta_store.read(uri).sort("run_at")
+        history = [
+            {"run_at": r["run_at"].strftime("%Y-%m-%d %H:%M"), "layout": r["layout_label"] or r["layout"],
+             "query": r["query"], "p50_ms": round(r["p50_ms"], 2), "p95_ms": round(r["p95_ms"], 2),
+             "rows_scanned": r["rows_scanned"], "code_version": r["code_version"]}
+            for r in rows.iter_rows(named=True)
+        ]
+    queries = [{"name": a.name, "title": a.title, "numerator": a.numerator, "denominator": a.denominator}
+               for a in analyses.ANALYSES.values()]
+    return {"history": history, "queries": queries}

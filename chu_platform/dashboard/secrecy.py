@@ -1,0 +1,106 @@
+"""Statistical secrecy of everything the page embeds (DESIGN.md: counts 1-9 shown as "<10").
+
+The page lets a reader combine figures: a total and its parts, a region and its
+establishments, a period and a shorter one. Masking the cells 1-9 alone would let a masked
+cell be recovered by subtraction, so:
+
+* ``protect`` (per year) masks every count 1-9 (primary), then, in every group of a total and
+  its parts that the page shows or lets one derive, masks the next-smallest part until the
+  masked parts are at least two and add up to 10 or more (secondary), or masks the total; a
+  masked total keeps at least one of its parts masked. Repeated until nothing changes, since
+  a cell masked in one group is a part or a total of others (region and establishment,
+  diagnosis by region).
+* A range of years adds the yearly cells; it is masked when any of its years is
+  (``range_masked``). Any range's masked parts then cover a whole year's masked set, so they
+  too are at least two and add up to 10 or more: no range cell is recoverable either.
+* Counts of distinct people do not add up; each is masked when 1-9, when its difference to
+  the count of a nested range of the same scope is 1-9 (``nested_differences``), and a
+  hospitalised count when the people seen but not hospitalised are 1-9.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+
+import polars as pl
+
+THRESHOLD = 10
+
+Group = tuple[Hashable, Sequence[Hashable]]
+
+
+def small(value: int | None) -> bool:
+    return value is not None and 1 <= value < THRESHOLD
+
+
+def _needed(values: Mapping[Hashable, int], masked: set, total: Hashable, parts: Sequence[Hashable]) -> Hashable | None:
+    """The cell to mask next in one group, or ``None`` when the group is safe."""
+    nonzero = [p for p in parts if values.get(p, 0) > 0]
+    hidden = [p for p in nonzero if p in masked]
+    shown = [p for p in nonzero if p not in masked]
+    if total in masked:
+        return min(shown, key=lambda p: (values[p], str(p))) if shown and not hidden else None
+    if not hidden or (len(hidden) >= 2 and sum(values[p] for p in hidden) >= THRESHOLD):
+        return None
+    return min(shown, key=lambda p: (values[p], str(p))) if shown else total
+
+
+def protect(values: Mapping[Hashable, int], groups: Iterable[Group]) -> set:
+    """The cells to mask: primary (1-9) and secondary, until every group is safe."""
+    groups = [(t, tuple(p)) for t, p in groups]
+    masked = {k for k, v in values.items() if small(v)}
+    member_of: dict[Hashable, list[int]] = defaultdict(list)
+    for i, (total, parts) in enumerate(groups):
+        member_of[total].append(i)
+        for part in parts:
+            member_of[part].append(i)
+    queue, queued = deque(range(len(groups))), set(range(len(groups)))
+    while queue:
+        i = queue.popleft()
+        queued.discard(i)
+        total, parts = groups[i]
+        extra = _needed(values, masked, total, parts)
+        if extra is None:
+            continue
+        masked.add(extra)
+        for j in (*member_of[extra], i):
+            if j not in queued:
+                queue.append(j)
+                queued.add(j)
+    return masked
+
+
+def recoverable(values: Mapping[Hashable, int], masked: set, groups: Iterable[Group]) -> list[Group]:
+    """Groups in which subtraction would reveal a masked cell (none after ``protect``)."""
+    return [(t, p) for t, p in groups if _needed(values, masked, t, tuple(p)) is not None]
+
+
+def range_masked(cells: pl.DataFrame, start: int, end: int, keys: Sequence[str]) -> pl.DataFrame:
+    """Cells of a year range per ``keys``: the sum of the yearly ``n``, masked when any year is."""
+    return (
+        cells.filter(pl.col("year").is_between(start, end))
+        .group_by(keys)
+        .agg(pl.col("n").sum(), pl.col("masked").any())
+    )
+
+
+def nested_differences(counts: pl.DataFrame, keys: Sequence[str], column: str) -> pl.DataFrame:
+    """``counts`` (``keys`` + ``start``, ``end``, ``column``) with ``{column}_masked``: the
+    count is 1-9, or it exceeds the count of a range nested in it (same keys) by 1 to 9."""
+    shown = counts.filter(~pl.col(column).is_between(1, THRESHOLD - 1))
+    inner = shown.select(*keys, pl.col("start").alias("i_start"), pl.col("end").alias("i_end"),
+                         pl.col(column).alias("inner"))
+    pairs = shown.join(inner, on=list(keys)).filter(
+        (pl.col("i_start") >= pl.col("start")) & (pl.col("i_end") <= pl.col("end"))
+        & ((pl.col("i_start") != pl.col("start")) | (pl.col("i_end") != pl.col("end")))
+        & (pl.col(column) - pl.col("inner")).is_between(1, THRESHOLD - 1)
+    ).select(*keys, "start", "end").unique().with_columns(pl.lit(True).alias("_diff"))
+    return counts.join(pairs, on=[*keys, "start", "end"], how="left").with_columns(
+        (pl.col(column).is_between(1, THRESHOLD - 1) | pl.col("_diff").fill_null(False)).alias(f"{column}_masked")
+    ).drop("_diff")
+
+
+def value(n: int | None, masked: bool) -> int | None:
+    """A count as embedded: ``None`` (shown as "<10") when masked."""
+    return None if masked or n is None else int(n)

@@ -1,0 +1,36 @@
+"""The decision-makers' dashboard: one self-contained HTML file, rebuilt when the marts change."""
+
+import dagster as dg
+
+from chu_platform.dashboard import build, quality
+from chu_platform.defs.marts.automation import FOLLOW_ANY_YEAR
+from chu_platform.defs.resources import ChuSettings
+from chu_platform.marts import analyses
+
+DASHBOARD_KEY = dg.AssetKey(["marts", "dashboard"])
+
+
+@dg.asset(
+    key=DASHBOARD_KEY,
+    group_name="marts",
+    deps=[*(dg.AssetKey(["marts", name]) for name in analyses.ANALYSES), dg.AssetKey(["ops", "query_benchmark"])],
+    kinds={"html", "plotly"},
+    automation_condition=FOLLOW_ANY_YEAR,
+)
+def dashboard(context: dg.AssetExecutionContext, settings: ChuSettings) -> dg.MaterializeResult:
+    """One file, <data_dir>/dashboard.html: the seven pages of the decision-makers' dashboard
+    (figures of every year range, region and establishment, secrecy applied; latest checks,
+    rejects, freshness, response times), opened offline in any browser."""
+    # The platform's checks, whichever definitions run this asset (a test materialises it alone).
+    from chu_platform.definitions import defs
+
+    doc = build.document(settings.lake, context.instance, quality.check_specs(defs))
+    path = build.write(build.default_path(settings.data_dir), doc)
+    data = doc["data"]
+    return dg.MaterializeResult(metadata={
+        "path": dg.MetadataValue.path(str(path)),
+        "bytes": dg.MetadataValue.int(path.stat().st_size),
+        "years": ", ".join(str(y) for y in data["years"]),
+        "selections": dg.MetadataValue.int(len(data["sel"]) + len(data["est"]) * len(data["ranges"])),
+        "checks": dg.MetadataValue.int(len(doc["quality"]["checks"])),
+    })
