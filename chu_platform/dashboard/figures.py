@@ -16,8 +16,8 @@ PAGES = (
 # id, page, (title fr, how fr), (title en, how en)
 CHARTS = (
     ("ov-trend", "overview",
-     ("Évolution annuelle", "Une courbe par indicateur, pour chaque année présente, sur le périmètre choisi (groupe, région ou établissement)."),
-     ("Yearly trend", "One line per indicator, for every year present, over the chosen scope (group, region or establishment).")),
+     ("Évolution annuelle", "La courbe sous chaque chiffre clé : sa valeur pour chaque année présente, sur le périmètre choisi (groupe, région ou établissement)."),
+     ("Yearly trend", "The curve under each headline figure: its value for every year present, over the chosen scope (group, region or establishment).")),
     ("c-est", "consultations",
      ("Taux de consultation par établissement", "Consultations à l'établissement / toutes les consultations du périmètre, sur la période. Les 12 premiers, puis les autres."),
      ("Consultation rate per establishment", "Consultations at the establishment / all consultations of the scope, over the period. Top 12, then the others.")),
