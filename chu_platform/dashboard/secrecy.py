@@ -25,7 +25,8 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 
 import polars as pl
 
-THRESHOLD = 10
+from chu_platform.marts.secrecy import THRESHOLD
+
 
 Group = tuple[Hashable, Sequence[Hashable]]
 
