@@ -4,7 +4,7 @@ SHELL := /bin/bash
 UV = $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 RUN = $(UV) run --frozen --python 3.11
 
-.PHONY: env demo test ui bench docs docs-model clean
+.PHONY: env demo test ui up down bench docs docs-model clean
 
 env: .venv/.chu-synced
 
@@ -23,9 +23,17 @@ test: env
 ui: env
 	$(RUN) chu ui
 
+# Dagster's daemon and webserver in the background on 127.0.0.1 (PostgreSQL instance when
+# DAGSTER_PG_URL is set); logs under data/logs/, stopped by PID (docs/operations.md).
+up: env
+	$(RUN) python -m chu_platform.services up
+
+down: env
+	$(RUN) python -m chu_platform.services down
+
 bench: env
 	$(UV) sync --frozen --python 3.11 --group bench
-	$(RUN) --group bench python -m benchmarks
+	$(RUN) --group bench python -m benchmarks all
 
 docs-model: env
 	$(RUN) python -m chu_platform.docs_gen

@@ -152,14 +152,16 @@ def main(options: list[str]) -> None:
     reuse = option(options, "reuse-sources", "no") == "yes"
     generate_only = option(options, "generate-only", "no") == "yes"
     for scale in scales:
-        print(f"scale {scale:g}: generating sources and running the pipeline ...", flush=True)
+        print(f"scale {scale:g}: generating sources and running the pipeline ... "
+              f"load average {Path('/proc/loadavg').read_text().split()[:3]}", flush=True)
         result = run_scale(scale, root, pg_server, reuse, generate_only, option(options, "workers", ""))
         if generate_only:
             print(f"scale {scale:g}: sources generated in {result['generate_s']:.1f} s under {root}")
             continue
         results.append(result)
         status = "ok" if result["exit"] == 0 else f"FAILED (exit {result['exit']}, log {result['log']})"
-        print(f"\n### scale {scale:g}: chu run {status}")
+        print(f"\n### scale {scale:g}: chu run {status}; "
+              f"load average after {Path('/proc/loadavg').read_text().split()[:3]}")
         generated = f"chu generate {result['generate_s']:.1f} s" if result["generate_s"] else "sources reused"
         print(f"- {generated}; chu run {result['run_s']:.1f} s; "
               f"peak RSS of the child processes so far {result['peak_gib']:.2f} GiB")

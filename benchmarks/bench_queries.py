@@ -14,7 +14,8 @@ from pathlib import Path
 import polars as pl
 
 from benchmarks.peers.common import DEFAULT_DIR, machine, option, synthetic_lake
-from chu_platform.ops.benchmark import code_version, markdown, run_benchmark, summary
+from chu_platform.lib.markdown import markdown_table
+from chu_platform.ops.benchmark import code_version, run_benchmark, summary
 from chu_platform.ops.chart import draw
 from chu_platform.ops.layouts import LAYOUTS, REFERENCE
 
@@ -31,9 +32,9 @@ def main(options: list[str]) -> None:
         table = summary(result.rows)
         chart = draw(result.rows, root / f"scale-{scale:g}" / "query_latency.png", f"scale {scale:g}, period {result.period}")
         print(f"\n### scale {scale:g}: p50 ms, period {result.period}, {repetitions} warm runs\n")
-        print(markdown(table))
+        print(markdown_table(table, rows=None, decimals=1))
         cold = result.rows.pivot(on="layout", index="query", values="cold_ms", aggregate_function="first")
-        print(f"\ncold (first run on a fresh connection), ms:\n\n{markdown(cold)}\n\nchart: {chart}")
+        print(f"\ncold (first run on a fresh connection), ms:\n\n{markdown_table(cold, rows=None, decimals=1)}\n\nchart: {chart}")
         _targets(scale, result.rows, table)
 
 

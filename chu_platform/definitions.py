@@ -6,15 +6,16 @@ import dagster as dg
 
 import chu_platform.defs as defs_package
 from chu_platform.defs.bronze.resources import drop_from_env
+from chu_platform.defs.reliability.resources import alerts_from_env
 from chu_platform.defs.marts.dashboard_assets import DASHBOARD_KEY
 from chu_platform.defs.resources import io_manager_from_env, settings_from_env
 from chu_platform.defs.silver.resources import pseudonym_from_env
-from chu_platform.defs.warehouse import VIEW_LAYERS, build_warehouse_asset
-from chu_platform.settings import apply_defaults
+from chu_platform.defs.warehouse import VIEW_LAYERS, build_analysts_warehouse_asset, build_warehouse_asset
+from chu_platform import permissions
+from chu_platform.lib.executor import chu_executor
 
-# `dagster dev` / `dagster-daemon run` started by hand (not through `chu`) get the same
-# defaults for the CHU_* variables they leave unset, instead of a config error at every tick.
-apply_defaults()
+# A code server or run worker started by hand (`dagster dev`, the daemon) writes owner-only files too.
+permissions.restrict()
 
 
 def build_definitions() -> dg.Definitions:
@@ -24,15 +25,13 @@ def build_definitions() -> dg.Definitions:
     platform = dg.Definitions.merge(
         layers,
         dg.Definitions(
-            # One process per run, not one per step: on two cores a step subprocess costs
-            # seconds of start-up (a sensor-triggered load commits ~9 s sooner) and buys no
-            # parallelism that runs of different years do not already give.
-            executor=dg.in_process_executor,
+            executor=chu_executor,
             resources={
                 "io_manager": io_manager_from_env(),
                 "settings": settings_from_env(),
                 "drop": drop_from_env(),
                 "pseudonym": pseudonym_from_env(),
+                "alerts": alerts_from_env(),
             },
         ),
     )
@@ -41,7 +40,8 @@ def build_definitions() -> dg.Definitions:
         for spec in platform.resolve_all_asset_specs()
         if spec.group_name in VIEW_LAYERS and spec.key.path[0] in VIEW_LAYERS and spec.key != DASHBOARD_KEY
     ]
-    return dg.Definitions.merge(platform, dg.Definitions(assets=[build_warehouse_asset(exposed)]))
+    warehouses = [build_warehouse_asset(exposed), build_analysts_warehouse_asset(exposed)]
+    return dg.Definitions.merge(platform, dg.Definitions(assets=warehouses))
 
 
 defs = build_definitions()

@@ -1,21 +1,28 @@
-"""The Dagster instance home: SQLite under the data directory, or PostgreSQL in production."""
+"""The Dagster instance home of a data directory: SQLite under it, or PostgreSQL in production.
+
+The repository root's ``dagster.yaml`` is the embedded instance as Dagster's own tools see it
+from the root (stock SQLite storage under ``data/dagster``). ``chu`` and ``make up`` work from
+any directory and on any data directory: they write that configuration, paths made absolute,
+into ``<data_dir>/dagster/dagster.yaml`` and point ``DAGSTER_HOME`` there — or
+``chu_platform/dagster.postgres.yaml`` when ``DAGSTER_PG_URL`` is set.
+"""
 
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import yaml
 
-from chu_platform.settings import ensure_pseudonym_key
+from chu_platform.secrets import ensure_pseudonym_key
+from chu_platform.settings import project_root
 
 PG_ENV = "DAGSTER_PG_URL"
-_PG_PARTS = ("DAGSTER_PG_HOST", "DAGSTER_PG_USER", "DAGSTER_PG_PASSWORD", "DAGSTER_PG_DB")
+# Opt-in: the event log with its SQLite connections kept open (chu_platform/lib/instance_storage.py).
+FAST_INSTANCE_ENV = "CHU_FAST_INSTANCE"
+_PACKAGE = Path(__file__).resolve().parent
 
-
-def project_root() -> Path:
-    return Path(__file__).resolve().parent.parent
+__all__ = ["PG_ENV", "FAST_INSTANCE_ENV", "instance_config", "postgres_url_from_env", "prepare_home", "project_root"]
 
 
 def postgres_url_from_env(environ: dict[str, str] | None = None) -> str | None:
@@ -39,25 +46,27 @@ def postgres_url_from_env(environ: dict[str, str] | None = None) -> str | None:
     return url
 
 
-def _config_file(name: str) -> Path:
-    """``dagster.yaml`` sits at the project root (the design card's place for it); the
-    production variant ships inside the package."""
-    for candidate in (project_root() / name, Path(__file__).resolve().parent / name):
-        if candidate.exists():
-            return candidate
-    raise FileNotFoundError(f"{name} not found at the project root nor in the chu_platform package")
+def _template() -> Path:
+    """The root ``dagster.yaml``: the platform runs from its checkout (workspace.yaml is there too)."""
+    root = project_root()
+    if root is None:
+        raise FileNotFoundError(f"chu_platform runs from its repository checkout; none around {_PACKAGE}")
+    return root / "dagster.yaml"
 
 
-def _pin_storage_dir(config: Path, home: Path) -> None:
-    """Write the home's path into the SQLite storage's ``base_dir`` (``env: DAGSTER_HOME`` in
-    the template), so the instance also opens with ``DagsterInstance.from_config(home)``."""
-    text = config.read_text()
-    values = yaml.safe_load(text)
-    custom = (values.get("storage") or {}).get("custom")
-    if custom:
-        custom.setdefault("config", {})["base_dir"] = str(home)
-        header = "".join(line for line in text.splitlines(keepends=True) if line.startswith("#"))
-        config.write_text(header + yaml.safe_dump(values, sort_keys=False))
+def instance_config(home: Path, postgres: bool, fast: bool = False) -> dict:
+    """The instance configuration of ``home``: the PostgreSQL one, or the embedded one with its
+    storage paths under ``home``; ``fast`` swaps in the opt-in kept-open SQLite storage."""
+    if postgres:
+        return yaml.safe_load((_PACKAGE / "dagster.postgres.yaml").read_text())
+    values = yaml.safe_load(_template().read_text())
+    values["storage"] = {"sqlite": {"base_dir": str(home)}}
+    values["local_artifact_storage"]["config"]["base_dir"] = str(home)
+    values["compute_logs"]["config"]["base_dir"] = str(home / "storage")
+    if fast:
+        values["storage"] = {"custom": {"module": "chu_platform.lib.instance_storage", "class": "ChuSqliteStorage",
+                                        "config": {"base_dir": str(home)}}}
+    return values
 
 
 def prepare_home(data_dir: str | Path, environ: dict[str, str] | None = None) -> Path:
@@ -74,11 +83,12 @@ def prepare_home(data_dir: str | Path, environ: dict[str, str] | None = None) ->
     home = Path(data_dir).resolve() / "dagster"
     home.mkdir(parents=True, exist_ok=True)
     url = postgres_url_from_env(env)
-    source = _config_file("dagster.postgres.yaml" if url else "dagster.yaml")
-    shutil.copyfile(source, home / "dagster.yaml")
+    fast = env.get(FAST_INSTANCE_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+    header = ("# Written by chu_platform/instance.py from the repository's dagster.yaml "
+              f"({'PostgreSQL' if url else 'kept-open SQLite, CHU_FAST_INSTANCE' if fast else 'stock SQLite'}); "
+              "edit that file, not this copy.\n")
+    (home / "dagster.yaml").write_text(header + yaml.safe_dump(instance_config(home, bool(url), fast), sort_keys=False))
     if url:
         env[PG_ENV] = url
-    else:
-        _pin_storage_dir(home / "dagster.yaml", home)
     env["DAGSTER_HOME"] = str(home)
     return home

@@ -19,13 +19,12 @@ from dataclasses import dataclass, field
 
 import dagster as dg
 
+from chu_platform import source_plan
+from chu_platform.partitions import years_of
 from chu_platform.sources import SOURCES
+from chu_platform.tags import ON_DEMAND_TAG, SOURCE_TAG
 
-# The bronze assets' tag naming their source.
-SOURCE_TAG = "chu/source"
 WAREHOUSE_KEY = dg.AssetKey(["marts", "warehouse"])
-# Assets built only when asked for (the query benchmark), never by ``chu run``.
-ON_DEMAND_TAG = "chu/on_demand"
 
 
 @dataclass
@@ -52,6 +51,7 @@ class RunPlan:
     keys: set[dg.AssetKey]
     years_by_key: dict[dg.AssetKey, list[int]]
     skipped: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
 
 def materializable_keys(defs: dg.Definitions) -> list[dg.AssetKey]:
@@ -152,8 +152,8 @@ def plan_run(
     every = set(materializable_keys(defs))
     reference = every - set().union(*feeds.values())
     skipped = {s: "not configured: no file of it in the drop and no database" for s in sources if s not in available}
-    chosen = [s for s in sources if s in available]
-    keys = reference | set().union(*(feeds[s] for s in chosen))
+    sourced = source_plan.plan_sources(graph, every, sources, available, {WAREHOUSE_KEY})
+    keys = reference | sourced.targets | sourced.fill_ins
     if WAREHOUSE_KEY in every:
         keys.add(WAREHOUSE_KEY)
     keys -= set(dg.AssetSelection.tag(ON_DEMAND_TAG, "true").resolve(graph))
@@ -163,19 +163,37 @@ def plan_run(
     for key in keys:
         if graph.get(key).partitions_def is None:
             continue
-        own = set().union(*(available[s] or set() for s in available if key in feeds[s])) or found
+        # The years of the sources its rows come from, not of those that only name members.
+        feeding = sourced.essential.get(key) or {s for s in available if key in feeds[s]}
+        own = set().union(*(available.get(s) or set() for s in feeding)) or found
         if wanted is not None:
             own = (own or wanted) & wanted
-        years_by_key[key] = sorted(own)
-    return RunPlan(keys, years_by_key, skipped)
+        # A year before the asset's source begins has no partition (chu_platform/partitions.py).
+        years_by_key[key] = sorted(own & years_of(graph.get(key).partitions_def))
+    return RunPlan(keys, years_by_key, skipped, sourced.warnings)
 
 
-def count_runs(stages: Sequence[Stage], years_by_key: Mapping[dg.AssetKey, Sequence[int]]) -> int:
-    """Dagster runs a plan makes: one per unpartitioned stage, one per year of a partitioned one."""
-    return sum(
-        len({y for k in stage.keys for y in years_by_key.get(k, ())}) if stage.partitioned else 1
-        for stage in stages
-    )
+def by_partitioning(graph, keys: Sequence[dg.AssetKey]) -> list[list[dg.AssetKey]]:
+    """``keys`` grouped by partitions definition: a Dagster run has one (the source families
+    have their own first years, chu_platform/partitions.py)."""
+    groups: dict[str, list[dg.AssetKey]] = {}
+    for key in keys:
+        groups.setdefault(str(graph.get(key).partitions_def), []).append(key)
+    return list(groups.values())
+
+
+def count_runs(stages: Sequence[Stage], years_by_key: Mapping[dg.AssetKey, Sequence[int]], graph=None) -> int:
+    """Dagster runs a plan makes: one per unpartitioned stage, one per year and partitioning of a
+    partitioned one."""
+    total = 0
+    for stage in stages:
+        if not stage.partitioned:
+            total += 1
+            continue
+        for year in {y for k in stage.keys for y in years_by_key.get(k, ())}:
+            keys = [k for k in stage.keys if year in years_by_key.get(k, ())]
+            total += len(by_partitioning(graph, keys)) if graph is not None else 1
+    return total
 
 
 # Peak memory of a year's run per byte of the largest file it reads: bronze/deaths then
@@ -306,7 +324,8 @@ def materialize_stages(
 
     try:
         for stage in stages:
-            blocked = [k for k in stage.keys if graph.get_ancestor_asset_keys(k) & failed]
+            # The warehouse exposes whatever tables exist: nothing upstream keeps it from running.
+            blocked = [k for k in stage.keys if k != WAREHOUSE_KEY and source_plan.is_blocked(graph, k, failed)]
             runnable = [k for k in stage.keys if k not in blocked]
             failed.update(blocked)
             if blocked:
@@ -314,7 +333,8 @@ def materialize_stages(
                 on_progress(results[-1])
             if stage.partitioned:
                 partitions = sorted({y for k in runnable for y in years_of(k)})
-                batches = [(str(y), [k for k in runnable if y in years_of(k)]) for y in partitions]
+                batches = [(str(y), group) for y in partitions
+                           for group in by_partitioning(graph, [k for k in runnable if y in years_of(k)])]
             else:
                 batches = [(None, runnable)] if runnable else []
             if pool is not None and stage.partitioned and batches:

@@ -1,59 +1,94 @@
-"""Environment variables of the platform and their embedded-demo defaults.
+"""Environment variables of the platform and their embedded-demo defaults: the one place that
+resolves the data directory, the landing folder and the lake for every command.
 
-Only entry points (the ``chu`` CLI, ``make``) apply these defaults; the Dagster definitions
-read configuration through ``dg.EnvVar`` in resource fields and never at import time.
+The defaults live here, in the package: the Dagster definitions take a variable's value when
+it is set and this default otherwise (``configured``), so ``dagster dev`` at the repository
+root needs no variable. Only entry points (the ``chu`` CLI, ``make up``) write the resolved
+values into their environment, for the processes they start.
 """
 
 from __future__ import annotations
 
 import os
-import secrets
 from pathlib import Path
 
-DEFAULTS: dict[str, str] = {
-    "CHU_DATA_DIR": "data",
-    "CHU_LANDING_DIR": "data/landing",
+import dagster as dg
+
+from chu_platform.secrets import PSEUDONYM_KEY, demo_pseudonym_key, ensure_pseudonym_key  # noqa: F401
+
+# Variables whose default is not a path under the data directory.
+FIXED_DEFAULTS: dict[str, str] = {
     "CHU_LAKE_URI": "",
     "CHU_SOURCE_DSN": "",
+    "CHU_VOLUME_WARN": "0.25",
+    "CHU_VOLUME_FAIL": "0.5",
+    "CHU_MAX_REJECTED_SHARE": "0.05",
     "CHU_FTP_HOST": "",
     "CHU_FTP_PORT": "21",
     "CHU_FTP_USER": "anonymous",
     "CHU_FTP_PASSWORD": "",
-    "CHU_FTP_TLS": "false",
+    "CHU_FTP_TLS": "",
     "CHU_FTP_PASSIVE": "true",
     "CHU_FTP_ROOT": "/",
     "CHU_FTP_CA_FILE": "",
+    "CHU_ALERT_WEBHOOK_URL": "",
 }
 
 
-PSEUDONYM_KEY = "CHU_PSEUDONYM_KEY"
+def project_root() -> Path | None:
+    """The checkout this package runs from (``pyproject.toml`` and ``workspace.yaml`` beside
+    it), or ``None`` when it is installed elsewhere."""
+    root = Path(__file__).resolve().parent.parent
+    return root if (root / "pyproject.toml").exists() and (root / "workspace.yaml").exists() else None
+
+
+def data_dir(environ: dict[str, str] | None = None) -> Path:
+    """``CHU_DATA_DIR``, else the checkout's ``data/`` (whatever the current directory), else
+    ``./data`` for an installed package."""
+    env = os.environ if environ is None else environ
+    if env.get("CHU_DATA_DIR"):
+        return Path(env["CHU_DATA_DIR"]).expanduser().resolve()
+    return ((project_root() or Path.cwd()) / "data").resolve()
+
+
+def defaults(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """Every platform variable's default, paths absolute."""
+    data = data_dir(environ)
+    return {"CHU_DATA_DIR": str(data), "CHU_LANDING_DIR": str(data / "landing"), **FIXED_DEFAULTS}
+
+
+# Kept for the names: the variables a deployment sets.
+DEFAULTS: dict[str, str] = defaults({})
+
+
+def configured(name: str) -> str | dg.EnvVar:
+    """A resource field's value: ``dg.EnvVar(name)`` when the variable is set (the UI shows
+    where it comes from), the package default otherwise."""
+    return dg.EnvVar(name) if os.environ.get(name) else defaults()[name]
+
+
+def configured_int(name: str) -> int | dg.EnvVar:
+    return dg.EnvVar.int(name) if os.environ.get(name) else int(defaults()[name])
 
 
 def apply_defaults(environ: dict[str, str] | None = None) -> dict[str, str]:
-    """Fill unset variables with their defaults; returns the values now in force."""
+    """Entry points only: fill unset variables with their defaults and make the data and
+    landing paths absolute, so the processes they start, from any directory, see the same
+    data; returns the values now in force."""
     env = os.environ if environ is None else environ
-    for name, value in DEFAULTS.items():
-        env.setdefault(name, value)
+    env["CHU_DATA_DIR"] = str(data_dir(env))
+    if env.get("CHU_LANDING_DIR"):
+        env["CHU_LANDING_DIR"] = str(Path(env["CHU_LANDING_DIR"]).expanduser().resolve())
+    for name, default in defaults(env).items():
+        env.setdefault(name, default)
     return {name: env[name] for name in DEFAULTS}
 
 
-def ensure_pseudonym_key(data_dir: str | Path, environ: dict[str, str] | None = None) -> None:
-    """Without ``CHU_PSEUDONYM_KEY`` the embedded demo uses a random key generated once and
-    kept in ``<CHU_DATA_DIR>/.secrets/pseudonym.key`` (mode 0600); production sets its own.
-    Called by the commands that materialise assets, not by every command."""
+def describe_data_dir(environ: dict[str, str] | None = None) -> str:
+    """One line naming the data directory in use, where it comes from, and whether it is empty."""
     env = os.environ if environ is None else environ
-    if not env.get(PSEUDONYM_KEY):
-        env[PSEUDONYM_KEY] = demo_pseudonym_key(Path(data_dir))
+    data = data_dir(env)
+    origin = "CHU_DATA_DIR" if env.get("CHU_DATA_DIR") else "default"
+    empty = not data.exists() or not any(p for p in data.iterdir() if p.name != ".gitkeep")
+    return f"data directory: {data} ({origin}){'  [empty: `chu generate` or `chu demo` first]' if empty else ''}"
 
-
-def demo_pseudonym_key(data_dir: Path) -> str:
-    """The embedded demo's pseudonymisation key, created on first use."""
-    path = data_dir / ".secrets" / "pseudonym.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.parent.chmod(0o700)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32))
-        print(f"No {PSEUDONYM_KEY} set: generated a demo pseudonymisation key in {path}")
-    return path.read_text().strip()

@@ -51,7 +51,7 @@ def set_platform_env(patch: pytest.MonkeyPatch, data: Path) -> Path:
     patch.delenv("DAGSTER_PG_URL", raising=False)
     patch.setenv("CHU_PSEUDONYM_KEY", "test-key-not-secret")
     for name, value in DEFAULTS.items():
-        if name.startswith("CHU_FTP_"):
+        if name.startswith(("CHU_FTP_", "CHU_VOLUME_")):
             patch.setenv(name, value)
     return data
 
@@ -60,3 +60,56 @@ def set_platform_env(patch: pytest.MonkeyPatch, data: Path) -> Path:
 def chu_env(tmp_path: Path, monkeypatch) -> Path:
     """Platform environment variables pointing at a temporary data directory."""
     return set_platform_env(monkeypatch, tmp_path / "data")
+
+
+_MOTO = """
+import sys
+from moto.server import ThreadedMotoServer
+server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+server.start()
+print(server.get_host_and_port()[1], flush=True)
+sys.stdin.read()
+"""
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """A local S3 server (moto in server mode) on a free port, for the session.
+
+    In a child process: deltalake holds the GIL during some calls, so a server thread in the
+    test process would never answer them.
+    """
+    import subprocess
+    import sys
+
+    server = subprocess.Popen([sys.executable, "-c", _MOTO], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True)
+    try:
+        yield f"http://127.0.0.1:{int(server.stdout.readline())}"
+    finally:
+        server.stdin.close()
+        server.wait(timeout=30)
+
+
+@pytest.fixture
+def s3_lake(s3_endpoint, monkeypatch) -> str:
+    """A fresh bucket on the local S3 server, the ``AWS_*`` variables pointing at it; its URI."""
+    import boto3
+
+    values = {"AWS_ENDPOINT_URL": s3_endpoint, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+              "AWS_REGION": "us-east-1", "AWS_ALLOW_HTTP": "true"}
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+    bucket = "lake-" + uuid.uuid4().hex[:12]
+    boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1", aws_access_key_id="test",
+                 aws_secret_access_key="test").create_bucket(Bucket=bucket)
+    return f"s3://{bucket}/lake"
+
+
+@pytest.fixture(params=["local", "s3"])
+def lake(request, tmp_path) -> str:
+    """The lake's base URI: a local folder, then a bucket on the local S3 server."""
+    if request.param == "local":
+        return str(tmp_path / "lake")
+    return request.getfixturevalue("s3_lake")

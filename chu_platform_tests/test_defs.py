@@ -23,7 +23,8 @@ def _render_checks(defs: dg.Definitions) -> str:
         for spec in checks_def.check_specs:
             deps = ",".join(sorted(d.asset_key.to_user_string() for d in spec.additional_deps)) or "-"
             blocking = "blocking" if spec.blocking else "-"
-            rows.append(f"{spec.asset_key.to_user_string()}\t{spec.name}\t{blocking}\t{deps}\t"
+            per_year = "per-year" if spec.partitions_def is not None else "-"
+            rows.append(f"{spec.asset_key.to_user_string()}\t{spec.name}\t{blocking}\t{per_year}\t{deps}\t"
                         f"step={checks_def.node_def.name}\t{spec.description}\n")
     return "".join(sorted(rows))
 
@@ -65,3 +66,17 @@ def test_keys_follow_layer_convention(chu_env):
         assert len(spec.key.path) == 2, spec.key
         assert spec.group_name == layer, f"{spec.key.to_user_string()} is in group {spec.group_name}"
         assert spec.description, f"{spec.key.to_user_string()} has no grain docstring"
+
+
+def test_checks_of_a_partitioned_table_report_per_year(chu_env):
+    """A check of a year-partitioned table records its result for the run's year (the UI shows
+    one per year); the checks of whole tables have none."""
+    from chu_platform.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    for checks_def in defs.asset_checks or []:
+        if not checks_def.node_def.name.endswith("_checks"):
+            continue  # Dagster's own freshness checks
+        for spec in checks_def.check_specs:
+            expected = graph.get(spec.asset_key).partitions_def
+            assert spec.partitions_def == expected, f"{spec.asset_key.to_user_string()}:{spec.name}"

@@ -104,3 +104,63 @@ def test_unpartitioned_asset_overwrites_table(tmp_path):
     assert dg.materialize([dim_things], resources={"io_manager": io}).success
     uri = delta_store.table_uri(str(tmp_path / "lake"), ["gold", "dim_things"])
     assert_frame_equal(delta_store.read(uri), state["df"])
+
+
+def _metadata(result: dg.ExecuteInProcessResult) -> dict:
+    return {k: getattr(v, "value", v) for k, v in
+            result.get_asset_materialization_events()[0].materialization.metadata.items()}
+
+
+def test_write_options_come_from_asset_metadata(tmp_path):
+    """``sort_by`` orders the year's file, ``delta_write_options`` reach write_deltalake,
+    ``z_order_by`` rewrites the written year once; a LazyFrame output is written like a frame."""
+    io = DeltaIOManager(data_dir=str(tmp_path))
+    values = [5, None, 3, 9, 1]
+
+    @dg.asset(key=["gold", "fact_things"], partitions_def=yearly_partitions,
+              metadata={"sort_by": ["value"], "delta_write_options": {"target_file_size": 10_000_000}})
+    def fact_things(context: dg.AssetExecutionContext) -> pl.LazyFrame:
+        return _frame(int(context.partition_key), values).lazy()
+
+    @dg.asset(key=["gold", "fact_zorder"], partitions_def=yearly_partitions,
+              metadata={"z_order_by": ["a", "b"]})
+    def fact_zorder(context: dg.AssetExecutionContext) -> pl.DataFrame:
+        year = int(context.partition_key)
+        return pl.DataFrame({"a": [3, 1, 2], "b": [1, 2, 3], "year": [year] * 3})
+
+    sorted_run = dg.materialize([fact_things], partition_key="2019", resources={"io_manager": io})
+    meta = _metadata(sorted_run)
+    assert meta["sorted_by"] == "value" and meta["data_files_in_partition"] == 1 and meta["row_count"] == 5
+    uri = delta_store.table_uri(str(tmp_path / "lake"), ["gold", "fact_things"])
+    # The file itself is in sort order, nulls last (read without any ORDER BY).
+    (path,) = delta_store.current_files(uri)
+    assert pl.read_parquet(path)["value"].to_list() == [1, 3, 5, 9, None]
+
+    z_run = dg.materialize([fact_zorder], partition_key="2020", resources={"io_manager": io})
+    meta = _metadata(z_run)
+    z_uri = delta_store.table_uri(str(tmp_path / "lake"), ["gold", "fact_zorder"])
+    assert meta["z_ordered_by"] == "a, b" and meta["files_rewritten"] == 1
+    assert meta["delta_version"] == delta_store.version(z_uri) == 1  # the write, then the Z-order
+    assert delta_store.read(z_uri).sort("a")["b"].to_list() == [2, 3, 1]
+
+
+def test_an_input_annotated_lazyframe_is_scanned(tmp_path):
+    io = DeltaIOManager(data_dir=str(tmp_path))
+    frames = {"2019": _frame(2019, [1, 2]), "2020": _frame(2020, [5])}
+    upstream = _asset_returning(frames)
+    seen: dict[str, object] = {}
+
+    @dg.asset(key=["gold", "all_years"], partitions_def=yearly_partitions,
+              ins={"things": dg.AssetIn(["silver", "things"], partition_mapping=dg.AllPartitionMapping())})
+    def all_years(context: dg.AssetExecutionContext, things: pl.LazyFrame) -> pl.DataFrame:
+        seen["type"] = type(things)
+        total = things.select(pl.col("value").sum()).collect().item()
+        return pl.DataFrame({"total": [total], "year": [int(context.partition_key)]})
+
+    for year in ("2019", "2020"):
+        assert dg.materialize([upstream], partition_key=year, resources={"io_manager": io}).success
+    assert dg.materialize([upstream, all_years], partition_key="2020", resources={"io_manager": io},
+                          selection=[all_years]).success
+    assert seen["type"] is pl.LazyFrame
+    uri = delta_store.table_uri(str(tmp_path / "lake"), ["gold", "all_years"])
+    assert delta_store.read(uri)["total"].to_list() == [8]

@@ -1,7 +1,10 @@
-"""The embedded instance's event log (connections kept open) stores what Dagster's does."""
+"""The opt-in kept-open event log (CHU_FAST_INSTANCE=1) stores what Dagster's does, and is
+pinned to the Dagster code it overrides."""
 
 from __future__ import annotations
 
+import hashlib
+import inspect
 import sqlite3
 
 import dagster as dg
@@ -18,7 +21,7 @@ def numbers(context):
 
 
 def test_runs_on_more_shards_than_kept_open_all_readable(tmp_path, monkeypatch):
-    env: dict[str, str] = {}
+    env = {"CHU_FAST_INSTANCE": "1"}
     home = prepare_home(tmp_path / "data", env)
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     monkeypatch.setattr(instance_storage, "MAX_OPEN_SHARDS", 3)
@@ -51,7 +54,7 @@ def test_runs_on_more_shards_than_kept_open_all_readable(tmp_path, monkeypatch):
 
 
 def test_wipe_closes_kept_connections(tmp_path, monkeypatch):
-    home = prepare_home(tmp_path / "data", {})
+    home = prepare_home(tmp_path / "data", {"CHU_FAST_INSTANCE": "1"})
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     instance = dg.DagsterInstance.get()
     first = dg.materialize([numbers], partition_key="1", instance=instance)
@@ -61,3 +64,26 @@ def test_wipe_closes_kept_connections(tmp_path, monkeypatch):
     second = dg.materialize([numbers], partition_key="2", instance=instance)
     assert second.success
     assert any(e.is_dagster_event for e in instance.all_logs(second.run_id))
+
+
+def _source_hash(obj) -> str:
+    return hashlib.sha256(inspect.getsource(obj).encode()).hexdigest()[:16]
+
+
+def test_overridden_dagster_code_unchanged():
+    """ChuSqliteStorage re-implements Dagster private code (the event log's ``_connect``, the
+    storage's ``__init__`` it skips) and relies on other private pieces. A Dagster upgrade that
+    changes any of them fails here: re-read it, port the change, then update the hashes."""
+    from dagster._core.storage import sqlite_storage
+    from dagster._core.storage.event_log.sqlite import sqlite_event_log
+
+    pinned = {
+        "SqliteEventLogStorage.__init__": (sqlite_event_log.SqliteEventLogStorage.__init__, "264c15baa761a7bb"),
+        "SqliteEventLogStorage._connect": (sqlite_event_log.SqliteEventLogStorage._connect, "b8435f2665689760"),
+        "SqliteEventLogStorage._initdb": (sqlite_event_log.SqliteEventLogStorage._initdb, "7a302d98eb61a34d"),
+        "SqliteEventLogStorage.wipe": (sqlite_event_log.SqliteEventLogStorage.wipe, "de02c63676e7d477"),
+        "DagsterSqliteStorage.__init__": (sqlite_storage.DagsterSqliteStorage.__init__, "bcf5aa27a5dd083f"),
+        "DagsterSqliteStorage.from_local": (sqlite_storage.DagsterSqliteStorage.from_local, "ef1249f539d72156"),
+    }
+    changed = [name for name, (obj, digest) in pinned.items() if _source_hash(obj) != digest]
+    assert not changed, f"Dagster changed what ChuSqliteStorage overrides or relies on: {changed}"

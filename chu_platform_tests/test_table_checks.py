@@ -6,7 +6,7 @@ import polars as pl
 from chu_platform.defs.gold.checks import plausible
 from chu_platform.defs.resources import ChuSettings
 from chu_platform.defs.silver.checks import completeness
-from chu_platform.defs.table_checks import Check, CheckData, failing_rows, table_checks
+from chu_platform.defs.table_checks import Check, CheckData, failing_rows, table_checks, unique_key
 from chu_platform.lib import delta_store
 
 KEY = dg.AssetKey(["silver", "things"])
@@ -80,3 +80,19 @@ def test_a_table_read_whole_is_read_again_once_it_changes(tmp_path):
     assert data.whole("gold", "dim_things")["k"].to_list() == [1, 2]
     delta_store.write_table(pl.DataFrame({"k": [1, 2, 3]}), uri)
     assert CheckData(settings, KEY, 2020).whole("gold", "dim_things")["k"].to_list() == [1, 2, 3]
+
+
+def test_unique_key_names_the_repeated_keys_with_a_sample(tmp_path):
+    settings = ChuSettings(data_dir=str(tmp_path), landing_dir=str(tmp_path / "landing"))
+    uri = settings.table_uri("gold", "agg_things")
+    once = pl.DataFrame({"year": [2019, 2019, 2020], "region_code": ["11", None, "11"], "deaths": [40, 12, 35]})
+    delta_store.write_table(once, uri)
+    check = unique_key("year", "region_code")
+    passed, metadata = check.evaluate(CheckData(settings, dg.AssetKey(["gold", "agg_things"]), None))
+    assert passed and metadata["failing_rows"].value == 0
+    # Two writers appended the same year: every row of 2019 twice (the unknown region too).
+    delta_store.write_table(pl.concat([once, once.filter(pl.col("year") == 2019)]), uri)
+    passed, metadata = check.evaluate(CheckData(settings, dg.AssetKey(["gold", "agg_things"]), None))
+    assert not passed and check.blocking
+    assert metadata["failing_rows"].value == 4 and metadata["duplicated_keys"].value == 2
+    assert "| 2019 | 11 |" in metadata["sample"].value.replace("  ", " ")

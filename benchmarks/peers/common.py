@@ -11,7 +11,7 @@ import psutil
 
 from chu_platform.lib import delta_store
 from chu_platform.marts.refresh import refresh_aggregates
-from chu_platform.ops import synthetic_gold
+from benchmarks import synthetic_gold
 
 DEFAULT_DIR = Path("/tmp/chu-bench")
 

@@ -102,7 +102,8 @@ class PandasEngine:
         return pd.concat([professionals[columns], specialties[columns]])
 
     def deaths_by_region(self, p) -> pd.DataFrame:
-        d = self._facts("fact_deces", "date_deces_key", p)
+        d = self.frames["fact_deces"]
+        d = d[d["year"].between(p["from_year"], p["to_year"])]
         out = d["region_code"].fillna("unknown").value_counts().rename("deaths").reset_index()
         out["denominator"] = out["deaths"].sum()
         return out

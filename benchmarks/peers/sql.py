@@ -99,7 +99,7 @@ QUERIES: dict[str, str] = {
     """,
     "deaths_by_region": f"""
         SELECT c.k AS region_code, c.numerator AS deaths, c.denominator
-        FROM ({_SHARE.format(key="COALESCE(f.region_code, 'unknown')", fact="fact_deces", where=_PERIOD.format(date="date_deces_key"))}) c
+        FROM ({_SHARE.format(key="COALESCE(f.region_code, 'unknown')", fact="fact_deces", where="f.year BETWEEN {from_year} AND {to_year}")}) c
     """,
     "satisfaction_by_region": """
         SELECT COALESCE(f.region_code, 'unknown') AS region_code,

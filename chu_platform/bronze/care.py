@@ -78,10 +78,31 @@ def count_sql(entity: CareEntity, year: int | None = None) -> str:
     return f"SELECT count(*) FROM public.{_quote(entity.table)}{where(entity, year)}"
 
 
+class SourceUnavailable(RuntimeError):
+    """The care database could not be reached or dropped the connection (a restart, a
+    terminated backend, a network cut): the extraction may succeed on a retry."""
+
+
+# What drivers raise for a lost or refused connection, as opposed to an error in the query.
+CONNECTION_ERRORS = (psycopg2.OperationalError, psycopg2.InterfaceError, adbc_driver_manager.OperationalError,
+                     adbc_driver_manager.InterfaceError, adbc_driver_manager.InternalError)
+
+
+def _unavailable(entity: CareEntity, doing: str, error: Exception) -> SourceUnavailable:
+    detail = " ".join(str(error).split())[:300]
+    return SourceUnavailable(
+        f'care database unreachable or connection lost while {doing} public."{entity.table}" ({detail}); '
+        "a transient fault: the run retries it. If it persists, check that CHU_SOURCE_DSN's server is up."
+    )
+
+
 def source_count(dsn: str, entity: CareEntity, year: int | None = None) -> int:
-    with closing(psycopg2.connect(dsn)) as con, con.cursor() as cur:
-        cur.execute(count_sql(entity, year))
-        return int(cur.fetchone()[0])
+    try:
+        with closing(psycopg2.connect(dsn)) as con, con.cursor() as cur:
+            cur.execute(count_sql(entity, year))
+            return int(cur.fetchone()[0])
+    except CONNECTION_ERRORS as error:
+        raise _unavailable(entity, "counting", error) from error
 
 
 def read_arrow(dsn: str, sql: str) -> pa.Table:
@@ -100,6 +121,8 @@ def extract(dsn: str, entity: CareEntity, year: int | None, run_id: str, ingeste
     """The table (or the year of consultations) as a bronze frame with lineage."""
     try:
         frame = pl.from_arrow(read_arrow(dsn, select_sql(entity, year)))
+    except CONNECTION_ERRORS as error:
+        raise _unavailable(entity, "reading", error) from error
     except Exception as error:
         raise RuntimeError(
             f'reading public."{entity.table}" failed ({error}); expected columns '

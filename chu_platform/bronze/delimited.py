@@ -11,10 +11,12 @@ import csv
 
 import polars as pl
 
-from chu_platform.bronze.lines import LINE, ROW
-from chu_platform.bronze.parsed import SourceFormatError, rejects_from_lines
+from chu_platform.bronze.lines import CONTROL, LINE, ROW
+from chu_platform.bronze.parsed import SourceFormatError, excerpt, rejects_from_lines
 
 FIELDS = "fields"
+# The longest header line the sources could have (HAS e-Satis: ~60 columns); longer is not a header.
+MAX_HEADER = 20_000
 
 
 def detect_separator(header: str, candidates: str = ";,") -> str:
@@ -59,14 +61,18 @@ def to_columns(frame: pl.DataFrame, names: list[str], positions: list[int | None
 
 
 def check_fields(frame: pl.DataFrame, expected: int, separator: str) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(lines with exactly ``expected`` fields, rejects for blank, badly quoted or wrong-count lines)."""
+    """(lines with exactly ``expected`` fields, rejects for blank, damaged (a control byte such
+    as NUL inside the line), badly quoted or wrong-count lines)."""
     count = pl.col(FIELDS).list.len()
     blank = pl.col(LINE).str.strip_chars() == ""
-    good = frame.filter(~blank & pl.col(FIELDS).is_not_null() & (count == expected))
-    bad = frame.filter(blank | pl.col(FIELDS).is_null() | (count != expected))
+    control = pl.col(CONTROL) if CONTROL in frame.columns else pl.lit(False)
+    good = frame.filter(~blank & ~control & pl.col(FIELDS).is_not_null() & (count == expected))
+    bad = frame.filter(blank | control | pl.col(FIELDS).is_null() | (count != expected))
     reason = (
         pl.when(blank)
         .then(pl.lit("blank line"))
+        .when(control)
+        .then(pl.lit("control byte in line (transfer damage, e.g. NUL): expected printable text"))
         .when(pl.col(FIELDS).is_null())
         .then(pl.lit("unbalanced or stray quote: fields could not be split"))
         .otherwise(
@@ -86,6 +92,13 @@ def header_names(frame: pl.DataFrame, separator: str, file: str) -> list[str]:
         raise SourceFormatError(
             f"{file}: line 1 is missing or unreadable; expected a header line separated by "
             f"'{separator}'. Re-deliver the file with its header."
+        )
+    line = first.get_column(LINE)[0]
+    if len(line) > MAX_HEADER:
+        raise SourceFormatError(
+            f"{file}, line 1: {len(line):,} characters, not a header line (expected column names separated "
+            f"by '{separator}', under {MAX_HEADER:,} characters); it starts {excerpt(line)!r}. Is this the "
+            "right file, with its line ends? Re-deliver it."
         )
     fields = split_fields(first, separator).get_column(FIELDS)[0]
     if fields is None:

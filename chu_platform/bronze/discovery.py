@@ -2,8 +2,13 @@
 
 ``available(settings, drop)`` maps each present source of ``sources.SOURCES`` to the set of
 years its data covers, or to ``None`` when the source has no year axis. A source neither
-delivered nor configured is absent from the answer. Only names, one column of
-Hospitalisations.csv and a ``SELECT DISTINCT`` on consultations are read.
+delivered nor configured is absent from the answer. Only names, the dates found in the
+bytes of Hospitalisations.csv, the death dates of a CHU deces.csv and a ``SELECT DISTINCT``
+on consultations are read.
+
+Discovery never fails on a file's content: a damaged file is the business of the bronze
+asset that reads it (which fails alone, naming the file), not of every run. A file whose
+years cannot be read contributes none.
 """
 
 from __future__ import annotations
@@ -15,25 +20,27 @@ import psycopg2
 
 from chu_platform.bronze import care, deaths
 from chu_platform.bronze.drop import Drop
-from chu_platform.bronze.headed_csv import parse_headed
 from chu_platform.bronze.lines import split_lines
+from chu_platform.bronze.parsed import SourceFormatError
 from chu_platform.lib import postgres
-from chu_platform.sources import HOSPITALISATION_COLUMNS, recognise
+from chu_platform.sources import recognise
 
-_DAY_MONTH_YEAR = re.compile(r"^\s*\d{1,2}/\d{1,2}/((?:19|20)\d{2})\s*$")
+# Date_Entree is the only dd/mm/yyyy field of Hospitalisations.csv.
+_DAY_MONTH_YEAR = re.compile(rb"(?<![0-9/])[0-3]?[0-9]/[01]?[0-9]/((?:19|20)[0-9]{2})(?![0-9/])")
 
 
-def hospitalisation_years(data: bytes, file: str = "Hospitalisations.csv") -> set[int]:
-    """Years of ``Date_Entree`` (dd/mm/yyyy) in a Hospitalisations.csv."""
-    lines = split_lines(data, "utf-8|cp1252")
-    rows = parse_headed(lines, HOSPITALISATION_COLUMNS, file, required=("Date_Entree",)).rows
-    year = pl.col("date_entree").str.extract(_DAY_MONTH_YEAR.pattern).cast(pl.Int32)
-    return {int(y) for y in rows.select(year.alias("y")).get_column("y").drop_nulls().unique()}
+def hospitalisation_years(data: bytes) -> set[int]:
+    """Years of the admission dates (dd/mm/yyyy) in a Hospitalisations.csv, found in its bytes
+    without parsing it: a file of any separator, encoding or damage gives the years it shows."""
+    return {int(y) for y in set(_DAY_MONTH_YEAR.findall(data))}
 
 
 def chu_death_years(data: bytes, file: str = "deces.csv") -> set[int]:
-    """The death years of a CHU deces.csv: the partitions it feeds."""
-    return deaths.chu_years(deaths.parse_chu_csv(split_lines(data, "utf-8|cp1252"), file))
+    """The death years of a CHU deces.csv: the partitions it feeds (none when unreadable)."""
+    try:
+        return deaths.chu_years(deaths.parse_chu_csv(split_lines(data, "utf-8|cp1252"), file))
+    except (SourceFormatError, ValueError, pl.exceptions.PolarsError):
+        return set()
 
 
 def _care_years(settings) -> set[int] | None:
@@ -61,7 +68,7 @@ def available(settings, drop: Drop) -> dict[str, set[int] | None]:
             continue
         source = recognised.source
         if source == "hospitalisations":
-            found[source] = (found.get(source) or set()) | hospitalisation_years(drop.read_bytes(file.path), file.path)
+            found[source] = (found.get(source) or set()) | hospitalisation_years(drop.read_bytes(file.path))
         elif recognised.fmt == "chu_csv":
             found[source] = (found.get(source) or set()) | chu_death_years(drop.read_bytes(file.path), file.path)
         elif recognised.year is not None:

@@ -33,9 +33,26 @@ def in_flight(name: str) -> bool:
     return name.startswith(".") or name.lower().endswith(IN_FLIGHT_SUFFIXES)
 
 
-def _atomic_write(dest: Path) -> Path:
+class DropRefused(RuntimeError):
+    """The server refused the credentials: retrying cannot help, the configuration must change."""
+
+
+class DropUnavailable(RuntimeError):
+    """The drop could not be listed or read for a reason that may pass (a refused or dropped
+    connection, a 4xx reply such as ``421``): the assets retry, the sensor waits a tick."""
+
+
+@contextmanager
+def _atomic_write(dest: Path) -> Iterator[Path]:
+    """A hidden ``.partial`` beside ``dest`` to write into, renamed onto ``dest`` when complete
+    and removed when the transfer fails, so an interrupted download leaves nothing behind."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    return dest.with_name(f".{dest.name}.{os.getpid()}.partial")
+    partial = dest.with_name(f".{dest.name}.{os.getpid()}.partial")
+    try:
+        yield partial
+        partial.replace(dest)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 class LocalDrop:
@@ -60,9 +77,8 @@ class LocalDrop:
         return files
 
     def fetch(self, path: str, dest: Path) -> None:
-        partial = _atomic_write(dest)
-        shutil.copyfile(self.root / path, partial)
-        partial.replace(dest)
+        with _atomic_write(dest) as partial:
+            shutil.copyfile(self.root / path, partial)
 
     def read_bytes(self, path: str) -> bytes:
         return (self.root / path).read_bytes()
@@ -89,25 +105,48 @@ class FtpDrop:
         return f"{scheme}://{self.user}@{self.host}:{self.port}{PurePosixPath('/', self.root)}"
 
     @contextmanager
-    def connect(self) -> Iterator[ftplib.FTP]:
+    def connect(self, doing: str = "connecting") -> Iterator[ftplib.FTP]:
+        """A logged-in session; a failure that may pass becomes ``DropUnavailable`` naming the
+        server and what was being done (``doing``)."""
         if self.tls:
             context = ssl.create_default_context(cafile=self.ca_file or None)
             ftp: ftplib.FTP = ftplib.FTP_TLS(context=context, timeout=self.timeout)
         else:
             ftp = ftplib.FTP(timeout=self.timeout)
         try:
-            ftp.connect(self.host, self.port)
-            ftp.login(self.user, self.password)
+            try:
+                ftp.connect(self.host, self.port)
+            except OSError as error:
+                raise DropUnavailable(
+                    f"FTP server {self.host}:{self.port} unreachable ({error.strerror or error}): check "
+                    "CHU_FTP_HOST and CHU_FTP_PORT, and that the server is up and reachable from this machine."
+                ) from error
+            try:
+                ftp.login(self.user, self.password)
+            except ftplib.error_perm as error:
+                raise DropRefused(
+                    f"FTP server {self.host}:{self.port} refused the login of user {self.user!r} ({error}): "
+                    "check CHU_FTP_USER and CHU_FTP_PASSWORD."
+                ) from error
             if isinstance(ftp, ftplib.FTP_TLS):
                 ftp.prot_p()
             ftp.set_pasv(self.passive)
             ftp.voidcmd("TYPE I")
             yield ftp
+        except (ftplib.error_temp, EOFError, OSError) as error:
+            if isinstance(error, DropUnavailable):
+                raise
+            detail = str(error).strip() or type(error).__name__
+            raise DropUnavailable(
+                f"FTP server {self.host}:{self.port} failed while {doing} ({detail}); "
+                "a transient fault: the run retries it."
+            ) from error
         finally:
-            try:
-                ftp.quit()
-            except (OSError, EOFError, ftplib.Error):
-                ftp.close()
+            if ftp.sock is not None:
+                try:
+                    ftp.quit()
+                except (OSError, EOFError, ftplib.Error):
+                    ftp.close()
 
     def _remote(self, path: str) -> str:
         return str(PurePosixPath("/", self.root, path))
@@ -147,7 +186,7 @@ class FtpDrop:
 
     def list_files(self, use_mlsd: bool = True) -> list[DropFile]:
         root = self._remote("")
-        with self.connect() as ftp:
+        with self.connect(f"listing {root}") as ftp:
             if use_mlsd:
                 try:
                     return sorted(self._walk_mlsd(ftp, root, ""), key=lambda f: f.path)
@@ -156,14 +195,13 @@ class FtpDrop:
             return sorted(self._walk_nlst(ftp, root, ""), key=lambda f: f.path)
 
     def fetch(self, path: str, dest: Path) -> None:
-        partial = _atomic_write(dest)
-        with self.connect() as ftp, open(partial, "wb") as handle:
+        with (_atomic_write(dest) as partial, self.connect(f"downloading {self._remote(path)}") as ftp,
+              open(partial, "wb") as handle):
             ftp.retrbinary(f"RETR {self._remote(path)}", handle.write)
-        partial.replace(dest)
 
     def read_bytes(self, path: str) -> bytes:
         chunks: list[bytes] = []
-        with self.connect() as ftp:
+        with self.connect(f"reading {self._remote(path)}") as ftp:
             ftp.retrbinary(f"RETR {self._remote(path)}", chunks.append)
         return b"".join(chunks)
 

@@ -1,6 +1,8 @@
 """The FINESS etalab extract: one file, several record kinds told apart by field 1.
 
-Line 1 (``finess;etalab;<n>;<date>``) describes the extract. ``structureet`` lines feed
+Line 1 (``finess;etalab;<n>;<date>``) describes the extract when present: it is recognised
+by its first field, not assumed, so an extract delivered without it keeps its first
+establishment. ``structureet`` lines feed
 bronze/finess_establishments, ``geolocalisation`` lines bronze/finess_geolocations. Each
 entity answers for the lines of its own kind; lines of no known kind are rejected by
 finess_establishments, so every line of the file is accounted for once.
@@ -20,6 +22,7 @@ SECTIONS = {
     "finess_geolocations": ("geolocalisation", FINESS_GEOLOCALISATION_FIELDS),
 }
 SEPARATOR = ";"
+METADATA = "finess"
 
 
 def _section(line: pl.Expr) -> pl.Expr:
@@ -29,8 +32,10 @@ def _section(line: pl.Expr) -> pl.Expr:
 def parse_finess(lines: Lines, entity: str, file: str) -> Parsed:
     """Rows of one FINESS record kind (``entity`` is a key of ``SECTIONS``)."""
     kind, fields = SECTIONS[entity]
-    body = lines.frame.filter(pl.col(ROW) > 1)
     section = _section(pl.col(LINE))
+    first = lines.frame.filter(pl.col(ROW) == 1).select(section.alias("kind")).get_column("kind")
+    described = len(first) == 1 and first[0] == METADATA
+    body = lines.frame.filter(pl.col(ROW) > 1) if described else lines.frame
     mine = body.filter(section == kind)
     split = delimited.split_fields(mine, SEPARATOR)
     good, bad = delimited.check_fields(split, len(fields), SEPARATOR)
@@ -47,6 +52,10 @@ def parse_finess(lines: Lines, entity: str, file: str) -> Parsed:
                 pl.format("unknown FINESS record kind '{}': expected one of " + ", ".join(known), section),
             )
         )
-        parts.append(undecodable_rejects([u for u in lines.undecodable if u[0] > 1], lines.encoding))
-        lines_read += other.height + len([u for u in lines.undecodable if u[0] > 1])
-    return Parsed(rows, combine(*parts), lines_read, {"encoding": lines.encoding})
+        undecodable = [u for u in lines.undecodable if u[0] > 1 or not described]
+        parts.append(undecodable_rejects(undecodable, lines.encoding))
+        lines_read += other.height + len(undecodable)
+    notes = {"encoding": lines.encoding, "metadata_line": "line 1" if described else "absent"}
+    if lines.repaired:
+        notes["lines_read_as_cp1252"] = f"{len(lines.repaired)} (not UTF-8; first: line {lines.repaired[0]})"
+    return Parsed(rows, combine(*parts), lines_read, notes)

@@ -9,7 +9,7 @@ import polars as pl
 
 from chu_platform.bronze import delimited
 from chu_platform.bronze.lines import ROW, Lines
-from chu_platform.bronze.parsed import Parsed, SourceFormatError, combine, undecodable_rejects
+from chu_platform.bronze.parsed import Parsed, SourceFormatError, combine, excerpt, undecodable_rejects
 from chu_platform.sources import bronze_column
 
 
@@ -38,8 +38,10 @@ def parse_headed(
     missing = [c for c in needed if c not in found]
     if missing:
         raise SourceFormatError(
-            f"{file}, line 1: missing column(s) {', '.join(missing)}; expected a header with "
-            f"{', '.join(wanted)} separated by '{separator}', found {', '.join(header)}. "
+            f"{file}, line 1: "
+            f"{'no expected column' if len(missing) == len(needed) else 'missing column(s) ' + ', '.join(missing)}; "
+            "expected a header with "
+            f"{', '.join(wanted)} separated by '{separator}', found {excerpt(', '.join(header))}. "
             "Ask the sender for the complete file and re-deliver it."
         )
     body = frame.filter(pl.col(ROW) > 1)
@@ -47,6 +49,8 @@ def parse_headed(
     good, bad = delimited.check_fields(split, len(header), separator)
     rows = delimited.to_columns(good, wanted, [found.get(c) for c in wanted])
     notes = {"encoding": lines.encoding, "separator": separator}
+    if lines.repaired:
+        notes["lines_read_as_cp1252"] = f"{len(lines.repaired)} (not UTF-8; first: line {lines.repaired[0]})"
     ignored = [h for h in header if bronze_column(h) not in wanted]
     if ignored:
         notes["ignored_columns"] = ", ".join(ignored)

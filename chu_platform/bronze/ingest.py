@@ -11,11 +11,11 @@ from pathlib import Path, PurePosixPath
 
 import polars as pl
 
-from chu_platform.bronze import deaths, raw
+from chu_platform.bronze import deaths, precedence, raw
 from chu_platform.bronze.drop import Drop
 from chu_platform.bronze.entities import FileEntity
 from chu_platform.bronze.lines import ROW, read_file, split_lines
-from chu_platform.bronze.parsed import Parsed
+from chu_platform.bronze.parsed import Parsed, SourceFormatError, excerpt
 from chu_platform.sources import Recognised, recognise
 
 COMPANION = "companion"
@@ -57,9 +57,10 @@ def _companions(files, chosen) -> list:
 
 
 def land_entity(entity: FileEntity, drop: Drop, data_dir: str | Path, manifest_uri: str,
-                year: int | None) -> tuple[list[raw.Landed], list[raw.Landed]]:
+                year: int | None) -> tuple[list[raw.Landed], list[raw.Landed], list[str]]:
     """Land the drop's files for ``entity`` (and ``year``); return the latest raw version of
-    each file the entity reads, and the companion files kept but not loaded."""
+    each file the entity reads (one per unit: ``precedence``), the companion files kept but
+    not loaded, and why each superseded delivery is not loaded."""
     files = drop.list_files()
     chosen = [(f, r) for f in files if (r := recognise(f.path)) is not None and feeds(entity, r, year)]
     manifest = raw.read_manifest(manifest_uri)
@@ -72,10 +73,8 @@ def land_entity(entity: FileEntity, drop: Drop, data_dir: str | Path, manifest_u
             companions.append(raw.land(drop, f, companion, data_dir, manifest_uri, manifest))
     versions = raw.latest(raw.read_manifest(manifest_uri))
     mine = [v for v in versions if feeds(entity, Recognised(v.source, v.entity, v.year, v.fmt), year)]
-    if entity.recognised_as == "finess" and mine:
-        # A FINESS stock extract replaces the previous one: only the newest stamp is read.
-        mine = [max(mine, key=lambda v: v.name)]
-    return sorted(mine, key=lambda v: v.slot), companions
+    loaded, superseded = precedence.choose(mine, {f.path: f.mtime for f in files})
+    return loaded, companions, precedence.describe(superseded)
 
 
 def _empty(entity: FileEntity) -> pl.DataFrame:
@@ -83,7 +82,17 @@ def _empty(entity: FileEntity) -> pl.DataFrame:
 
 
 def _parse(entity: FileEntity, version: raw.Landed, data: bytes, year: int | None) -> Parsed:
-    parsed = entity.parse(data, version.drop_path, version.fmt)
+    try:
+        parsed = entity.parse(data, version.drop_path, version.fmt)
+    except SourceFormatError:
+        raise
+    except Exception as exc:
+        # A reader's own error (a workbook library's "Cannot detect file format") names no file.
+        raise SourceFormatError(
+            f"{version.drop_path} (raw copy {version.raw_path}): cannot be read as {version.fmt} for "
+            f"bronze/{entity.name}: {type(exc).__name__}: {excerpt(str(exc))}. Check that the file is "
+            "complete and in its announced format, and re-deliver it."
+        ) from exc
     if entity.name == "deaths":
         if version.fmt == "chu_csv":
             parsed = deaths.split_by_death_year(parsed, split_lines(data, "utf-8|cp1252"), year)

@@ -64,3 +64,19 @@ def reconcile(entity: str, bronze: pl.DataFrame, rejects_uri: str, loads_uri: st
     return table.with_columns(
         (pl.col("lines_read") == pl.col("bronze_rows") + pl.col("reject_rows")).alias("ok")
     ).sort(keys)
+
+
+def rejected_shares(entity: str, rejects_uri: str, loads_uri: str, years: list[int] | None = None,
+                    sample: int = 5) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(one row per (year, file) of ``entity``: lines_read, rejects, share; the first
+    ``sample`` rejected lines of each file: line_number, reason, raw_text)."""
+    loads = _read(loads_uri, LOADS_SCHEMA).filter(pl.col("entity") == entity)
+    rejects = _read(rejects_uri, REJECTS_SCHEMA).filter(pl.col("entity") == entity)
+    if years is not None:
+        loads = loads.filter(pl.col("year").is_in(years))
+        rejects = rejects.filter(pl.col("year").is_in(years))
+    shares = loads.group_by("year", "file").agg(pl.col("lines_read").sum(), pl.col("rejects").sum()).with_columns(
+        pl.when(pl.col("lines_read") > 0).then(pl.col("rejects") / pl.col("lines_read")).otherwise(0.0).alias("share")
+    ).sort("year", "file")
+    first = rejects.sort("line_number").group_by("year", "file", maintain_order=True).head(sample)
+    return shares, first.select("year", "file", "line_number", "reason", "raw_text")

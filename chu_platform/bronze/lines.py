@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import codecs
 import mmap
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -36,13 +36,15 @@ class Lines:
     ``frame`` holds ``_source_row`` (1-based physical line number), ``line`` (text
     without its end-of-line) and ``has_control`` (a control byte other than tab inside the
     line: transfer damage) for every line that decoded; ``undecodable`` lists the others
-    as (line number, raw text with the bad bytes escaped).
+    as (line number, raw text with the bad bytes escaped). ``repaired``: numbers of the lines of
+    a UTF-8 file that were not UTF-8 and were read as CP1252 instead (``"utf-8|cp1252"`` only).
     """
 
     frame: pl.DataFrame
     undecodable: list[tuple[int, str]]
     encoding: str
     total: int
+    repaired: list[int] = field(default_factory=list)
 
 
 def _scan(data: bytes) -> tuple[np.ndarray, np.ndarray]:
@@ -112,24 +114,61 @@ def _escaped(raw: bytes) -> str:
     return raw.rstrip(b"\r\n").decode("utf-8", errors="backslashreplace")
 
 
+def _lines_with_utf8_pairs(data, offsets: np.ndarray) -> np.ndarray:
+    """Indexes of the lines holding a UTF-8 lead byte followed by a continuation byte: the only
+    lines that can be UTF-8 beyond ASCII (CP1252 text has almost none)."""
+    buffer = np.frombuffer(data, dtype=np.uint8)
+    lead, follow = buffer[:-1], buffer[1:]
+    pairs = np.flatnonzero((lead >= 0xC2) & (lead <= 0xF4) & (follow >= 0x80) & (follow <= 0xBF))
+    return np.unique(np.searchsorted(offsets, pairs, side="right") - 1)
+
+
+def _file_encoding(data, offsets: np.ndarray) -> str:
+    """``"cp1252"`` when no line with non-ASCII bytes is UTF-8 (a CP1252 file), else ``"utf-8"``:
+    one stray Latin-1 byte in a UTF-8 file is that line's problem, not a reason to read the
+    whole file in another encoding. Stops at the first UTF-8 line found."""
+    for i in _lines_with_utf8_pairs(data, offsets):
+        try:
+            bytes(data[offsets[i]:offsets[i + 1]]).decode("utf-8")
+            return "utf-8"
+        except UnicodeDecodeError:
+            continue
+    return "cp1252"
+
+
+def _cp1252(raw: bytes) -> str:
+    return raw.decode("cp1252", errors="latin1_fallback").rstrip("\r\n")
+
+
 def split_lines(data: bytes | mmap.mmap, encoding: str = "utf-8") -> Lines:
     """Decode ``data`` into lines.
 
     ``encoding`` is ``"utf-8"`` (invalid lines are set aside), ``"cp1252"`` (the whole file
     is transcoded; the five bytes CP1252 leaves undefined are read as Latin-1) or
-    ``"utf-8|cp1252"`` (UTF-8 when the whole file is valid UTF-8, else CP1252 — what the
-    HAS and establishment files need, as they come either way).
+    ``"utf-8|cp1252"`` (what the HAS and establishment files need, as they come either way):
+    CP1252 when no non-ASCII line is valid UTF-8, else UTF-8 with each line that is not
+    valid UTF-8 read as CP1252 and listed in ``repaired``.
     """
     if encoding == "utf-8|cp1252":
         try:
             codecs.utf_8_decode(data, "strict", True)
             encoding = "utf-8"
         except UnicodeDecodeError:
-            encoding = "cp1252"
+            view = memoryview(data)
+            view = view[3:] if view[:3] == codecs.BOM_UTF8 else view
+            offsets, _ = _scan(view)
+            encoding = _file_encoding(view, offsets)
+            if encoding == "utf-8":
+                return _split(data, "utf-8", repair=True)
     if encoding == "cp1252":
         data = bytes(data).decode("cp1252", errors="latin1_fallback").encode("utf-8")
     elif encoding != "utf-8":
         raise ValueError(f"unsupported encoding {encoding!r}: expected utf-8, cp1252 or utf-8|cp1252")
+    lines = _split(data, "utf-8", repair=False)
+    return Lines(lines.frame, lines.undecodable, encoding, lines.total)
+
+
+def _split(data, encoding: str, repair: bool) -> Lines:
     data = memoryview(data)
     if data[:3] == codecs.BOM_UTF8:
         data = data[3:]
@@ -151,8 +190,18 @@ def split_lines(data: bytes | mmap.mmap, encoding: str = "utf-8") -> Lines:
     numbers = pl.Series(ROW, np.arange(1, count + 1, dtype=np.int64))
     flags = pl.Series(CONTROL, damaged)
     undecodable: list[tuple[int, str]] = []
+    repaired: list[int] = []
+    fixed = None
     if len(bad):
-        undecodable = [(int(i) + 1, _escaped(binary[int(i)].as_py())) for i in bad]
+        if repair:
+            repaired = [int(i) + 1 for i in bad]
+            fixed = pl.DataFrame({
+                ROW: pl.Series(repaired, dtype=pl.Int64),
+                LINE: [_cp1252(binary[int(i)].as_py()) for i in bad],
+                CONTROL: flags.gather(bad),
+            })
+        else:
+            undecodable = [(int(i) + 1, _escaped(binary[int(i)].as_py())) for i in bad]
         keep = np.ones(count, dtype=bool)
         keep[bad] = False
         binary = binary.filter(pl.Series(keep).to_arrow())
@@ -166,4 +215,6 @@ def split_lines(data: bytes | mmap.mmap, encoding: str = "utf-8") -> Lines:
             CONTROL: flags,
         }
     )
-    return Lines(frame, undecodable, encoding, count)
+    if fixed is not None:
+        frame = pl.concat([frame, fixed]).sort(ROW)
+    return Lines(frame, undecodable, encoding, count, repaired)

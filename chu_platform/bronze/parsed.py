@@ -11,6 +11,16 @@ from chu_platform.bronze.lines import ROW
 REJECT_COLUMNS = {"line_number": pl.Int64, "raw_text": pl.String, "reason": pl.String}
 
 
+EXCERPT = 200
+
+
+def excerpt(text: str, limit: int = EXCERPT) -> str:
+    """``text`` as an error may quote it: at most ``limit`` characters, and how long it was."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text):,} characters in all)"
+
+
 class SourceFormatError(ValueError):
     """A delivered file that cannot be read at all (missing column, not the expected format).
 

@@ -1,9 +1,13 @@
 """The raw zone: every delivered file kept as received, with a manifest row per version.
 
-A file lands at ``<data_dir>/raw/<source>/<year or "all">/<name>`` (its *slot*). Landing
-the same bytes again adds nothing; different bytes in the same slot are a new version,
-stored beside the first as ``<stem>__<sha256[:12]><suffix>``, and bronze reads the latest
-version of each slot. The manifest (Delta, append-only) is the history of deliveries.
+A file lands at ``<data_dir>/raw/<source>/<year or "all">/<path in the drop>`` (its *slot*:
+the drop's folders are kept, so one name in two folders is two files, never one copy
+overwriting the other). Landing the same bytes again adds nothing; different bytes at the
+same drop path are a new version, stored beside the first as
+``<stem>__<sha256[:12]><suffix>``, and bronze reads the latest version of each drop path.
+The latest delivery wins: bytes equal to an earlier version (the good file delivered again
+after a bad one) become the latest version again, a manifest row pointing at the copy
+already kept. The manifest (Delta, append-only) is the history of deliveries.
 """
 
 from __future__ import annotations
@@ -62,9 +66,9 @@ def raw_root(data_dir: str | Path) -> Path:
     return Path(data_dir).resolve() / "raw"
 
 
-def slot_of(recognised: Recognised, name: str) -> str:
+def slot_of(recognised: Recognised, drop_path: str) -> str:
     year = str(recognised.year) if recognised.year is not None else "all"
-    return f"{recognised.source}/{year}/{name}"
+    return f"{recognised.source}/{year}/{drop_path}"
 
 
 def _sha256(path: Path) -> str:
@@ -85,48 +89,65 @@ def _entry(row: dict) -> Landed:
     return Landed(**{k: row[k] for k in MANIFEST_SCHEMA})
 
 
+# One delivered file's history: its drop path under one source and year (not the stored
+# slot, which manifests written before the slot kept the folders did not distinguish).
+_DELIVERY = ("source", "year", "drop_path")
+
+
+def _history(manifest: pl.DataFrame, recognised: Recognised, drop_path: str) -> pl.DataFrame:
+    return manifest.filter(
+        (pl.col("drop_path") == drop_path) & (pl.col("source") == recognised.source)
+        & pl.col("year").eq_missing(recognised.year)
+    ).sort(["version", "received_at"])
+
+
 def latest(manifest: pl.DataFrame) -> list[Landed]:
-    """The latest version of each slot."""
+    """The latest version of each delivered file."""
     if manifest.height == 0:
         return []
-    newest = manifest.sort(["slot", "version", "received_at"]).group_by("slot", maintain_order=True).last()
-    return [_entry(r) for r in newest.iter_rows(named=True)]
+    newest = manifest.sort([*_DELIVERY, "version", "received_at"], nulls_last=True).group_by(
+        list(_DELIVERY), maintain_order=True).last()
+    return [_entry(r) for r in newest.sort("slot").iter_rows(named=True)]
 
 
 def land(
     drop: Drop, file: DropFile, recognised: Recognised, data_dir: str | Path, manifest_uri: str,
     manifest: pl.DataFrame | None = None,
 ) -> Landed:
-    """Copy ``file`` from the drop into its raw slot and record it (no-op when identical)."""
+    """Copy ``file`` from the drop into its raw slot and record it (no-op when it is the latest version)."""
     manifest = read_manifest(manifest_uri) if manifest is None else manifest
     name = PurePosixPath(file.path).name
-    slot = slot_of(recognised, name)
-    history = manifest.filter(pl.col("slot") == slot).sort("version")
-    same_delivery = history.filter(
-        (pl.col("drop_path") == file.path) & (pl.col("size") == file.size) & (pl.col("drop_mtime") == file.mtime)
-    )
-    if same_delivery.height:
-        # Same path, size and modification time as a landed version: not fetched again.
-        return _entry(same_delivery.row(-1, named=True))
+    slot = slot_of(recognised, file.path)
+    history = _history(manifest, recognised, file.path)
+    current = history.row(-1, named=True) if history.height else None
+    if current and current["size"] == file.size and current["drop_mtime"] == file.mtime:
+        # Same size and modification time as the latest version: not fetched again.
+        return _entry(current)
     root = raw_root(data_dir)
     incoming = root / ".incoming" / slot
     drop.fetch(file.path, incoming)
     sha = _sha256(incoming)
+    if current and current["sha256"] == sha:
+        incoming.unlink()
+        return _entry(current)
+    version = int(history.get_column("version").max()) + 1 if history.height else 1
     known = history.filter(pl.col("sha256") == sha)
     if known.height:
+        # An earlier version delivered again: it is the latest delivery, so it wins; its
+        # bytes are already kept.
         incoming.unlink()
-        return _entry(known.row(-1, named=True))
-    version = int(history.get_column("version").max()) + 1 if history.height else 1
-    stored = PurePosixPath(slot)
-    if version > 1:
-        stored = stored.with_name(f"{stored.stem}__{sha[:12]}{stored.suffix}")
-    target = root / stored
-    target.parent.mkdir(parents=True, exist_ok=True)
-    incoming.replace(target)
+        stored = PurePosixPath(known.row(-1, named=True)["raw_path"])
+    else:
+        stored = PurePosixPath(slot)
+        if version > 1:
+            stored = stored.with_name(f"{stored.stem}__{sha[:12]}{stored.suffix}")
+        target = root / stored
+        target.parent.mkdir(parents=True, exist_ok=True)
+        incoming.replace(target)
     entry = Landed(
         slot=slot, name=name, drop_path=file.path, raw_path=str(stored), source=recognised.source,
         entity=recognised.entity, year=recognised.year, fmt=recognised.fmt, sha256=sha,
-        size=target.stat().st_size, drop_mtime=file.mtime, received_at=datetime.now(UTC),
+        size=(root / stored).stat().st_size, drop_mtime=file.mtime, received_at=datetime.now(UTC),
         origin=drop.origin, version=version, new=True,
     )
     row = {k: [getattr(entry, k)] for k in MANIFEST_SCHEMA}

@@ -17,7 +17,9 @@ from chu_platform.bronze.lines import ROW, Lines
 from chu_platform.bronze.parsed import Parsed, SourceFormatError, empty_rejects, rejects_from_lines
 from chu_platform.sources import ESATIS_COLUMNS, bronze_column
 
-REQUIRED = ("finess",)
+# In every year HAS published (2017's 23 columns included): without them no score can be read,
+# so a renamed one fails the file instead of loading a year of null scores.
+REQUIRED = ("finess", "nb_rep_score_all_rea_ajust", "score_all_rea_ajust")
 COLUMNS = [bronze_column(c) for c in ESATIS_COLUMNS]
 
 
@@ -44,6 +46,12 @@ def parse_xlsx(data: bytes, file: str) -> Parsed:
     sheet = _results_sheet(data, file)
     sheet = sheet.rename({c: bronze_column(c) for c in sheet.columns}).with_columns(pl.all().cast(pl.String))
     sheet = sheet.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
+    missing = [c for c in REQUIRED if c not in sheet.columns]
+    if missing:
+        raise SourceFormatError(
+            f"{file}: the results sheet has no column {', '.join(missing)}; expected e-Satis columns "
+            f"{', '.join(COLUMNS[:9])}... Re-deliver the HAS workbook unchanged."
+        )
     present = [c for c in COLUMNS if c in sheet.columns]
     blank = pl.all_horizontal([pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in present])
     rows = sheet.filter(~blank).select(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import importlib
+import os
 import importlib.util
 
 import click
 
+from chu_platform import permissions
 from chu_platform.settings import apply_defaults
 
 # name -> "module:function"; a command is offered when its module is present.
@@ -17,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "generate": "chu_platform.cli.generate:generate",
     "query": "chu_platform.cli.query:query",
     "run": "chu_platform.cli.run:run",
+    "backfill": "chu_platform.cli.backfill:backfill",
     "ui": "chu_platform.cli.ui:ui",
 }
 
@@ -43,9 +46,12 @@ def cli() -> None:
     """CHU Platform: the hospital group's year-partitioned warehouse.
 
     Configuration comes from the environment (CHU_DATA_DIR, CHU_LANDING_DIR, CHU_LAKE_URI,
-    CHU_SOURCE_DSN, DAGSTER_PG_URL); unset variables take the embedded-demo defaults.
+    CHU_SOURCE_DSN, DAGSTER_PG_URL); unset variables take the embedded-demo defaults: the
+    data directory is the checkout's data/, whichever directory the command runs from.
     """
+    permissions.restrict()
     apply_defaults()
+    permissions.secure_data_dir(os.environ["CHU_DATA_DIR"])
 
 
 def main() -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from chu_platform.lib import delta_store
-from chu_platform.ops import synthetic_gold
-from chu_platform.ops.benchmark import markdown, run_benchmark, summary
+from chu_platform.lib.markdown import markdown_table
+from chu_platform.ops.benchmark import run_benchmark, summary
 from chu_platform.ops.chart import draw
 from chu_platform.ops.compare import AnswerMismatch
 from chu_platform.ops.layouts import LAYOUTS, check_names
@@ -46,8 +46,11 @@ def bench(repetitions: int, layouts: str, year: int | None, fragments: int, synt
         scratch = data_dir / "ops" / "synthetic" / f"scale-{synthetic_scale:g}"
         lake = str(scratch / "lake")
         if not delta_store.exists(delta_store.table_uri(lake, ["gold", "fact_consultation"])):
+            # Benchmark-only code, shipped with the source tree rather than the platform package.
+            from benchmarks.synthetic_gold import write_gold
+
             click.echo(f"synthesising gold at scale {synthetic_scale:g} in {lake} ...")
-            synthetic_gold.write_gold(lake, synthetic_scale)
+            write_gold(lake, synthetic_scale)
     try:
         result = run_benchmark(lake, scratch / "layouts", _layouts(layouts), repetitions, year, fragments, click.echo)
     except (FileNotFoundError, AnswerMismatch) as exc:
@@ -55,5 +58,5 @@ def bench(repetitions: int, layouts: str, year: int | None, fragments: int, synt
     written = delta_store.append(result.rows, delta_store.table_uri(lake, ["ops", "query_latency"]))
     chart = draw(result.rows, scratch / "query_latency.png", f"Eight analyses, period {result.period}, {repetitions} warm runs")
     click.echo(f"\np50 latency in ms, period {result.period}, {repetitions} warm runs per query:\n")
-    click.echo(markdown(summary(result.rows)))
+    click.echo(markdown_table(summary(result.rows), rows=None, decimals=1))
     click.echo(f"\n{written.rows} rows appended to {written.uri} (version {written.version}); chart: {chart}")

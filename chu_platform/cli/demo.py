@@ -34,7 +34,9 @@ def demo(ctx: click.Context, scale: float, seed: int) -> None:
     click.echo("")
     click.secho("Where to look:", bold=True)
     click.echo(f"  Delta lake          {os.environ['CHU_LAKE_URI'] or os.path.join(data, 'lake')}")
-    click.echo(f"  DuckDB warehouse    {os.path.join(data, 'warehouse.duckdb')}  (read-only for BI tools)")
+    click.echo(f"  BI warehouse        {os.path.join(data, 'warehouse.duckdb')}  (published tables, secrecy applied; "
+               "readable by the group CHU_BI_GROUP, see docs/secrecy.md)")
+    click.echo(f"  Analysts' warehouse {os.path.join(data, 'analysts', 'warehouse.duckdb')}  (gold, owner only)")
     click.echo(f"  Dagster instance    {os.path.join(data, 'dagster')}  ->  make ui, then http://127.0.0.1:3000")
     click.echo("  Other questions     uv run chu query --help")
     # `chu run` builds marts/dashboard with the marts; write it here only if it did not.

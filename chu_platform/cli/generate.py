@@ -3,27 +3,13 @@
 from __future__ import annotations
 
 import os
-import re
 import time
 from pathlib import Path
 
 import click
 
+from chu_platform.cli.options import parse_years
 from chu_platform.generate import masked_dsn as masked
-
-
-def parse_years(text: str) -> list[int]:
-    """``"2015-2024"``, ``"2019,2021"`` or ``"2015-2017,2020"`` -> sorted distinct years."""
-    years: set[int] = set()
-    for part in text.split(","):
-        match = re.fullmatch(r"\s*(\d{4})\s*(?:-\s*(\d{4})\s*)?", part)
-        if match is None:
-            raise click.BadParameter(f"{part!r}: expected YYYY or YYYY-YYYY, comma-separated (e.g. 2015-2024)")
-        first, last = int(match.group(1)), int(match.group(2) or match.group(1))
-        if last < first:
-            raise click.BadParameter(f"{part!r}: the range ends before it starts")
-        years.update(range(first, last + 1))
-    return sorted(years)
 
 
 @click.command()

@@ -12,7 +12,7 @@ import click
 from chu_platform.lib import delta_store
 from chu_platform.marts import analyses
 from chu_platform.marts.periods import Period
-from chu_platform.marts.secrecy import MASK, audit_record, records
+from chu_platform.marts.secrecy import MASK, audit_record, process_user, records, unmask_refusal
 
 AUDIT_TABLE = ("ops", "secrecy_audit")
 
@@ -53,6 +53,18 @@ def render_csv(rows: list[dict], columns: list[str]) -> str:
     return buffer.getvalue()
 
 
+def _refuse_unauthorised(lake: str, name: str) -> None:
+    """Only the users the configuration names may lift secrecy; a refused attempt is recorded."""
+    why = unmask_refusal(process_user())
+    if why is None:
+        return
+    try:
+        delta_store.append(audit_record(name, {"refused": True}, 0, granted=False), delta_store.table_uri(lake, AUDIT_TABLE))
+    except Exception:  # noqa: BLE001 - the refusal stands even where it cannot be recorded
+        pass
+    raise click.ClickException(why)
+
+
 def _record_lifted_secrecy(lake: str, name: str, parameters: dict, rows: int) -> None:
     """Lifting secrecy is logged before anything is shown; if it cannot be logged, nothing is."""
     record = audit_record(name, parameters, rows)
@@ -72,10 +84,14 @@ def _record_lifted_secrecy(lake: str, name: str, parameters: dict, rows: int) ->
 @click.option("--establishment", metavar="FINESS", help="Only events at this establishment (FINESS number).")
 @click.option("--diagnosis", metavar="CODE", help="Only events with this CIM-10 code or code prefix (J45, J4).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
-@click.option("--no-secrecy", is_flag=True, help="Show counts below 10 (authorised users only; logged).")
+@click.option("--no-secrecy", is_flag=True,
+              help="Show counts below 10: only for the OS users of CHU_UNMASK_USERS or the group CHU_UNMASK_GROUP; "
+              "recorded in ops/secrecy_audit.")
 def query(name, year, start, end, establishment, diagnosis, fmt, no_secrecy) -> None:
     """Answer analysis NAME from gold; counts of 1 to 9 and rates from them show as "<10"."""
     lake = delta_store.lake_root(os.environ["CHU_DATA_DIR"], os.environ.get("CHU_LAKE_URI", ""))
+    if no_secrecy:
+        _refuse_unauthorised(lake, name)
     con = analyses.connect_gold(lake)
     filters = {"establishment": establishment, "diagnosis": diagnosis}
     try:
@@ -98,4 +114,5 @@ def query(name, year, start, end, establishment, diagnosis, fmt, no_secrecy) -> 
         click.echo(f"  numerator: {analysis.numerator}; denominator: {analysis.denominator}")
         click.echo(render_table(rows))
         if any(r["masked"] for r in rows) and not no_secrecy:
-            click.echo(f'\n"{MASK}": statistical secrecy (a count of 1 to 9, or a figure computed from one)')
+            click.echo(f'\n"{MASK}": statistical secrecy (a count of 1 to 9, a figure computed from one, '
+                       'or a cell withheld so that none can be recovered from a total)')

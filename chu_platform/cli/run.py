@@ -6,26 +6,15 @@ import os
 
 import click
 import dagster as dg
+import psutil
 
+from chu_platform.cli.options import parse_years
 from chu_platform.instance import prepare_home
+from chu_platform.lib.lock import data_dir_lock
 from chu_platform.sources import SOURCES
 
 
-def _parse_years(text: str) -> list[int]:
-    years: list[int] = []
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        try:
-            if "-" in part:
-                first, last = (int(x) for x in part.split("-", 1))
-                years.extend(range(first, last + 1))
-            else:
-                years.append(int(part))
-        except ValueError:
-            raise click.BadParameter(f"'{part}' is not a year or a range such as 2015-2020", param_hint="--years") from None
-    return sorted(set(years))
-
-
-def _parse_sources(text: str) -> list[str]:
+def parse_sources(text: str) -> list[str]:
     chosen = [s.strip() for s in text.split(",") if s.strip()]
     unknown = [s for s in chosen if s not in SOURCES]
     if unknown or not chosen:
@@ -68,16 +57,8 @@ def _describe(years: set[int] | None) -> str:
 
 
 def _available_memory() -> int:
-    """Bytes of memory the system can give without swapping (MemAvailable; the physical
-    memory where /proc/meminfo does not exist)."""
-    try:
-        with open("/proc/meminfo") as meminfo:
-            for line in meminfo:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    """Bytes of memory the system can give without swapping."""
+    return psutil.virtual_memory().available
 
 
 def choose_workers(option: str, defs: dg.Definitions) -> tuple[int, bool, str]:
@@ -119,8 +100,12 @@ def run(sources: str, years: str, workers: str) -> None:
     """Materialise every asset fed by SOURCES, partitioned ones for every year present."""
     from chu_platform.runner import count_runs, materialize_stages, plan_run, plan_stages
 
-    requested = _parse_sources(sources)
-    year_list = _parse_years(years) or None
+    from chu_platform.settings import describe_data_dir
+
+    requested = parse_sources(sources)
+    year_list = parse_years(years) or None
+    click.echo(describe_data_dir())
+    click.get_current_context().with_resource(data_dir_lock(os.environ["CHU_DATA_DIR"]))
     prepare_home(os.environ["CHU_DATA_DIR"])
     instance = dg.DagsterInstance.get()
     defs = load_definitions()
@@ -131,6 +116,8 @@ def run(sources: str, years: str, workers: str) -> None:
             click.echo(f"skip  {source}: {plan.skipped[source]}")
         else:
             click.echo(f"found {source}: {_describe(available[source])}")
+    for warning in plan.warnings:
+        click.echo(f"warn  {warning}")
     stages = plan_stages(defs, plan.keys)
     workers_count, recycle, why = choose_workers(workers, defs)
     click.echo(f"workers: {workers_count} ({why})")
@@ -138,7 +125,7 @@ def run(sources: str, years: str, workers: str) -> None:
 
     # Worker processes load the platform's definitions themselves: only when these are they.
     module = platform.__name__ if defs is platform.defs else None
-    total = count_runs(stages, plan.years_by_key)
+    total = count_runs(stages, plan.years_by_key, defs.resolve_asset_graph())
     done = 0
 
     def progress(stage_run) -> None:
@@ -164,10 +151,39 @@ def run(sources: str, years: str, workers: str) -> None:
         )
     except RuntimeError as exc:
         raise click.ClickException(str(exc)) from exc
-    failures = [r for r in results if not r.success]
-    if failures:
-        raise click.ClickException(
-            f"{len(failures)} run(s) failed or were skipped: open `chu ui` (Runs) for the failing step's error"
-        )
     lake = os.environ.get("CHU_LAKE_URI") or os.path.join(os.environ["CHU_DATA_DIR"], "lake")
+    summary = run_summary(results, plan.skipped)
+    click.echo(summary.text)
+    if summary.must_act:
+        raise click.ClickException("the run needs attention (above); open `chu ui` (Runs) for each error")
     click.echo(f"Done: {len(results)} runs, lake at {lake}")
+
+
+class RunSummary:
+    def __init__(self, text: str, must_act: bool) -> None:
+        self.text, self.must_act = text, must_act
+
+
+def run_summary(results, skipped: dict[str, str]) -> RunSummary:
+    """The end of a run in a few lines: what failed, what warned, and whether the user must act."""
+    failed = [r for r in results if not r.success and not r.skipped]
+    blocked = sorted({k.to_user_string() for r in results for k in r.skipped})
+    checks = sorted({c for r in results for c in r.failed_checks})
+    lines = ["Summary:"]
+    for r in failed:
+        where = f" [{r.partition}]" if r.partition else ""
+        lines.append(f"  FAILED{where}: {', '.join(k.to_user_string() for k in (r.failed or r.keys))}")
+    if blocked:
+        lines.append(f"  not built (an upstream asset failed): {', '.join(blocked)}")
+    if checks:
+        lines.append(f"  checks failed (data kept, see the check's metadata in the UI): {', '.join(checks)}")
+    for source, why in skipped.items():
+        lines.append(f"  source {source} skipped: {why}")
+    must_act = bool(failed or blocked)
+    if must_act:
+        lines.append("  Action needed: fix the failing step (its error is in `chu ui`, Runs), then run again.")
+    elif checks or skipped:
+        lines.append("  No action needed to use the results; the warnings above say what to review.")
+    else:
+        lines.append("  Everything built, every check passed: nothing to do.")
+    return RunSummary("\n".join(lines), must_act)

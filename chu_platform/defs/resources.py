@@ -8,6 +8,7 @@ import dagster as dg
 
 from chu_platform.lib import delta_store
 from chu_platform.lib.io_manager import DeltaIOManager
+from chu_platform.settings import configured
 
 
 class ChuSettings(dg.ConfigurableResource):
@@ -15,13 +16,21 @@ class ChuSettings(dg.ConfigurableResource):
 
     ``lake_uri`` may be object storage (``s3://``, ``az://``, ``gs://``); empty means
     ``<data_dir>/lake``. ``source_dsn`` empty means the embedded care database under
-    ``<data_dir>/pg``.
+    ``<data_dir>/pg``. ``max_rejected_share``: how much of a delivered file may be rejected
+    before its load fails (see ``chu_platform.bronze.thresholds``).
+
+    ``volume_warn`` / ``volume_fail``: the relative change of a year's rows (against the
+    previous delivery of the year, or the neighbouring years) past which the volume checks
+    warn, and fail (``chu_platform.lib.volumes``).
     """
 
     data_dir: str = "data"
     landing_dir: str = "data/landing"
     lake_uri: str = ""
     source_dsn: str = ""
+    volume_warn: str = "0.25"
+    volume_fail: str = "0.5"
+    max_rejected_share: str = "0.05"
 
     @property
     def data_path(self) -> Path:
@@ -37,7 +46,13 @@ class ChuSettings(dg.ConfigurableResource):
 
     @property
     def warehouse_path(self) -> Path:
+        """The published warehouse BI tools open (secrecy-safe tables only)."""
         return self.data_path / "warehouse.duckdb"
+
+    @property
+    def analysts_warehouse_path(self) -> Path:
+        """The authorised analysts' warehouse over gold, owner-only."""
+        return self.data_path / "analysts" / "warehouse.duckdb"
 
     def table_uri(self, layer: str, table: str) -> str:
         return delta_store.table_uri(self.lake, [layer, table])
@@ -45,12 +60,15 @@ class ChuSettings(dg.ConfigurableResource):
 
 def settings_from_env() -> ChuSettings:
     return ChuSettings(
-        data_dir=dg.EnvVar("CHU_DATA_DIR"),
-        landing_dir=dg.EnvVar("CHU_LANDING_DIR"),
-        lake_uri=dg.EnvVar("CHU_LAKE_URI"),
-        source_dsn=dg.EnvVar("CHU_SOURCE_DSN"),
+        data_dir=configured("CHU_DATA_DIR"),
+        landing_dir=configured("CHU_LANDING_DIR"),
+        lake_uri=configured("CHU_LAKE_URI"),
+        source_dsn=configured("CHU_SOURCE_DSN"),
+        volume_warn=configured("CHU_VOLUME_WARN"),
+        volume_fail=configured("CHU_VOLUME_FAIL"),
+        max_rejected_share=configured("CHU_MAX_REJECTED_SHARE"),
     )
 
 
 def io_manager_from_env() -> DeltaIOManager:
-    return DeltaIOManager(data_dir=dg.EnvVar("CHU_DATA_DIR"), lake_uri=dg.EnvVar("CHU_LAKE_URI"))
+    return DeltaIOManager(data_dir=configured("CHU_DATA_DIR"), lake_uri=configured("CHU_LAKE_URI"))

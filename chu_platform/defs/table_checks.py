@@ -6,28 +6,33 @@ the UI, each with its own result, counts and sample; a failing one hides none of
 """
 
 import functools
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import dagster as dg
 import polars as pl
 
+from chu_platform.defs.metadata import partition_year
 from chu_platform.defs.resources import ChuSettings
-from chu_platform.defs.silver.metadata import partition_year
 from chu_platform.lib import delta_store
-from chu_platform.silver.report import markdown_table
+from chu_platform.marts.secrecy import preview_table
 
-# passed, and the metadata the UI shows with the result
-Outcome = tuple[bool, dict]
+# passed, and the metadata the UI shows with the result; a graded check adds the severity of
+# this result (a warning past one threshold, an error past a larger one).
+Outcome = tuple[bool, dict] | tuple[bool, dict, dg.AssetCheckSeverity]
 
 
 class CheckData:
     """What one step's checks read, each table once however many checks use it."""
 
-    def __init__(self, settings: ChuSettings, key: dg.AssetKey, year: int | None):
+    def __init__(self, settings: ChuSettings, key: dg.AssetKey, year: int | None,
+                 instance: dg.DagsterInstance | None = None):
         self.settings = settings
+        self.key = key
         self.layer, self.table_name = key.path
         self.year = year
+        self.instance = instance
         self._frames: dict[tuple[str, str], pl.DataFrame] = {}
 
     def read(self, layer: str, table: str) -> pl.DataFrame:
@@ -67,42 +72,76 @@ class Check:
     additional_deps: tuple[dg.AssetKey, ...] = ()
 
 
-def table_checks(layer: str, table: str, checks: Sequence[Check]) -> dg.AssetChecksDefinition:
+def table_checks(layer: str, table: str, checks: Sequence[Check],
+                 partitions_def: dg.PartitionsDefinition | None = None) -> dg.AssetChecksDefinition:
     """The checks of ``layer/table`` as one step; a subset of them (one check run from the UI)
-    evaluates only those, reading only what they need."""
+    evaluates only those, reading only what they need.
+
+    ``partitions_def`` (the table's, when it is year-partitioned): each result is recorded for the run's
+    year, so the UI shows one result per year and a year's result never replaces another's.
+    """
     key = dg.AssetKey([layer, table])
     named = {check.name.format(layer=layer, table=table): check for check in checks}
     if len(named) < len(checks):
         raise ValueError(f"{layer}/{table} declares two checks of the same name: {[c.name for c in checks]}")
-    specs = [
-        dg.AssetCheckSpec(name, asset=key, description=check.description.format(layer=layer, table=table),
-                          blocking=check.blocking, additional_deps=check.additional_deps)
-        for name, check in named.items()
-    ]
+    with warnings.catch_warnings():
+        # Partitioned asset checks are a preview feature of Dagster 1.13: the warning would
+        # be printed once per check at every start, for a choice made here once.
+        warnings.simplefilter("ignore", dg.PreviewWarning)
+        specs = [
+            dg.AssetCheckSpec(name, asset=key, description=check.description.format(layer=layer, table=table),
+                              blocking=check.blocking, additional_deps=check.additional_deps,
+                              partitions_def=partitions_def)
+            for name, check in named.items()
+        ]
 
     @dg.multi_asset_check(name=f"{layer}__{table}_checks", specs=specs, can_subset=True)
     def _checks(context: dg.AssetCheckExecutionContext, settings: ChuSettings) -> Iterator[dg.AssetCheckResult]:
-        data = CheckData(settings, key, partition_year(context))
+        data = CheckData(settings, key, partition_year(context), context.instance)
         selected = context.selected_asset_check_keys
         for name, check in named.items():
             if dg.AssetCheckKey(key, name) in selected:
-                passed, metadata = check.evaluate(data)
+                passed, metadata, *graded = check.evaluate(data)
                 severity = dg.AssetCheckSeverity.ERROR if check.blocking else dg.AssetCheckSeverity.WARN
+                severity = graded[0] if graded else severity
                 yield dg.AssetCheckResult(asset_key=key, check_name=name, passed=passed, severity=severity,
                                           metadata=metadata)
 
     return _checks
 
 
-def layer_checks(layer: str, declared: Mapping[str, Sequence[Check]]) -> list[dg.AssetChecksDefinition]:
-    return [table_checks(layer, table, checks) for table, checks in declared.items()]
+def layer_checks(layer: str, declared: Mapping[str, Sequence[Check]],
+                 partitioned: Mapping[str, dg.PartitionsDefinition] | None = None) -> list[dg.AssetChecksDefinition]:
+    """``partitioned``: the year-partitioned tables of ``declared`` and their partitionings."""
+    partitioned = partitioned or {}
+    unknown = set(partitioned) - set(declared)
+    if unknown:
+        raise ValueError(f"{layer}: partitioned tables without checks: {sorted(unknown)}")
+    return [table_checks(layer, table, checks, partitioned.get(table)) for table, checks in declared.items()]
+
+
+def unique_key(*columns: str) -> Check:
+    """No two rows share ``columns`` (nulls equal): a table written twice, or two writers
+    appending to it at once, fails here instead of doubling every count downstream."""
+    def evaluate(data: CheckData) -> Outcome:
+        df = data.table
+        if not set(columns) <= set(df.columns):
+            return False, {"error": f"{data.layer}/{data.table_name} lacks {sorted(set(columns) - set(df.columns))}"}
+        repeated = df.filter(pl.struct(list(columns)).is_duplicated())
+        groups = repeated.select(columns).unique().height
+        return failing_rows(repeated.select(*columns, *[c for c in df.columns if c not in columns][:4]).sort(list(columns)),
+                            key=", ".join(columns), duplicated_keys=dg.MetadataValue.int(groups),
+                            rows=dg.MetadataValue.int(df.height))
+
+    return Check("{table}_unique_key", f"No two rows of {{layer}}/{{table}} share ({', '.join(columns)}): "
+                 "nothing loaded twice.", evaluate, blocking=True)
 
 
 def failing_rows(bad: pl.DataFrame, count: int | None = None, **extra) -> Outcome:
     """Passed when nothing fails; the failing count and a sample of the failing rows."""
     count = bad.height if count is None else count
     return count == 0, {"failing_rows": dg.MetadataValue.int(count),
-                        "sample": dg.MetadataValue.md(markdown_table(bad, 10)), **extra}
+                        "sample": dg.MetadataValue.md(preview_table(bad, 10)), **extra}
 
 
 def share_within(counted: str, count: int, share: float, threshold: float, rows: int) -> Outcome:

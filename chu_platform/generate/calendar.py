@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import numpy as np
 import polars as pl
 
@@ -16,8 +14,6 @@ DEATH_MONTHS = np.array([1.18, 1.08, 1.04, 0.96, 0.93, 0.89, 0.91, 0.90, 0.90, 0
 # Monday..Sunday.
 CONSULTATION_WEEKDAYS = np.array([1.1, 1.0, 1.0, 1.0, 0.95, 0.3, 0.02])
 ALL_WEEKDAYS = np.ones(7)
-
-EPOCH = dt.date(1970, 1, 1)
 
 
 def days_of(years: list[int]) -> np.ndarray:

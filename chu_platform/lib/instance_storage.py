@@ -34,6 +34,12 @@ from dagster._core.storage.sqlite_storage import (
 )
 from dagster._serdes import ConfigurableClassData
 
+from chu_platform import permissions
+
+# The daemon and the webserver load this storage from dagster.yaml without importing the
+# definitions: the instance's files (run and event databases, logs) are owner-only too.
+permissions.restrict()
+
 # Engines kept per process: the index and the shards of the runs this process writes now.
 MAX_OPEN_SHARDS = 8
 

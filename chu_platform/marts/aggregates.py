@@ -117,7 +117,7 @@ AGGREGATES: dict[str, Aggregate] = {
     a.analysis: a
     for a in (
         Aggregate(
-            "consultations_by_establishment", "One row per year and establishment (unknown included)",
+            "consultations_by_establishment", "One row per year and establishment (unknown establishment included)",
             _facts(sql.CONSULTATIONS_BY_ESTABLISHMENT),
             _one("consultations_by_establishment", _BY_FINESS, _ESTABLISHMENT_ORDER),
             _shares("consultations_by_establishment", "etablissement_key", _ESTABLISHMENT, _BY_FINESS,
@@ -144,7 +144,7 @@ AGGREGATES: dict[str, Aggregate] = {
             ("fact_hospitalisation",), ("dim_diagnostic",), filters=("diagnosis",),
         ),
         Aggregate(
-            "hospitalisations_by_sex_age", "One row per year, sex and age band, plus the 'all' totals",
+            "hospitalisations_by_sex_age", "One row per year, sex and age band, plus per-sex and per-band totals ('all')",
             _facts(sql.HOSPITALISATIONS_BY_SEX_AGE), _one("hospitalisations_by_sex_age", order=_SEX_AGE_ORDER), None,
             ("fact_consultation", "fact_hospitalisation"), ("dim_patient",),
         ),
@@ -154,7 +154,7 @@ AGGREGATES: dict[str, Aggregate] = {
             ("fact_consultation",), ("dim_professionnel", "dim_etablissement"),
         ),
         Aggregate(
-            "deaths_by_region", "One row per year and region of death",
+            "deaths_by_region", "One row per year and region of death (abroad and unknown apart)",
             _facts(sql.DEATHS_BY_REGION), _one("deaths_by_region", order=_REGION_ORDER), None,
             ("fact_deces",), ("dim_geography",),
         ),

@@ -13,16 +13,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import date
+from functools import cached_property
 
 import duckdb
 import polars as pl
 
-from chu_platform.lib import delta_store
+from chu_platform.lib import delta_store, object_store
 from chu_platform.marts import aggregates, snapshot, sql
 from chu_platform.marts.periods import Period, latest_complete_year
-from chu_platform.marts.secrecy import Secrecy, publish
+from chu_platform.marts.secrecy import Margin, Secrecy, publish
 
 GOLD_TABLES = (
     "dim_date", "dim_geography", "dim_patient", "dim_etablissement", "dim_professionnel",
@@ -30,8 +30,37 @@ GOLD_TABLES = (
     "fact_satisfaction",
 )
 FILTERS = ("establishment", "diagnosis")
-PERIOD_COLUMNS = ("period_from", "period_to")
-_RATE = Secrecy(counts=("numerator", "denominator"), derived={"rate": ("numerator", "denominator")})
+_RATE_DEPS = {"rate": ("numerator", "denominator")}
+_RATE = Secrecy(counts=("numerator", "denominator"), derived=_RATE_DEPS)
+# Shares: every row's numerator is a part of the denominator all rows show.
+_SHARES = Secrecy(counts=("numerator", "denominator"), derived=_RATE_DEPS,
+                  margins=(Margin("numerator", total="denominator"),))
+
+
+def _two_way(count: str) -> tuple[Margin, ...]:
+    """Sex x age band with the 'all' margins: each row and column adds up to its 'all' cell,
+    and each margin to the overall figure that hospitalisation_rate shows. (A patient whose
+    band changes within the period counts in both: the sums are close, not exact, and are
+    protected all the same.)"""
+    cells = (pl.col("sexe") != "all") & (pl.col("age_band") != "all")
+    return (
+        Margin(count, ("sexe",), parts=cells, total_row=pl.col("age_band") == "all"),
+        Margin(count, ("age_band",), parts=cells, total_row=pl.col("sexe") == "all"),
+        Margin(count, parts=(pl.col("sexe") != "all") & (pl.col("age_band") == "all")),
+        Margin(count, parts=(pl.col("sexe") == "all") & (pl.col("age_band") != "all")),
+    )
+
+
+# Professionals add up to their specialty's row, specialties and professionals each to the denominator.
+_PROFESSIONALS = Secrecy(
+    counts=("numerator", "denominator"), derived=_RATE_DEPS,
+    margins=(
+        Margin("numerator", ("specialite",), parts=pl.col("level") == "professional",
+               total_row=pl.col("level") == "specialty"),
+        Margin("numerator", parts=pl.col("level") == "specialty", total="denominator"),
+        Margin("numerator", parts=pl.col("level") == "professional", total="denominator"),
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -68,13 +97,13 @@ ANALYSES: dict[str, Analysis] = {
             "consultations_by_establishment", "Consultation rate per establishment",
             "consultations at the establishment", "all consultations",
             sql.CONSULTATIONS_BY_ESTABLISHMENT, ("finess", "raison_sociale", "commune", *_SHARE),
-            ("fact_consultation",),
+            ("fact_consultation",), secrecy=_SHARES,
         ),
         Analysis(
             "consultations_by_diagnosis", "Consultation rate per diagnosis",
             "consultations with the diagnosis", "all consultations",
             sql.CONSULTATIONS_BY_DIAGNOSIS, ("code_diag", "libelle", "chapitre", *_SHARE),
-            ("fact_consultation",),
+            ("fact_consultation",), secrecy=_SHARES,
         ),
         Analysis(
             "hospitalisation_rate", "Global hospitalisation rate",
@@ -85,13 +114,15 @@ ANALYSES: dict[str, Analysis] = {
             "hospitalisations_by_diagnosis", "Hospitalisation rate per diagnosis",
             "hospitalisations with the diagnosis", "all hospitalisations",
             sql.HOSPITALISATIONS_BY_DIAGNOSIS, ("code_diag", "libelle", "chapitre", *_SHARE),
-            ("fact_hospitalisation",),
+            ("fact_hospitalisation",), secrecy=_SHARES,
         ),
         Analysis(
             "hospitalisations_by_sex_age", "Hospitalisation rate by sex and age band",
             "distinct hospitalised patients of the group", "distinct patients of the group seen",
             sql.HOSPITALISATIONS_BY_SEX_AGE, ("sexe", "age_band", *_SHARE),
             ("fact_consultation", "fact_hospitalisation"),
+            secrecy=Secrecy(counts=("numerator", "denominator"), derived=_RATE_DEPS,
+                            margins=(*_two_way("numerator"), *_two_way("denominator"))),
         ),
         Analysis(
             "consultations_by_professional", "Consultation rate per professional and per specialty",
@@ -99,6 +130,7 @@ ANALYSES: dict[str, Analysis] = {
             sql.CONSULTATIONS_BY_PROFESSIONAL,
             ("level", "identifiant", "civilite", "profession", "specialite", "raison_sociale", *_SHARE),
             ("fact_consultation",),
+            secrecy=_PROFESSIONALS,
             order=lambda df: df.sort(
                 [pl.col("level") == "professional", "numerator", "specialite", "identifiant"],
                 descending=[False, True, False, False],
@@ -113,6 +145,7 @@ ANALYSES: dict[str, Analysis] = {
             secrecy=Secrecy(
                 counts=("deaths", "numerator", "denominator"),
                 derived={"rate": ("numerator", "denominator")},
+                margins=(Margin("deaths", total="denominator"), Margin("numerator", total="denominator")),
             ),
             filters=(),
             yearly=True,
@@ -159,6 +192,7 @@ def connect_gold(
     (``snapshot.Snapshot``); open a new one to see later writes.
     """
     con = duckdb.connect()
+    object_store.attach_duckdb(con, lake)
     # Delta data files are immutable (a write adds new files), so caching their Parquet
     # footers across queries can never serve stale metadata.
     con.execute("SET parquet_metadata_cache = true")
@@ -269,6 +303,12 @@ def run_analysis(
     )
 
 
+# A filter on the dimension an analysis breaks down by only chooses the rows shown: secrecy
+# is applied to the whole table first, so that a row shows the same cells alone as among the
+# others (else asking for each row in turn would show a complementary cell).
+_ROW_CHOICE = {"establishment": pl.col("finess"), "diagnosis": pl.col("code_diag")}
+
+
 def published(
     con: duckdb.DuckDBPyConnection,
     name: str,
@@ -277,7 +317,18 @@ def published(
     secrecy: bool = True,
 ) -> pl.DataFrame:
     """The result as published: secrecy applied (unless lifted) and the ``masked`` flag."""
-    return publish(run_analysis(con, name, period, filters), get(name).secrecy, apply=secrecy)
+    analysis = get(name)
+    given = dict(filters or {})
+    choosing = {f: v for f, v in given.items() if v and f in aggregates.AGGREGATES[name].filters}
+    if not choosing:
+        return publish(run_analysis(con, name, period, given), analysis.secrecy, apply=secrecy)
+    _check_filter_values(con, _check(analysis, period, given))
+    whole = run_analysis(con, name, period, {**given, **dict.fromkeys(choosing)})
+    shown = publish(whole, analysis.secrecy, apply=secrecy)
+    for f, value in choosing.items():
+        column = _ROW_CHOICE[f]
+        shown = shown.filter(column == value if f == "establishment" else column.str.starts_with(value))
+    return shown
 
 
 def years_present(con: duckdb.DuckDBPyConnection, name: str) -> list[int]:

@@ -7,6 +7,7 @@ from datetime import date
 import duckdb
 import polars as pl
 
+from chu_platform.lib.markdown import markdown_table
 from chu_platform.marts import analyses
 from chu_platform.marts.periods import Period
 from chu_platform.marts.secrecy import records
@@ -33,8 +34,4 @@ def preview_markdown(df: pl.DataFrame, name: str, rows: int = 10) -> str:
     if df.is_empty():
         return "(no rows)"
     latest = df.filter(pl.col("year") == df["year"].max()).head(rows)
-    shaped = records(latest, analyses.get(name).secrecy)
-    columns = list(shaped[0])
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join("" if r[c] is None else str(r[c]) for c in columns) + " |" for r in shaped]
-    return "\n".join(lines)
+    return markdown_table(records(latest, analyses.get(name).secrecy), rows=None, width=None)

@@ -10,7 +10,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import duckdb
 import polars as pl
-from deltalake import write_deltalake
 from deltalake.exceptions import SchemaMismatchError
 
 from chu_platform.lib import delta_store
@@ -30,10 +29,8 @@ def store(df: pl.DataFrame, uri: str, year: int, storage_options: dict[str, str]
     try:
         written = delta_store.write_years(df, uri, [year], storage_options)
     except SchemaMismatchError:
-        data = df.with_columns(pl.col(delta_store.YEAR).cast(pl.Int32)).to_arrow()
-        write_deltalake(uri, data, mode="overwrite", schema_mode="overwrite", partition_by=[delta_store.YEAR],
-                        storage_options=storage_options)
-        written = delta_store.WriteResult(uri, df.height, delta_store.version(uri, storage_options))
+        written = delta_store.write_table(df.with_columns(pl.col(delta_store.YEAR).cast(pl.Int32)), uri,
+                                          storage_options, partition_by=[delta_store.YEAR])
     return written
 
 

@@ -216,11 +216,13 @@ ORDER BY c.region_code IN ('abroad', 'unknown'), c.region_code
 """
 
 
-DEATHS_BY_REGION = region_deaths(f"""
+# A yearly analysis: a death is counted in its year of death, by ``year`` and not by its date
+# key, which is -1 when INSEE gives the day or the month as 00 (the year is still known).
+DEATHS_BY_REGION = region_deaths("""
     SELECT coalesce(f.region_code, 'unknown') AS region_code, count(*) AS deaths,
            sum(count(*)) OVER () AS denominator
     FROM fact_deces f
-    WHERE {where("date_deces_key")}
+    WHERE f.year BETWEEN $from_year AND $to_year
     GROUP BY 1
 """)
 

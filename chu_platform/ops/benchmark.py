@@ -163,12 +163,3 @@ def summary(rows: pl.DataFrame) -> pl.DataFrame:
     geo = {"query": "geo-mean"} | {c: timing.geometric_mean(wide[c].drop_nulls().to_list()) for c in layouts}
     return pl.concat([wide, pl.DataFrame([geo], schema=wide.schema)])
 
-
-def markdown(table: pl.DataFrame, decimals: int = 1) -> str:
-    header = "| " + " | ".join(table.columns) + " |"
-    rule = "|" + "|".join("---" if i == 0 else "---:" for i in range(table.width)) + "|"
-    lines = [header, rule]
-    for row in table.iter_rows():
-        cells = [f"{v:,.{decimals}f}" if isinstance(v, float) else str(v) for v in row]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)

@@ -215,3 +215,15 @@ def register_summary(keys: pl.DataFrame) -> dict[str, int]:
         "duplicate_declarations": keys.height - people,
         "without_year_of_death": int(keys["deces_annee"].is_null().sum()),
     }
+
+
+def year_reconciliation(keys: pl.DataFrame, year: int) -> dict[str, int]:
+    """How the register lines whose date of death says ``year`` become the deaths counted in it
+    (``keys``: ``KEY_COLUMNS`` of every declaration): the lines, less the repeated declarations
+    of a person, less the persons whose kept declaration (a later file's) says another year.
+    Nobody moves in: a person counted in ``year`` has a kept declaration saying ``year``."""
+    lines = keys.filter(pl.col("deces_annee") == year)
+    persons = lines.get_column("deces_id").n_unique()
+    counted = kept(keys, year).height
+    return {"register_lines": lines.height, "repeated_declarations": lines.height - persons,
+            "moved_to_another_year": persons - counted, "deaths_expected": counted}

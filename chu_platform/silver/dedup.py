@@ -6,7 +6,6 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from chu_platform.sources import LINEAGE_COLUMNS
 
 
 def latest_per_key(df: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
@@ -15,10 +14,6 @@ def latest_per_key(df: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
     if order:
         df = df.sort(order, descending=True, nulls_last=True)
     return df.unique(subset=list(keys), keep="first", maintain_order=True)
-
-
-def drop_lineage(df: pl.DataFrame) -> pl.DataFrame:
-    return df.drop([c for c in LINEAGE_COLUMNS if c in df.columns])
 
 
 def duplicates(df: pl.DataFrame, keys: Sequence[str]) -> int:

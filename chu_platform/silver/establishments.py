@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from chu_platform.bronze.entities import FILE_ENTITIES
 from chu_platform.silver import conform, geography
 from chu_platform.silver.dedup import latest_per_key
 
@@ -64,3 +65,11 @@ def build_establishments(chu: pl.DataFrame, finess: pl.DataFrame) -> pl.DataFram
 
 def _not_unknown(expr: pl.Expr) -> pl.Expr:
     return pl.when(expr == geography.UNKNOWN).then(None).otherwise(expr)
+
+
+def empty() -> pl.DataFrame:
+    """silver/establishments with no row, as built from no file."""
+    def nothing(entity: str) -> pl.DataFrame:
+        return pl.DataFrame(schema={c: pl.String for c in FILE_ENTITIES[entity].columns})
+
+    return build_establishments(nothing("establishments"), nothing("finess_establishments"))

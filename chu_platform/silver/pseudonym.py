@@ -18,7 +18,7 @@ def _require(key: str) -> None:
     if not key:
         raise ValueError(
             "The pseudonymisation key is empty: set CHU_PSEUDONYM_KEY (the chu CLI generates a "
-            "demo key under <CHU_DATA_DIR>/.secrets when it is unset)"
+            "demo key under CHU_SECRETS_DIR, default ~/.config/chu-platform, when it is unset)"
         )
 
 

@@ -64,7 +64,8 @@ def test_extraction_matches_source_row_counts(pg_dsn, tmp_path):
     assert dict(by_year.rows()) == CONSULTATION_YEARS
     assert care.years(pg_dsn) == set(CONSULTATION_YEARS)
     evaluations = result.get_asset_check_evaluations()
-    assert len(evaluations) == len(whole) and all(e.passed for e in evaluations)
+    # Two checks per whole table: lines reconcile, each line once.
+    assert len(evaluations) == 2 * len(whole) and all(e.passed for e in evaluations)
 
 
 def test_select_sql_casts_to_text_and_bounds_the_year():

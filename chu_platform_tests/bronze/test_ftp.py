@@ -41,7 +41,7 @@ def test_listing_raw_copy_sensor_and_asset_over_the_wire(ftp_server, tmp_path, r
     manifest_uri = str(data / "lake" / "raw" / "manifest")
     landed = raw.land(client, remote, recognise(remote.path), data, manifest_uri)
     copied = data / "raw" / landed.raw_path
-    assert landed.raw_path == f"satisfaction/2019/{sample.name}"
+    assert landed.raw_path == f"satisfaction/2019/2019/{sample.name}"  # the drop's folders are kept
     assert hashlib.sha256(copied.read_bytes()).hexdigest() == hashlib.sha256(sample.read_bytes()).hexdigest()
     assert landed.origin == client.origin
 

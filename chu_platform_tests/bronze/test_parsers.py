@@ -137,8 +137,8 @@ def test_finess_lines_go_to_their_record_kind_and_unknown_kinds_are_rejected():
 
 
 def test_satisfaction_xlsx_reads_the_results_sheet_and_leaves_absent_columns_null():
-    results = pl.DataFrame({"finess": ["010780054", "010780062"], "score_all_rea_ajust": ["75,09", "71.2"],
-                            "colonne_nouvelle": ["x", "y"]})
+    results = pl.DataFrame({"finess": ["010780054", "010780062"], "nb_rep_score_all_rea_ajust": ["120", "45"],
+                            "score_all_rea_ajust": ["75,09", "71.2"], "colonne_nouvelle": ["x", "y"]})
     buffer = io.BytesIO()
     import xlsxwriter
 
@@ -154,7 +154,7 @@ def test_satisfaction_xlsx_reads_the_results_sheet_and_leaves_absent_columns_nul
 
 
 def test_satisfaction_detects_comma_separator():
-    text = "finess,rs_finess,score_all_rea_ajust\n010780054,CH,\"75,09\"\n".encode("cp1252")
+    text = "finess,rs_finess,nb_rep_score_all_rea_ajust,score_all_rea_ajust\n010780054,CH,120,\"75,09\"\n".encode("cp1252")
     parsed = satisfaction.parse_csv(split_lines(text, "utf-8|cp1252"), "f.csv")
     assert parsed.notes["separator"] == ","
     assert parsed.rows.get_column("score_all_rea_ajust").to_list() == ["75,09"]

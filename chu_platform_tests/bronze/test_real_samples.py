@@ -71,7 +71,7 @@ def test_has_companion_files_are_kept_in_raw_but_not_loaded(platform, real_sampl
         deliver(landing, file, f"2019/{file.name}")
     result = materialize(ASSETS["satisfaction"], resources, "2019")
     kept = result.asset_materializations_for_node("bronze__satisfaction")[0].metadata["copied_to_raw_not_loaded"].value
-    assert sorted(kept) == sorted(f"satisfaction/2019/{f.name}" for f in folder.iterdir() if "esatis48h" not in f.name or "lexique" in f.name)
+    assert sorted(kept) == sorted(f"satisfaction/2019/2019/{f.name}" for f in folder.iterdir() if "esatis48h" not in f.name or "lexique" in f.name)
     assert all((settings.data_path / "raw" / k).is_file() for k in kept)
     assert read(settings, "satisfaction", [2019]).height == 1152
 

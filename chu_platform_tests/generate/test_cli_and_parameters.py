@@ -8,7 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from chu_platform.cli import cli
-from chu_platform.cli.generate import masked, parse_years
+from chu_platform.cli.generate import masked
+from chu_platform.cli.options import parse_years
 from chu_platform.generate import Rates, sizes
 from chu_platform.generate.death_people import age_at_death_weights, deaths_in
 from chu_platform.generate.hospitalisations import admission_probability, mean_stay_days

@@ -20,9 +20,12 @@ from chu_platform.defs.silver import assets as silver_assets
 from chu_platform.defs.silver import checks as silver_checks
 from chu_platform.lib import delta_store
 from chu_platform.lib.io_manager import DeltaIOManager
-from chu_platform.partitions import yearly_partitions
+from chu_platform.partitions import BY_SOURCE
 
 PARTITIONED_BRONZE = ("care_consultations", "deaths", "satisfaction")
+# Each partitioned bronze table's partitioning: its source family's years.
+BRONZE_YEARS = {"care_consultations": BY_SOURCE["care"], "deaths": BY_SOURCE["deaths"],
+                "satisfaction": BY_SOURCE["satisfaction"]}
 BRONZE = ("care_patients", "care_memberships", "care_professionals", "care_specialties", "care_diagnostics",
           "professionals", "professional_activities", "establishments", "finess_establishments", "hospitalisations",
           *PARTITIONED_BRONZE)
@@ -44,7 +47,7 @@ def _defs_of(module) -> list:
 
 
 def all_definitions() -> list:
-    specs = [dg.AssetSpec(["bronze", n], partitions_def=yearly_partitions if n in PARTITIONED_BRONZE else None)
+    specs = [dg.AssetSpec(["bronze", n], partitions_def=BRONZE_YEARS.get(n))
              for n in BRONZE]
     modules = (silver_assets, silver_checks, reference_assets, dimension_assets, fact_assets, gold_checks)
     return specs + [d for m in modules for d in _defs_of(m)]
@@ -73,13 +76,24 @@ def materialize(data_dir: Path, keys: Sequence[list[str]], partition: str | None
     )
 
 
+def materialize_year(data_dir: Path, keys: Sequence[list[str]], year: int) -> list[dg.ExecuteInProcessResult]:
+    """One run per partitioning (a Dagster run has one) for the assets that offer ``year``."""
+    partitioning = {k: d.partitions_def for d in all_definitions() if isinstance(d, dg.AssetsDefinition) for k in d.keys}
+    groups: dict[str, list[list[str]]] = {}
+    for key in keys:
+        partitions_def = partitioning[dg.AssetKey(key)]
+        if partitions_def.has_partition_key(str(year)):
+            groups.setdefault(str(partitions_def), []).append(key)
+    return [materialize(data_dir, group, str(year)) for group in groups.values()]
+
+
 def run_all(data_dir: Path, years: Sequence[int]) -> list[dg.ExecuteInProcessResult]:
     results = [materialize(data_dir, SILVER_UNPARTITIONED)]
     results += [materialize(data_dir, SILVER_DECLARATIONS, str(y)) for y in years]
-    results += [materialize(data_dir, SILVER_PARTITIONED, str(y)) for y in years]
+    results += [r for y in years for r in materialize_year(data_dir, SILVER_PARTITIONED, y)]
     for stage in (GOLD_UNPARTITIONED, GOLD_DIMS_SECOND, GOLD_DIMS_THIRD):
         results.append(materialize(data_dir, stage))
-    results += [materialize(data_dir, GOLD_FACTS, str(y)) for y in years]
+    results += [r for y in years for r in materialize_year(data_dir, GOLD_FACTS, y)]
     return results
 
 

@@ -36,10 +36,12 @@ def _run(defs: dg.Definitions) -> list[dg.ExecuteInProcessResult]:
     stages = [stage for layer in ("bronze", "silver", "gold") for stage in runner.plan_stages(
         defs, [k for k in runner.materializable_keys(defs) if k.path[0] == layer])]
     results = []
+    graph = defs.resolve_asset_graph()
     for stage in stages:
         for partition in [str(y) for y in YEARS] if stage.partitioned else [None]:
-            results.append(dg.materialize(assets, selection=stage.keys, partition_key=partition,
-                                          resources=defs.resources, raise_on_error=False))
+            for keys in runner.by_partitioning(graph, stage.keys) if partition else [stage.keys]:
+                results.append(dg.materialize(assets, selection=keys, partition_key=partition,
+                                              resources=defs.resources, raise_on_error=False))
     return results
 
 

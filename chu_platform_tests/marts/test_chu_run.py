@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from chu_platform.cli import cli
 from chu_platform.cli import run as run_module
 from chu_platform.defs.resources import ChuSettings
-from chu_platform.defs.warehouse import build_warehouse_asset
+from chu_platform.defs.warehouse import build_analysts_warehouse_asset, build_warehouse_asset
 from chu_platform.lib import delta_store
 from chu_platform.lib.io_manager import DeltaIOManager
 from chu_platform.partitions import yearly_partitions
@@ -48,7 +48,7 @@ def _fake_defs(data_dir, failing: bool = False) -> dg.Definitions:
     gold_keys = [dg.AssetKey(["gold", "dim_geography"]), dg.AssetKey(["gold", "fact_deces"])]
     return dg.Definitions(
         assets=[bronze_deaths, bronze_hospitalisations, bronze_establishments, dim_geography, fact_deces,
-                build_warehouse_asset(gold_keys)],
+                build_warehouse_asset(gold_keys), build_analysts_warehouse_asset(gold_keys)],
         asset_checks=[regions_known],
         resources={"io_manager": DeltaIOManager(data_dir=str(data_dir)),
                    "settings": ChuSettings(data_dir=str(data_dir), landing_dir=str(data_dir / "landing"))},
@@ -98,7 +98,11 @@ def test_a_failure_skips_what_depends_on_it_and_runs_the_rest(chu_env, fake_plat
     assert "FAILED" in result.output
     assert "not materialised: bronze/deaths, gold/fact_deces" in result.output
     assert "checks failed: gold/dim_geography:regions_known" in result.output
-    assert "skipped (an upstream asset failed): marts/warehouse" in result.output
+    # The warehouse exposes the tables that exist: a failed source does not keep it from the others.
+    assert "marts/warehouse" not in next(line for line in result.output.splitlines() if "skipped" in line)
+    assert (chu_env / "warehouse.duckdb").exists()
+    # The analysts' warehouse reads the failed fact; the published one does not.
+    assert "skipped (an upstream asset failed): marts/analysts_warehouse" in result.output
     assert _table(chu_env, "gold", "fact_deces") is None
     assert _table(chu_env, "bronze", "establishments").height == 1
 

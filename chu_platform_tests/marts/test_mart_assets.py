@@ -7,7 +7,7 @@ from polars.testing import assert_frame_equal
 
 from chu_platform.defs.marts import assets as mart_assets
 from chu_platform.defs.resources import ChuSettings
-from chu_platform.defs.warehouse import build_warehouse_asset
+from chu_platform.defs.warehouse import build_analysts_warehouse_asset, build_warehouse_asset
 from chu_platform.lib import delta_store
 from chu_platform.lib.io_manager import DeltaIOManager
 from chu_platform.marts.analyses import ANALYSES, connect_gold, published
@@ -49,18 +49,24 @@ def test_mart_metadata_and_dependencies(gold_in_env, chu_env):
 
 def test_warehouse_opens_read_only_and_is_rebuilt_while_open(gold_in_env, chu_env):
     keys = [dg.AssetKey(["gold", t]) for t in gold_in_env.tables] + [dg.AssetKey(["marts", "deaths_by_region"])]
-    warehouse = build_warehouse_asset(keys)
+    warehouse, analysts = build_warehouse_asset(keys), build_analysts_warehouse_asset(keys)
     _materialise(chu_env, [mart_assets.deaths_by_region])
-    _materialise(chu_env, [warehouse])
+    _materialise(chu_env, [warehouse, analysts])
     path = str(chu_env / "warehouse.duckdb")
     reader = duckdb.connect(path, read_only=True)
     first = reader.execute("SELECT year, sum(deaths) FROM deaths_by_region GROUP BY 1 ORDER BY 1").fetchall()
-    assert first == [(y, sum(1 for r in gold_in_env.rows("fact_deces") if r["year"] == y)) for y in (2019, 2020)]
+    shown = delta_store.read(delta_store.table_uri(gold_in_env.lake, ["marts", "deaths_by_region"]))
+    assert first == [(y, shown.filter(pl.col("year") == y)["deaths"].sum()) for y in (2019, 2020)]
     _materialise(chu_env, [warehouse])
-    assert reader.execute("SELECT count(*) FROM fact_consultation").fetchall() == [(len(gold_in_env.rows("fact_consultation")),)]
+    assert reader.execute("SELECT count(*) FROM dim_etablissement").fetchall() == [(len(gold_in_env.rows("dim_etablissement")),)]
+    names = {r[0] for r in reader.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    assert not {n for n in names if n.startswith("fact_")} and "dim_patient" not in names
     reader.close()
-    with duckdb.connect(path, read_only=True) as again:
+    analysts_path = chu_env / "analysts" / "warehouse.duckdb"
+    assert oct(analysts_path.stat().st_mode & 0o777) == "0o600"
+    with duckdb.connect(str(analysts_path), read_only=True) as again:
         assert again.execute("SELECT count(*) FROM dim_patient").fetchall() == [(len(gold_in_env.rows("dim_patient")),)]
+        assert again.execute("SELECT count(*) FROM fact_consultation").fetchall() == [(len(gold_in_env.rows("fact_consultation")),)]
 
 
 def test_secrecy_check_passes_on_marts_and_fails_on_a_leak(gold_in_env, chu_env):
@@ -71,12 +77,13 @@ def test_secrecy_check_passes_on_marts_and_fails_on_a_leak(gold_in_env, chu_env)
     resources = {"settings": ChuSettings(data_dir=str(chu_env), landing_dir=str(chu_env / "landing")),
                  "io_manager": DeltaIOManager(data_dir=str(chu_env))}
     result = dg.materialize([mart_assets.deaths_by_region, check], resources=resources)
-    assert [e.passed for e in result.get_asset_check_evaluations()] == [True]
+    assert {e.check_name: e.passed for e in result.get_asset_check_evaluations()} == {
+        "secrecy_applied": True, "deaths_by_region_unique_key": True}
 
     uri = delta_store.table_uri(gold_in_env.lake, ["marts", "deaths_by_region"])
     leaked = delta_store.read(uri).with_columns(pl.lit(3, dtype=pl.Int64).alias("deaths"))
     delta_store.write_table(leaked, uri)
     check_only = dg.materialize([mart_assets.deaths_by_region, check], resources=resources,
                                 selection=dg.AssetSelection.checks(check), raise_on_error=False)
-    evaluation = check_only.get_asset_check_evaluations()[0]
+    evaluation = next(e for e in check_only.get_asset_check_evaluations() if e.check_name == "secrecy_applied")
     assert not evaluation.passed and evaluation.metadata["leaking_rows"].value == leaked.height

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from chu_platform.ops import synthetic_gold
+from benchmarks import synthetic_gold
 
 YEARS = (2022, 2023)
 SCALE = 0.0005

@@ -5,8 +5,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from benchmarks import synthetic_gold
 from chu_platform.lib import delta_store
-from chu_platform.ops import synthetic_gold, timing
+from chu_platform.ops import timing
 from chu_platform.ops.benchmark import run_benchmark
 from chu_platform.ops.compare import AnswerMismatch
 

@@ -1,16 +1,25 @@
-"""Bronze assets fed by delivered files, and the side tables they write."""
+"""Bronze assets fed by delivered files.
+
+Each also writes its share of three plain Delta tables that are not assets of their own
+(no asset computes them; every bronze asset replaces its own rows): ``raw/manifest`` (the
+files kept in the raw zone), ``bronze/rejects`` (lines that could not be read) and
+``bronze/_loads`` (lines read per file), see docs/storage.md.
+"""
 
 from datetime import UTC, datetime
 
 import dagster as dg
 
 from chu_platform.bronze import ledger
+from chu_platform.bronze.drop import DropRefused
 from chu_platform.bronze.entities import FILE_ENTITIES, FileEntity
 from chu_platform.bronze.ingest import ingest, land_entity
 from chu_platform.defs.bronze.metadata import preview, reasons_table
 from chu_platform.defs.bronze.resources import DropResource
+from chu_platform.defs.bronze.retries import SOURCE_RETRY
 from chu_platform.defs.resources import ChuSettings
-from chu_platform.partitions import yearly_partitions
+from chu_platform.partitions import BY_SOURCE
+from chu_platform.tags import SOURCE_TAG
 
 
 def side_uris(settings: ChuSettings) -> dict[str, str]:
@@ -26,14 +35,20 @@ def build_file_asset(entity: FileEntity) -> dg.AssetsDefinition:
         key=["bronze", entity.name],
         group_name="bronze",
         description=entity.description,
-        partitions_def=yearly_partitions if entity.partitioned else None,
+        partitions_def=BY_SOURCE[entity.source] if entity.partitioned else None,
         kinds={"delta", "polars"},
-        tags={"chu/source": entity.source},
+        tags={SOURCE_TAG: entity.source},
+        retry_policy=SOURCE_RETRY,
     )
     def _file_asset(context: dg.AssetExecutionContext, settings: ChuSettings, drop: DropResource) -> dg.Output:
         year = int(context.partition_key) if entity.partitioned else None
         uris = side_uris(settings)
-        versions, companions = land_entity(entity, drop.client(), settings.data_dir, uris["manifest"], year)
+        try:
+            versions, companions, superseded = land_entity(entity, drop.client(), settings.data_dir, uris["manifest"], year)
+        except DropRefused as error:
+            raise dg.Failure(str(error), allow_retries=False) from error
+        for reason in superseded:
+            context.log.warning(reason)
         if not versions:
             context.log.warning(
                 f"No file delivered for bronze/{entity.name}" + (f" in {year}" if year else "")
@@ -55,6 +70,8 @@ def build_file_asset(entity: FileEntity) -> dg.AssetsDefinition:
         }
         if year is not None:
             metadata["partition"] = str(year)
+        if superseded:
+            metadata["superseded_not_loaded"] = dg.MetadataValue.json(superseded)
         if companions:
             metadata["copied_to_raw_not_loaded"] = dg.MetadataValue.json([c.raw_path for c in companions])
         return dg.Output(result.rows, metadata=metadata)
@@ -63,24 +80,3 @@ def build_file_asset(entity: FileEntity) -> dg.AssetsDefinition:
 
 
 FILE_ASSETS = [build_file_asset(e) for e in FILE_ENTITIES.values()]
-
-rejects = dg.AssetSpec(
-    key=["bronze", "rejects"],
-    group_name="bronze",
-    description=(
-        "One row per delivered line that could not be read (source, entity, file, line_number, "
-        "raw_text, reason, year), written by each bronze asset for its own entity and year."
-    ),
-    deps=[a.key for a in FILE_ASSETS],
-    kinds={"delta"},
-)
-
-manifest = dg.AssetSpec(
-    key=["raw", "manifest"],
-    group_name="raw",
-    description=(
-        "One row per version of a delivered file kept in the raw zone (slot, sha256, size, "
-        "received_at, origin), appended when a bronze asset lands a new file."
-    ),
-    kinds={"delta"},
-)

@@ -9,9 +9,11 @@ from chu_platform.bronze import care, ledger
 from chu_platform.bronze.ingest import LOADS_SCHEMA, REJECTS_SCHEMA, Ingested
 from chu_platform.defs.bronze.assets import side_uris
 from chu_platform.defs.bronze.metadata import preview
+from chu_platform.defs.bronze.retries import SOURCE_RETRY
 from chu_platform.defs.resources import ChuSettings
 from chu_platform.lib.postgres import care_dsn
-from chu_platform.partitions import yearly_partitions
+from chu_platform.partitions import care_years
+from chu_platform.tags import SOURCE_TAG
 
 
 def build_care_asset(entity: care.CareEntity) -> dg.AssetsDefinition:
@@ -20,9 +22,10 @@ def build_care_asset(entity: care.CareEntity) -> dg.AssetsDefinition:
         key=["bronze", entity.name],
         group_name="bronze",
         description=f'One row per row of the care database table "{entity.table}" ({grain}), every value as text.',
-        partitions_def=yearly_partitions if entity.partitioned else None,
+        partitions_def=care_years if entity.partitioned else None,
         kinds={"delta", "postgres"},
-        tags={"chu/source": "care"},
+        tags={SOURCE_TAG: "care"},
+        retry_policy=SOURCE_RETRY,
     )
     def _care_asset(context: dg.AssetExecutionContext, settings: ChuSettings) -> dg.Output:
         year = int(context.partition_key) if entity.partitioned else None

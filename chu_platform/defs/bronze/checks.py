@@ -4,11 +4,16 @@
 import dagster as dg
 import polars as pl
 
-from chu_platform.bronze import ledger
+from chu_platform.bronze import ledger, thresholds
+from chu_platform.bronze.entities import FILE_ENTITIES
 from chu_platform.defs.bronze.assets import FILE_ASSETS, side_uris
 from chu_platform.defs.bronze.care_assets import CARE_ASSETS
-from chu_platform.defs.table_checks import Check, CheckData, Outcome, table_checks
+from chu_platform.defs.bronze.metadata import PERSONAL
+from chu_platform.defs.table_checks import Check, CheckData, Outcome, table_checks, unique_key
+from chu_platform.defs.volume_checks import VOLUME_CHECKS
 from chu_platform.lib import delta_store
+from chu_platform.marts.secrecy import preview_table
+from chu_platform.silver.hospitalisations import admission_problems
 
 
 def _lineage(uri: str, year: int | None) -> pl.DataFrame:
@@ -43,4 +48,60 @@ def _lines_reconcile(data: CheckData) -> Outcome:
 LINES_RECONCILE = Check("lines_reconcile", "Per file and year: lines read = bronze rows + rejects.", _lines_reconcile,
                         blocking=True)
 
-BRONZE_CHECKS = [table_checks(*a.key.path, [LINES_RECONCILE]) for a in (*FILE_ASSETS, *CARE_ASSETS)]
+# A delivered line is one bronze row: its file and line number identify it.
+LINE_ONCE = unique_key("_source_file", "_source_row")
+
+
+def _every_stay_placed(data: CheckData) -> Outcome:
+    problems = admission_problems(data.table)
+    return problems.is_empty(), {
+        "stays_without_year": dg.MetadataValue.int(problems.height),
+        "sample": dg.MetadataValue.md(preview_table(problems, 10)),
+        "what_to_do": "correct Date_Entree (dd/mm/yyyy) at the source and re-deliver Hospitalisations.csv",
+    }
+
+
+# On the (unpartitioned) file, not on the years of silver: stays without a usable admission
+# date belong to no year, so the finding is reported once per load of the file.
+EVERY_STAY_PLACED = Check(
+    "{table}_every_stay_placed",
+    "Every stay of Hospitalisations.csv has a valid admission date, hence a year: none is silently left out.",
+    _every_stay_placed,
+)
+EXTRA = {"hospitalisations": [EVERY_STAY_PLACED]}
+
+
+def _rejected_share(data: CheckData) -> Outcome:
+    uris = side_uris(data.settings)
+    entity = FILE_ENTITIES[data.table_name]
+    limit = thresholds.threshold(data.settings.max_rejected_share, entity.source)
+    years = None if data.year is None else [data.year]
+    shares, first = ledger.rejected_shares(entity.name, uris["rejects"], uris["loads"], years)
+    over = shares.filter(pl.col("share") > limit)
+    first = first.join(over.select("year", "file"), on=["year", "file"], how="semi", nulls_equal=True)
+    # The raw text of a register or directory line names a person: line numbers and reasons only.
+    if entity.name in PERSONAL:
+        first = first.drop("raw_text")
+    return over.height == 0, {
+        "threshold": dg.MetadataValue.float(limit),
+        "files_over_threshold": dg.MetadataValue.md(preview_table(over, 20)),
+        "first_rejected_lines": dg.MetadataValue.md(preview_table(first, 20)),
+        "what_to_do": "the delivery does not look like its format: check the file named here (truncated, "
+                      "another format under this name), re-deliver it, or raise CHU_MAX_REJECTED_SHARE for "
+                      f"{entity.source} if such rejects are expected",
+    }
+
+
+REJECTED_SHARE = Check(
+    "rejected_share",
+    "Per file and year: the share of rejected lines is at most the source's CHU_MAX_REJECTED_SHARE.",
+    _rejected_share, blocking=True,
+)
+
+BRONZE_CHECKS = [
+    table_checks(*a.key.path, [LINES_RECONCILE, LINE_ONCE, *([REJECTED_SHARE] if a in FILE_ASSETS else []),
+                               *EXTRA.get(a.key.path[-1], []),
+                               *(VOLUME_CHECKS if a.partitions_def is not None else [])],
+                 partitions_def=a.partitions_def)
+    for a in (*FILE_ASSETS, *CARE_ASSETS)
+]

@@ -3,6 +3,9 @@
 import dagster as dg
 import polars as pl
 
+from chu_platform.lib.markdown import markdown_table
+from chu_platform.marts.secrecy import preview_table
+
 # Tables holding names of people: no preview in the UI, whose metadata is widely readable.
 PERSONAL = {"deaths", "care_patients", "professionals", "care_professionals"}
 
@@ -12,15 +15,11 @@ def reasons_table(rejects: pl.DataFrame) -> str:
     if rejects.height == 0:
         return "no rejects"
     counts = rejects.group_by("file", "reason").agg(pl.len().alias("lines")).sort("lines", descending=True)
-    lines = ["| file | reason | lines |", "|---|---|---|"]
-    lines += [f"| {f} | {r} | {n} |" for f, r, n in counts.head(20).iter_rows()]
-    return "\n".join(lines)
+    return markdown_table(counts.select("file", "reason", "lines"), rows=20, width=None)
 
 
 def preview(entity: str, rows: pl.DataFrame) -> dict:
     if entity in PERSONAL or rows.height == 0:
         return {}
-    head = rows.head(5).drop([c for c in rows.columns if c.startswith("_")])
-    header = "| " + " | ".join(head.columns) + " |"
-    body = ["| " + " | ".join("" if v is None else str(v) for v in row) + " |" for row in head.iter_rows()]
-    return {"preview": dg.MetadataValue.md("\n".join([header, "|" + "---|" * len(head.columns), *body]))}
+    head = rows.drop([c for c in rows.columns if c.startswith("_")])
+    return {"preview": dg.MetadataValue.md(preview_table(head))}

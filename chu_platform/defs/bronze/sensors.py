@@ -8,21 +8,44 @@ import dagster as dg
 
 from chu_platform.bronze import watch
 from chu_platform.bronze.discovery import chu_death_years
-from chu_platform.bronze.drop import LocalDrop
+from chu_platform.bronze.drop import DropUnavailable, LocalDrop
 from chu_platform.bronze.raw import raw_root, read_manifest
 from chu_platform.defs.bronze.assets import FILE_ASSETS
 from chu_platform.defs.bronze.resources import DropResource
+from chu_platform.defs.gold.aggregate_assets import gold_aggregates
 from chu_platform.defs.resources import ChuSettings
 from chu_platform.partitions import yearly_partitions
-from chu_platform.runner import ON_DEMAND_TAG
+from chu_platform.tags import ON_DEMAND_TAG
 
 SETTLE_SECONDS = 5.0
-# What a settled file may set going: its bronze tables and the year-partitioned assets below
-# them (silver, gold facts, gold pre-aggregates). The marts follow through marts_automation.
-TARGET = (
-    dg.AssetSelection.assets(*[a.key for a in FILE_ASSETS]).downstream().materializable()
-    - dg.AssetSelection.groups("marts", "ops")
-)
+# The first year-partitioned asset of each source family: what is below another family's root
+# has that family's years.
+FAMILY_ROOTS = [dg.AssetKey(["bronze", "deaths"]), dg.AssetKey(["bronze", "satisfaction"]),
+                dg.AssetKey(["bronze", "care_consultations"]), dg.AssetKey(["silver", "hospitalisations"])]
+# What a settled file may set going: its bronze tables and, for a year file, the assets below
+# them with the same years (silver, gold facts). One job per partitioning — a Dagster run has
+# one — so the gold pre-aggregates (every year since 1970, reading every family) and the marts
+# follow through their automation conditions.
+_WHOLE_FILES = [a.key for a in FILE_ASSETS if a.partitions_def is None]
+_YEAR_FILES = {a.key: a.partitions_def for a in FILE_ASSETS if a.partitions_def is not None}
+LOAD_JOBS = {
+    "load_files": dg.define_asset_job("load_files", selection=dg.AssetSelection.assets(*_WHOLE_FILES)),
+    **{
+        f"load_{key.path[-1]}": dg.define_asset_job(
+            f"load_{key.path[-1]}",
+            selection=(dg.AssetSelection.assets(key).downstream().materializable()
+                       - dg.AssetSelection.groups("marts", "ops") - dg.AssetSelection.assets(gold_aggregates)
+                       - dg.AssetSelection.assets(*(r for r in FAMILY_ROOTS if r != key)).downstream()),
+            partitions_def=partitions_def,
+        )
+        for key, partitions_def in _YEAR_FILES.items()
+    },
+}
+
+
+def _job_for(bronze: list[dg.AssetKey]) -> str:
+    year_files = [k for k in bronze if k in _YEAR_FILES]
+    return f"load_{year_files[0].path[-1]}" if year_files else "load_files"
 
 
 def follow_on(context: dg.SensorEvaluationContext, keys: list[dg.AssetKey]) -> list[dg.AssetKey]:
@@ -39,15 +62,24 @@ def follow_on(context: dg.SensorEvaluationContext, keys: list[dg.AssetKey]) -> l
     while frontier:
         for child in sorted(graph.get(frontier.pop()).child_keys):
             node = graph.get(child)
-            if child in chain or not node.is_materializable or node.partitions_def != yearly_partitions:
+            if child in chain or not node.is_materializable or not isinstance(node.partitions_def, dg.TimeWindowPartitionsDefinition):
                 continue
             if ON_DEMAND_TAG in (node.tags or {}):
+                continue
+            if node.partitions_def != graph.get(keys[0]).partitions_def:
                 continue
             outside = [p for p in node.parent_keys if p not in chain]
             if all(context.instance.get_latest_materialization_event(p) is not None for p in outside):
                 chain.add(child)
                 frontier.append(child)
     return sorted(chain - set(keys))
+
+
+def _offered(assets: tuple[str, ...], partition: str) -> bool:
+    """Whether every bronze table of a request offers the year (a source's first year bounds it)."""
+    by_name = {a.key.path[-1]: a for a in FILE_ASSETS}
+    return all(by_name[a].partitions_def is None or by_name[a].partitions_def.has_partition_key(partition)
+               for a in assets if a in by_name)
 
 
 def write_unrecognised(settings: ChuSettings, files, origin: str) -> None:
@@ -67,13 +99,12 @@ def write_unrecognised(settings: ChuSettings, files, origin: str) -> None:
     partial.replace(path)
 
 
-@dg.sensor(name="ftp_new_files", minimum_interval_seconds=5, target=TARGET,
+@dg.sensor(name="ftp_new_files", minimum_interval_seconds=5, jobs=list(LOAD_JOBS.values()),
            default_status=dg.DefaultSensorStatus.RUNNING)
 def ftp_new_files(context: dg.SensorEvaluationContext, settings: ChuSettings, drop: DropResource) -> dg.SensorResult:
     """Lists the drop; files that kept their size since the last tick run their bronze assets,
     and in the same run, for a year file, what that year feeds in silver and gold."""
     client = drop.client()
-    files = client.list_files()
 
     def years_of(f) -> set[int]:
         return chu_death_years(client.read_bytes(f.path), f.path)
@@ -87,7 +118,12 @@ def ftp_new_files(context: dg.SensorEvaluationContext, settings: ChuSettings, dr
         manifest = read_manifest(settings.table_uri("raw", "manifest"))
         return set(manifest.select("drop_path", "size", "drop_mtime").iter_rows())
 
-    result = watch.plan(files, context.cursor, years_of, keys, time.time(), settle, landed)
+    try:
+        result = watch.plan(client.list_files(), context.cursor, years_of, keys, time.time(), settle, landed)
+    except DropUnavailable as error:
+        # The next tick lists again; the cursor is kept, so nothing is requested twice or lost.
+        context.log.warning(f"{error} Listing again at the next tick.")
+        return dg.SensorResult(skip_reason=str(error), cursor=context.cursor)
     for path in result.newly_unrecognised:
         context.log.warning(f"{path}: not a recognised source file; listed in raw/unrecognised.json")
     for path in result.outside:
@@ -101,10 +137,14 @@ def ftp_new_files(context: dg.SensorEvaluationContext, settings: ChuSettings, dr
     requests = []
     for r in result.requests:
         bronze = [dg.AssetKey(["bronze", a]) for a in r.assets]
+        if r.partition is not None and not _offered(r.assets, r.partition):
+            context.log.error(f"{', '.join(r.files)}: year {r.partition} is before the first year of its source; not requested")
+            continue
         following = follow_on(context, bronze) if r.partition is not None else []
         if following:
             context.log.info(f"{', '.join(r.files)} [{r.partition}]: bronze, then {', '.join(k.to_user_string() for k in following)}")
         requests.append(dg.RunRequest(
+            job_name=_job_for(bronze),
             run_key=r.run_key,
             asset_selection=[*bronze, *following],
             partition_key=r.partition,

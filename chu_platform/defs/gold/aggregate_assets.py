@@ -2,22 +2,27 @@
 
 import dagster as dg
 
+from chu_platform.defs.metadata import table_metadata
 from chu_platform.defs.resources import ChuSettings
-from chu_platform.defs.silver.metadata import table_metadata
 from chu_platform.marts import aggregates, analyses, snapshot
+from chu_platform.marts.publication import published_aggregate
 from chu_platform.marts.refresh import build_year
-from chu_platform.partitions import yearly_partitions
+from chu_platform.partitions import SAME_YEAR_IF_ANY, yearly_partitions
 
 
 # Every year whose facts or dimensions changed, not only the latest one (which is all that
 # eager() considers for time partitions): a rebuilt dimension makes every year of the
 # aggregates reading it stale. Years without facts are never requested. Until a year is
 # recomputed, run_analysis sees the fingerprint mismatch and answers from the facts.
+FACTS = dg.AssetSelection.assets(*[dg.AssetKey(["gold", f"fact_{name}"]) for name in ("consultation", "hospitalisation", "deces", "satisfaction")])
 FOLLOW_GOLD = (
     dg.AutomationCondition.any_deps_updated().since_last_handled()
     & ~dg.AutomationCondition.any_deps_missing()
     & ~dg.AutomationCondition.any_deps_in_progress()
     & ~dg.AutomationCondition.in_progress()
+    # A year some fact it reads holds: the aggregates span every family's years (from 1970),
+    # and a year before a family's first one has no fact partition to wait for.
+    & dg.AutomationCondition.any_deps_match(~dg.AutomationCondition.missing()).allow(FACTS)
 ).with_label("gold it reads updated")
 
 
@@ -32,7 +37,8 @@ def aggregate_spec(aggregate: aggregates.Aggregate) -> dg.AssetSpec:
         group_name="gold",
         kinds={"duckdb", "delta"},
         partitions_def=yearly_partitions,
-        deps=[dg.AssetKey(["gold", table]) for table in aggregate.reads],
+        deps=[dg.AssetDep(dg.AssetKey(["gold", table]), partition_mapping=SAME_YEAR_IF_ANY)
+              for table in aggregate.reads],
         automation_condition=FOLLOW_GOLD,
         description=(
             f"{aggregate.grain}: the exact (unmasked) counts of {analysis.title.lower()}, with "
@@ -78,8 +84,9 @@ def gold_aggregates(context: dg.AssetExecutionContext, settings: ChuSettings):
             errors[aggregate.table] = built
             continue
         df, written = built
+        # The UI shows the preview to anyone who opens it: the cells as the mart publishes them.
         yield dg.MaterializeResult(asset_key=aggregate_key(aggregate), metadata=table_metadata(
-            df.drop(aggregates.INPUTS), partition=str(year), row_count=written.rows,
+            published_aggregate(df, aggregate.analysis), partition=str(year), row_count=written.rows,
             delta_version=written.version, table_uri=dg.MetadataValue.path(written.uri),
             computed_from=", ".join(f"gold/{t}" for t in aggregate.reads),
             inputs_fingerprint=df[aggregates.INPUTS][0] if df.height else "",

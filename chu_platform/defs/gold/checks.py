@@ -1,16 +1,25 @@
-"""Gold asset checks: contracts, referential integrity, reconciliation, completeness, plausibility.
+"""Gold asset checks: contracts, keys, referential integrity, reconciliation, volumes,
+completeness, plausibility.
 
-A contract check blocks (bad data must not reach the marts); the others warn, with the
+Contracts, unique keys and the deaths' reconciliation with the register block (bad data must
+not reach the marts), as does a volume change past CHU_VOLUME_FAIL; the others warn, with the
 failing count and a sample, because a data steward decides what to do with them.
 """
 
 from collections.abc import Mapping
 
 import dagster as dg
+import polars as pl
 
 from chu_platform.defs.silver.checks import CONTRACT, completeness
-from chu_platform.defs.table_checks import Check, CheckData, Outcome, failing_rows, layer_checks, share_within
+from chu_platform.defs.table_checks import (Check, CheckData, Outcome, failing_rows, layer_checks, share_within,
+                                             unique_key)
+from chu_platform.defs.volume_checks import VOLUME_CHECKS
 from chu_platform.gold import quality
+from chu_platform.lib import delta_store
+from chu_platform.partitions import care_years, deaths_years, hospitalisation_years, satisfaction_years, yearly_partitions
+from chu_platform.silver import deaths
+from chu_platform.marts.secrecy import preview_table
 from chu_platform.sources import ESATIS_MIN_ANSWERS
 
 
@@ -71,6 +80,49 @@ SCORES_ABOVE_PUBLICATION_THRESHOLD = Check(
 )
 
 
+def _deaths_reconcile(data: CheckData) -> Outcome:
+    declared = data.settings.table_uri("silver", "death_declarations")
+    keys = delta_store.scan(declared).select(deaths.KEY_COLUMNS).collect()
+    agg, facts = data.table, data.read("gold", "fact_deces")
+    years = [data.year] if data.year is not None else sorted(keys["deces_annee"].drop_nulls().unique().to_list())
+    rows = []
+    for year in years:
+        steps = deaths.year_reconciliation(keys, year)
+        counted = agg.filter(pl.col("year") == year)["deaths"].sum() if agg.height else 0
+        rows.append({"year": year, **steps, "fact_deces_rows": facts.filter(pl.col("year") == year).height,
+                     "counted_in_deaths_by_region": int(counted or 0)})
+    table = pl.DataFrame(rows, schema={"year": pl.Int32, "register_lines": pl.Int64, "repeated_declarations": pl.Int64,
+                                       "moved_to_another_year": pl.Int64, "deaths_expected": pl.Int64,
+                                       "fact_deces_rows": pl.Int64, "counted_in_deaths_by_region": pl.Int64})
+    bad = table.filter((pl.col("deaths_expected") != pl.col("fact_deces_rows"))
+                       | (pl.col("deaths_expected") != pl.col("counted_in_deaths_by_region")))
+    return failing_rows(bad, reconciliation=dg.MetadataValue.md(preview_table(table, 20)),
+                        register_lines_without_year=dg.MetadataValue.int(int(keys["deces_annee"].is_null().sum())))
+
+
+# Every death whose year is known counts in that year, whatever its day or month: an unknown
+# part (INSEE 00) must not take it out of the analysis.
+DEATHS_RECONCILE_WITH_REGISTER = Check(
+    "{table}_reconciles_with_register",
+    "Per year: register lines dated in the year - repeated declarations of a person - persons whose "
+    "latest declaration moves them to another year = gold/fact_deces rows = deaths counted by region.",
+    _deaths_reconcile, blocking=True,
+    additional_deps=(dg.AssetKey(["silver", "death_declarations"]), dg.AssetKey(["gold", "fact_deces"])),
+)
+
+# The key of each pre-aggregate's rows within a year (the analysis' breakdown).
+AGGREGATE_KEYS = {
+    "consultations_by_establishment": ("etablissement_key",),
+    "consultations_by_diagnosis": ("diagnostic_key",),
+    "hospitalisation_rate": (),
+    "hospitalisations_by_diagnosis": ("diagnostic_key",),
+    "hospitalisations_by_sex_age": ("sexe", "age_band"),
+    "consultations_by_professional": ("level", "professionnel_key", "specialite"),
+    "deaths_by_region": ("region_code",),
+    "satisfaction_by_region": ("region_code",),
+}
+
+
 # The threshold the CHU accepts for consultations it cannot place in an establishment.
 UNLINKED_CONSULTATION_THRESHOLD = 0.10
 DATE = ("dim_date", "date_key")
@@ -86,6 +138,7 @@ GOLD_CHECKS = layer_checks("gold", {
     "dim_diagnostic": [CONTRACT],
     "fact_consultation": [
         CONTRACT,
+        *VOLUME_CHECKS,
         keys_in_dimensions({"date_key": DATE, "patient_key": PATIENT,
                             "professionnel_key": ("dim_professionnel", "professionnel_key"),
                             "diagnostic_key": DIAGNOSTIC, "etablissement_key": ETABLISSEMENT}),
@@ -98,6 +151,7 @@ GOLD_CHECKS = layer_checks("gold", {
     ],
     "fact_hospitalisation": [
         CONTRACT,
+        *VOLUME_CHECKS,
         keys_in_dimensions({"date_entree_key": DATE, "date_sortie_key": DATE, "patient_key": PATIENT,
                             "etablissement_key": ETABLISSEMENT, "diagnostic_key": DIAGNOSTIC}),
         reconciles_with("hospitalisations"),
@@ -108,6 +162,7 @@ GOLD_CHECKS = layer_checks("gold", {
     ],
     "fact_deces": [
         CONTRACT,
+        *VOLUME_CHECKS,
         keys_in_dimensions({"date_deces_key": DATE, "departement_code": ("dim_geography", "departement_code")}),
         reconciles_with("deaths"),
         plausible("age_au_deces", 0, 125, "death before birth or beyond the oldest recorded human age."),
@@ -116,9 +171,16 @@ GOLD_CHECKS = layer_checks("gold", {
     ],
     "fact_satisfaction": [
         CONTRACT,
+        *VOLUME_CHECKS,
         keys_in_dimensions({"etablissement_key": ETABLISSEMENT, "region_code": ("dim_geography", "region_code")}),
         reconciles_with("satisfaction"),
         plausible("nb_reponses", 0, 100_000, "negative or absurd numbers of answers."),
         SCORES_ABOVE_PUBLICATION_THRESHOLD,
     ],
-})
+    "dim_date": [unique_key("date_key")],
+    "dim_geography": [unique_key("departement_code")],
+    **{f"agg_{name}": [unique_key("year", *key)] for name, key in AGGREGATE_KEYS.items()},
+    "agg_deaths_by_region": [unique_key("year", "region_code"), DEATHS_RECONCILE_WITH_REGISTER],
+}, partitioned={"fact_consultation": care_years, "fact_hospitalisation": hospitalisation_years,
+                "fact_deces": deaths_years, "fact_satisfaction": satisfaction_years,
+                **{f"agg_{name}": yearly_partitions for name in AGGREGATE_KEYS}})

@@ -5,9 +5,10 @@ from datetime import UTC, datetime
 import dagster as dg
 import polars as pl
 
+from chu_platform.defs.metadata import table_metadata
 from chu_platform.defs.resources import ChuSettings
-from chu_platform.defs.silver.metadata import table_metadata
 from chu_platform.gold import dimensions, scd2
+from chu_platform.silver import establishments as silver_establishments
 from chu_platform.lib import delta_store
 
 KINDS = {"polars", "delta"}
@@ -34,13 +35,19 @@ def dim_patient(context: dg.AssetExecutionContext, settings: ChuSettings, patien
 
 @dg.asset(
     key=["gold", "dim_etablissement"], group_name="gold", kinds=KINDS,
-    ins={"establishments": _silver("establishments")}, deps=[dg.AssetKey(["silver", "satisfaction"])],
+    deps=[dg.AssetKey(["silver", "establishments"]), dg.AssetKey(["silver", "satisfaction"])],
 )
-def dim_etablissement(
-    context: dg.AssetExecutionContext, settings: ChuSettings, establishments: pl.DataFrame
-) -> pl.DataFrame:
+def dim_etablissement(context: dg.AssetExecutionContext, settings: ChuSettings) -> pl.DataFrame:
     """One row per establishment site (FINESS), sites known only from e-Satis included; -1 is the unknown establishment."""
-    # e-Satis only adds members: a platform without that source still gets its dimension.
+    # Both sources only add members: without one (not delivered, or its file unreadable on a
+    # first load) the dimension still exists and the facts name the establishments they can.
+    uri = settings.table_uri("silver", "establishments")
+    if delta_store.exists(uri):
+        establishments = delta_store.read(uri)
+    else:
+        context.log.warning("No silver/establishments table (establishments file missing or unreadable): "
+                            "dim_etablissement holds only the sites e-Satis names")
+        establishments = silver_establishments.empty()
     uri = settings.table_uri("silver", "satisfaction")
     satisfaction = delta_store.read(uri) if delta_store.exists(uri) else pl.DataFrame(
         schema={"finess": pl.String, "year": pl.Int32, "raison_sociale": pl.String,

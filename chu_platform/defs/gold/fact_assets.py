@@ -1,22 +1,18 @@
 """Gold facts, one year partition at a time, each year one data file sorted on the columns
 the analyses filter and group on.
 
-The facts write their Delta table themselves (through delta_store) instead of returning a
-frame to the IO manager, so the sort order and the file count are decided here. A partition
-write produces one Parquet file per year, so there is nothing left to compact; sorting on
-the date first clusters each row group on a date range (periods prune row groups), then on
-the keys the analyses group by. Readers still load them through the IO manager: the
-location is the same.
+The IO manager writes them: a partition write produces one Parquet file per year (nothing
+left to compact), sorted as each asset's ``sort_by`` metadata says. Sorting on the date first
+clusters each row group on a date range (periods prune row groups), then on the keys the
+analyses group by.
 """
 
 import dagster as dg
 import polars as pl
 
-from chu_platform.defs.resources import ChuSettings
-from chu_platform.defs.silver.metadata import table_metadata
+from chu_platform.defs.metadata import table_metadata
 from chu_platform.gold import facts
-from chu_platform.lib import delta_store
-from chu_platform.partitions import yearly_partitions
+from chu_platform.partitions import care_years, deaths_years, hospitalisation_years, satisfaction_years
 
 KINDS = {"polars", "delta"}
 
@@ -29,17 +25,15 @@ SORT_ORDER = {
 }
 
 
-def write_fact(context: dg.AssetExecutionContext, settings: ChuSettings, table: str, df: pl.DataFrame, **extra):
-    year = int(context.partition_key)
-    uri = settings.table_uri("gold", table)
-    df = df.sort(list(SORT_ORDER[table]), nulls_last=True, maintain_order=True)
-    written = delta_store.write_years(df, uri, [year])
-    files = len(delta_store.current_files(uri, years=[year]))
-    return dg.MaterializeResult(metadata=table_metadata(
-        df, partition=str(year), row_count=written.rows, delta_version=written.version,
-        table_uri=dg.MetadataValue.path(uri), sorted_by=", ".join(SORT_ORDER[table]),
-        files_in_partition=files, **extra,
-    ))
+def fact(context: dg.AssetExecutionContext, df: pl.DataFrame, **extra) -> pl.DataFrame:
+    """``df`` handed to the IO manager, with the metadata every fact reports."""
+    context.add_output_metadata(table_metadata(df, partition=context.partition_key, **extra))
+    return df
+
+
+def _spec(table: str, partitions_def: dg.PartitionsDefinition) -> dict:
+    return {"key": ["gold", table], "group_name": "gold", "kinds": KINDS, "partitions_def": partitions_def,
+            "metadata": {"sort_by": list(SORT_ORDER[table])}}
 
 
 def _dim(table: str) -> dg.AssetIn:
@@ -47,62 +41,61 @@ def _dim(table: str) -> dg.AssetIn:
 
 
 @dg.asset(
-    key=["gold", "fact_consultation"], group_name="gold", kinds=KINDS, partitions_def=yearly_partitions,
+    **_spec("fact_consultation", care_years),
     ins={"consultations": dg.AssetIn(["silver", "consultations"]), "patients": _dim("dim_patient"),
          "professionnels": _dim("dim_professionnel"), "diagnostics": _dim("dim_diagnostic")},
 )
 def fact_consultation(
-    context: dg.AssetExecutionContext, settings: ChuSettings, consultations: pl.DataFrame, patients: pl.DataFrame,
+    context: dg.AssetExecutionContext, consultations: pl.DataFrame, patients: pl.DataFrame,
     professionnels: pl.DataFrame, diagnostics: pl.DataFrame,
-) -> dg.MaterializeResult:
+) -> pl.DataFrame:
     """One row per consultation, in the year of the consultation; establishment through the professional's activity."""
     df = facts.build_fact_consultation(consultations, patients, professionnels, diagnostics)
     unlinked = int(df["etablissement_key"].is_null().sum())
-    return write_fact(
-        context, settings, "fact_consultation", df, without_establishment=unlinked,
+    return fact(
+        context, df, without_establishment=unlinked,
         without_establishment_share=round(unlinked / df.height, 4) if df.height else 0.0,
         unknown_diagnosis=int((df["diagnostic_key"] == -1).sum()),
     )
 
 
 @dg.asset(
-    key=["gold", "fact_hospitalisation"], group_name="gold", kinds=KINDS, partitions_def=yearly_partitions,
+    **_spec("fact_hospitalisation", hospitalisation_years),
     ins={"stays": dg.AssetIn(["silver", "hospitalisations"]), "patients": _dim("dim_patient"),
          "etablissements": _dim("dim_etablissement"), "diagnostics": _dim("dim_diagnostic")},
 )
 def fact_hospitalisation(
-    context: dg.AssetExecutionContext, settings: ChuSettings, stays: pl.DataFrame, patients: pl.DataFrame,
+    context: dg.AssetExecutionContext, stays: pl.DataFrame, patients: pl.DataFrame,
     etablissements: pl.DataFrame, diagnostics: pl.DataFrame,
-) -> dg.MaterializeResult:
+) -> pl.DataFrame:
     """One row per hospital stay, in the year of admission."""
     df = facts.build_fact_hospitalisation(stays, patients, etablissements, diagnostics)
-    return write_fact(
-        context, settings, "fact_hospitalisation", df,
-        unknown_establishment=int((df["etablissement_key"] == -1).sum()),
+    return fact(
+        context, df, unknown_establishment=int((df["etablissement_key"] == -1).sum()),
         unknown_diagnosis=int((df["diagnostic_key"] == -1).sum()),
     )
 
 
 @dg.asset(
-    key=["gold", "fact_deces"], group_name="gold", kinds=KINDS, partitions_def=yearly_partitions,
+    **_spec("fact_deces", deaths_years),
     ins={"deaths": dg.AssetIn(["silver", "deaths"])},
 )
-def fact_deces(context: dg.AssetExecutionContext, settings: ChuSettings, deaths: pl.DataFrame) -> dg.MaterializeResult:
+def fact_deces(context: dg.AssetExecutionContext, deaths: pl.DataFrame) -> pl.DataFrame:
     """One row per deceased person, in the year of death (after de-duplication across register files)."""
     df = facts.build_fact_deces(deaths)
-    return write_fact(
-        context, settings, "fact_deces", df, incomplete_date=int((df["date_deces_key"] == -1).sum()),
+    return fact(
+        context, df, incomplete_date=int((df["date_deces_key"] == -1).sum()),
         abroad=int((df["departement_code"] == "abroad").sum()),
     )
 
 
 @dg.asset(
-    key=["gold", "fact_satisfaction"], group_name="gold", kinds=KINDS, partitions_def=yearly_partitions,
+    **_spec("fact_satisfaction", satisfaction_years),
     ins={"scores": dg.AssetIn(["silver", "satisfaction"]), "etablissements": _dim("dim_etablissement")},
 )
 def fact_satisfaction(
-    context: dg.AssetExecutionContext, settings: ChuSettings, scores: pl.DataFrame, etablissements: pl.DataFrame
-) -> dg.MaterializeResult:
+    context: dg.AssetExecutionContext, scores: pl.DataFrame, etablissements: pl.DataFrame
+) -> pl.DataFrame:
     """One row per establishment site surveyed by e-Satis 48h MCO in the year."""
     df = facts.build_fact_satisfaction(scores, etablissements)
-    return write_fact(context, settings, "fact_satisfaction", df, without_score=int(df["score_global"].is_null().sum()))
+    return fact(context, df, without_score=int(df["score_global"].is_null().sum()))

@@ -9,17 +9,6 @@ from chu_platform.marts import aggregates, analyses
 from chu_platform.marts.build import build_mart, preview_markdown
 from chu_platform.marts.secrecy import masked_rows
 
-GRAINS = {
-    "consultations_by_establishment": "One row per year and establishment (unknown establishment included)",
-    "consultations_by_diagnosis": "One row per year and diagnosis",
-    "hospitalisation_rate": "One row per year",
-    "hospitalisations_by_diagnosis": "One row per year and diagnosis",
-    "hospitalisations_by_sex_age": "One row per year, sex and age band, plus per-sex and per-band totals ('all')",
-    "consultations_by_professional": "One row per year and professional, plus one per year and specialty",
-    "deaths_by_region": "One row per year and region of death (abroad and unknown apart)",
-    "satisfaction_by_region": "One row per year and region",
-}
-
 
 def mart_asset(name: str) -> dg.AssetsDefinition:
     analysis = analyses.get(name)
@@ -31,7 +20,7 @@ def mart_asset(name: str) -> dg.AssetsDefinition:
         kinds={"duckdb", "delta"},
         automation_condition=FOLLOW_ANY_YEAR,
         description=(
-            f"{GRAINS[name]}: {analysis.title.lower()} = {analysis.numerator} / {analysis.denominator}, "
+            f"{aggregates.AGGREGATES[name].grain}: {analysis.title.lower()} = {analysis.numerator} / {analysis.denominator}, "
             "over each calendar year present in gold. Counts of 1 to 9 and figures computed from "
             "them are null with masked = true (statistical secrecy)."
         ),

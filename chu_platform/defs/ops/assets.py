@@ -5,11 +5,12 @@ import polars as pl
 
 from chu_platform.defs.resources import ChuSettings
 from chu_platform.lib import delta_store
+from chu_platform.lib.markdown import markdown_table
 from chu_platform.marts import analyses
-from chu_platform.ops.benchmark import markdown, run_benchmark, summary
+from chu_platform.ops.benchmark import run_benchmark, summary
 from chu_platform.ops.chart import draw
 from chu_platform.ops.layouts import LAYOUTS, REFERENCE
-from chu_platform.runner import ON_DEMAND_TAG
+from chu_platform.tags import ON_DEMAND_TAG
 
 GOLD_READ = sorted({table for analysis in analyses.ANALYSES.values() for table in analysis.tables})
 
@@ -77,6 +78,6 @@ def query_benchmark(
         "table_uri": dg.MetadataValue.path(written.uri),
         "layouts_rebuilt": ", ".join(result.rebuilt) or "none (gold unchanged)",
         "chart": dg.MetadataValue.path(str(chart)),
-        "p50_ms_by_layout": dg.MetadataValue.md(markdown(table)),
+        "p50_ms_by_layout": dg.MetadataValue.md(markdown_table(table, rows=None, decimals=1)),
     }
     return dg.MaterializeResult(metadata=metadata)

@@ -3,14 +3,13 @@
 import dagster as dg
 import polars as pl
 
-from chu_platform.defs.resources import ChuSettings
-from chu_platform.defs.silver.metadata import table_metadata
+from chu_platform.defs.metadata import table_metadata
+from chu_platform.defs.silver import freshness
 from chu_platform.defs.silver.resources import PseudonymKey
-from chu_platform.lib import delta_store
-from chu_platform.partitions import yearly_partitions
+from chu_platform.marts.secrecy import preview_table
+from chu_platform.partitions import care_years, deaths_years, hospitalisation_years, satisfaction_years
 from chu_platform.silver import care, deaths, establishments, hospitalisations, patients, satisfaction
 from chu_platform.silver.dedup import duplicates
-from chu_platform.silver.report import markdown_table
 
 KINDS = {"polars", "delta"}
 
@@ -20,7 +19,7 @@ def _bronze(table: str, **kwargs) -> dg.AssetIn:
 
 
 @dg.asset(
-    key=["silver", "patients"], group_name="silver", kinds=KINDS,
+    key=["silver", "patients"], group_name="silver", kinds=KINDS, freshness_policy=freshness.MONTHLY,
     ins={"care_patients": _bronze("care_patients"), "memberships": _bronze("care_memberships")},
 )
 def silver_patients(
@@ -36,7 +35,7 @@ def silver_patients(
 
 
 @dg.asset(
-    key=["silver", "professionals"], group_name="silver", kinds=KINDS,
+    key=["silver", "professionals"], group_name="silver", kinds=KINDS, freshness_policy=freshness.MONTHLY,
     ins={
         "care_professionals": _bronze("care_professionals"), "specialties": _bronze("care_specialties"),
         "directory": _bronze("professionals"), "activities": _bronze("professional_activities"),
@@ -56,7 +55,7 @@ def silver_professionals(
 
 
 @dg.asset(
-    key=["silver", "establishments"], group_name="silver", kinds=KINDS,
+    key=["silver", "establishments"], group_name="silver", kinds=KINDS, freshness_policy=freshness.MONTHLY,
     ins={"chu": _bronze("establishments"), "finess": _bronze("finess_establishments")},
 )
 def silver_establishments(
@@ -72,7 +71,7 @@ def silver_establishments(
 
 
 @dg.asset(
-    key=["silver", "diagnoses"], group_name="silver", kinds=KINDS,
+    key=["silver", "diagnoses"], group_name="silver", kinds=KINDS, freshness_policy=freshness.MONTHLY,
     ins={"diagnostics": _bronze("care_diagnostics")},
 )
 def silver_diagnoses(context: dg.AssetExecutionContext, diagnostics: pl.DataFrame) -> pl.DataFrame:
@@ -85,7 +84,8 @@ def silver_diagnoses(context: dg.AssetExecutionContext, diagnostics: pl.DataFram
 
 
 @dg.asset(
-    key=["silver", "consultations"], group_name="silver", kinds=KINDS, partitions_def=yearly_partitions,
+    key=["silver", "consultations"], group_name="silver", kinds=KINDS, partitions_def=care_years,
+    freshness_policy=freshness.MONTHLY,
     ins={"bronze_consultations": _bronze("care_consultations")},
 )
 def silver_consultations(
@@ -103,7 +103,8 @@ def silver_consultations(
 
 
 @dg.asset(
-    key=["silver", "hospitalisations"], group_name="silver", kinds=KINDS, partitions_def=yearly_partitions,
+    key=["silver", "hospitalisations"], group_name="silver", kinds=KINDS, partitions_def=hospitalisation_years,
+    freshness_policy=freshness.MONTHLY,
     ins={"bronze_stays": _bronze("hospitalisations")},
 )
 def silver_hospitalisations(
@@ -113,21 +114,18 @@ def silver_hospitalisations(
     year = int(context.partition_key)
     typed = hospitalisations.type_hospitalisations(bronze_stays, pseudonym.key)
     df = hospitalisations.hospitalisations_of_year(typed, year)
+    # Stays without a valid admission date belong to no year: bronze/hospitalisations'
+    # every_stay_placed check reports them once per load of the file, not once per year here.
     lost = hospitalisations.unplaceable(typed)
-    if lost.height:
-        context.log.warning(
-            f"{lost.height} stays of Hospitalisations.csv have no valid Date_Entree (dd/mm/yyyy) and belong to no "
-            "year: correct them at the source and re-deliver the file"
-        )
     context.add_output_metadata(table_metadata(
         df, partition=str(year), stays_in_file=typed.height, stays_without_admission_date=lost.height,
-        stays_without_admission_date_sample=dg.MetadataValue.md(markdown_table(lost.drop("patient_pseudo"))),
+        stays_without_admission_date_sample=dg.MetadataValue.md(preview_table(lost.drop("patient_pseudo"))),
     ))
     return df
 
 
 @dg.asset(
-    key=["silver", "death_declarations"], group_name="silver", kinds=KINDS, partitions_def=yearly_partitions,
+    key=["silver", "death_declarations"], group_name="silver", kinds=KINDS, partitions_def=deaths_years,
     ins={"register": _bronze("deaths")},
 )
 def silver_death_declarations(
@@ -147,13 +145,13 @@ def silver_death_declarations(
 
 
 @dg.asset(
-    key=["silver", "deaths"], group_name="silver", kinds=KINDS, partitions_def=yearly_partitions,
-    deps=[dg.AssetDep(dg.AssetKey(["silver", "death_declarations"]), partition_mapping=dg.AllPartitionMapping())],
+    key=["silver", "deaths"], group_name="silver", kinds=KINDS, partitions_def=deaths_years,
+    freshness_policy=freshness.YEARLY,
+    ins={"declared": dg.AssetIn(["silver", "death_declarations"], partition_mapping=dg.AllPartitionMapping())},
 )
-def silver_deaths(context: dg.AssetExecutionContext, settings: ChuSettings) -> pl.DataFrame:
+def silver_deaths(context: dg.AssetExecutionContext, declared: pl.LazyFrame) -> pl.DataFrame:
     """One row per deceased person whose death falls in the year, de-duplicated across every register file."""
     year = int(context.partition_key)
-    declared = delta_store.scan(settings.table_uri("silver", "death_declarations"))
     keys = declared.select(deaths.KEY_COLUMNS).collect()
     df = deaths.deaths_in_year(
         declared.filter(pl.col("deces_annee") == year).collect(), deaths.kept(keys, year), year
@@ -167,7 +165,8 @@ def silver_deaths(context: dg.AssetExecutionContext, settings: ChuSettings) -> p
 
 
 @dg.asset(
-    key=["silver", "satisfaction"], group_name="silver", kinds=KINDS, partitions_def=yearly_partitions,
+    key=["silver", "satisfaction"], group_name="silver", kinds=KINDS, partitions_def=satisfaction_years,
+    freshness_policy=freshness.YEARLY,
     ins={"esatis": _bronze("satisfaction")},
 )
 def silver_satisfaction(context: dg.AssetExecutionContext, esatis: pl.DataFrame) -> pl.DataFrame:

@@ -2,10 +2,10 @@
 
 import dagster as dg
 
-from chu_platform.defs.table_checks import Check, CheckData, Outcome, layer_checks, share_within
+from chu_platform.defs.table_checks import Check, CheckData, Outcome, layer_checks, share_within, unique_key
 from chu_platform.gold import quality
-from chu_platform.silver.hospitalisations import admission_problems
-from chu_platform.silver.report import markdown_table
+from chu_platform.marts.secrecy import preview_table
+from chu_platform.partitions import care_years, deaths_years, hospitalisation_years, satisfaction_years
 
 
 def pandera_model(layer: str, table: str):
@@ -27,7 +27,7 @@ def _contract(data: CheckData) -> Outcome:
         "rows_checked": dg.MetadataValue.int(df.height),
         "failure_cases": dg.MetadataValue.int(outcome.failures),
         "failures_by_check": dg.MetadataValue.json(outcome.by_check),
-        "failure_sample": dg.MetadataValue.md(markdown_table(outcome.sample, 10)),
+        "failure_sample": dg.MetadataValue.md(preview_table(outcome.sample, 10)),
     }
 
 
@@ -47,18 +47,6 @@ def completeness(column: str, threshold: float, guards: str, missing: tuple[str,
                  f"At most {threshold:.0%} of {{layer}}/{{table}} rows lack {column}: {guards}", evaluate)
 
 
-def _every_stay_placed(data: CheckData) -> Outcome:
-    problems = admission_problems(data.whole("bronze", "hospitalisations"))
-    return problems.is_empty(), {"stays_without_year": dg.MetadataValue.int(problems.height),
-                                 "sample": dg.MetadataValue.md(markdown_table(problems, 10))}
-
-
-EVERY_STAY_PLACED = Check(
-    "{table}_every_stay_placed",
-    "Every stay of Hospitalisations.csv has a valid admission date, hence a year: none is silently left out.",
-    _every_stay_placed, additional_deps=(dg.AssetKey(["bronze", "hospitalisations"]),),
-)
-
 SILVER_CHECKS = layer_checks("silver", {
     "patients": [
         CONTRACT,
@@ -73,8 +61,9 @@ SILVER_CHECKS = layer_checks("silver", {
     ],
     "diagnoses": [CONTRACT],
     "consultations": [CONTRACT],
-    "hospitalisations": [CONTRACT, EVERY_STAY_PLACED],
-    "death_declarations": [CONTRACT],
+    "hospitalisations": [CONTRACT],
+    "death_declarations": [CONTRACT, unique_key("source_file", "source_row")],
     "deaths": [CONTRACT],
     "satisfaction": [CONTRACT],
-})
+}, partitioned={"consultations": care_years, "hospitalisations": hospitalisation_years,
+                "death_declarations": deaths_years, "deaths": deaths_years, "satisfaction": satisfaction_years})

@@ -1,0 +1,83 @@
+"""``chu backfill``: a Dagster backfill of year partitions, run by the daemon, followed to its end."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from chu_platform.cli.run import discover_sources, load_definitions, parse_sources
+from chu_platform.sources import SOURCES
+
+
+def _state_line(state) -> str:
+    return (f"{state.status.value:<17} {state.materialized}/{state.targeted} asset partitions done, "
+            f"{state.failed} failed or blocked; {state.runs} run(s), {state.runs_failed} failed")
+
+
+@click.command()
+@click.option("--from", "first", type=int, required=True, help="First year of the range.")
+@click.option("--to", "last", type=int, required=True, help="Last year of the range (included).")
+@click.option("--sources", default=",".join(SOURCES), show_default=True,
+              help="Comma-separated sources whose assets (and everything downstream) to backfill.")
+@click.option("--force", is_flag=True, help="Re-run years already materialised too (default: only failed or missing ones).")
+@click.option("--timeout", type=float, default=None, help="Seconds to wait for the backfill before giving up (default: no limit).")
+def backfill(first: int, last: int, sources: str, force: bool, timeout: float | None) -> None:
+    """Submit a Dagster backfill of the years FROM..TO (the UI's "Materialize -> years"), run by
+    the daemon (one started for the duration when none runs), and report until it ends.
+
+    Resumable: run it again and only the failed or missing asset partitions are re-executed.
+    """
+    import dagster as dg
+
+    from chu_platform import backfill as backfills
+    from chu_platform import services
+    from chu_platform.settings import describe_data_dir
+
+    if last < first:
+        raise click.BadParameter("--to is before --from", param_hint="--to")
+    requested = parse_sources(sources)
+    home, env = services.environment()
+    os.environ.update(env)  # the resolved variables (instance home, PostgreSQL URL, key) for this process too
+    click.echo(describe_data_dir())
+    defs = load_definitions()
+    available = discover_sources(defs)
+    with dg.DagsterInstance.get() as instance:
+        chosen = backfills.target(defs, instance, requested, available, range(first, last + 1), force)
+        if not chosen.partitions:
+            click.echo(f"Nothing to do: the {chosen.already} asset partition(s) of {first}-{last} are materialised "
+                       "(--force to re-run them).")
+            return
+        if chosen.already:
+            click.echo(f"{chosen.already} asset partition(s) already materialised: left out (--force to include).")
+        started = None
+        if not services.daemon_alive(instance):
+            pid = services.start("daemon", home, env)
+            started = pid
+            click.echo(f"No daemon running on {home}: started one for this backfill (pid {pid}, log "
+                       f"{env['CHU_DATA_DIR']}/logs/daemon.log); `make up` keeps one running.")
+        try:
+            backfill_id = backfills.submit(defs, instance, chosen.partitions,
+                                           title=f"chu backfill {first}-{last} {','.join(requested)}")
+            click.echo(f"Backfill {backfill_id}: {len(chosen.partitions)} asset partition(s), {first}-{last}, "
+                       f"sources {','.join(requested)}  (UI: Overview -> Backfills)")
+            alive = (lambda: services.running_pid(home, "daemon") is not None) if started else (lambda: True)
+            try:
+                state = backfills.follow(defs, instance, backfill_id, lambda s: click.echo(_state_line(s)),
+                                         timeout=timeout, alive=alive)
+            except (KeyboardInterrupt, TimeoutError, RuntimeError):
+                # Not left for a daemon to pick up later behind the user's back: cancelled, and
+                # the same command resumes from what is materialised.
+                backfills.cancel(instance, backfill_id)
+                click.echo(f"Backfill {backfill_id} cancelled; run the same command again to resume.")
+                raise
+        finally:
+            if started:
+                services.stop(home, "daemon")
+    if not state.success:
+        raise click.ClickException(
+            f"backfill {backfill_id} ended {state.status.value} with {state.failed} asset partition(s) failed or "
+            f"blocked ({state.runs_failed} failed run(s): the UI's Runs page has each error). Run the same "
+            "command again to re-execute only those.")
+    click.echo(f"Done: backfill {backfill_id}, {state.materialized} asset partition(s), {state.runs} run(s). "
+               "Nothing to do.")

@@ -1,0 +1,177 @@
+"""Dagster's long-running services for a data directory: the daemon (sensors, schedules,
+backfills, run queue) and the webserver, started in the background on 127.0.0.1 with their
+logs under ``<data_dir>/logs`` and their PIDs under ``<data_dir>/dagster/pids``, stopped by PID.
+
+``make up`` / ``make down`` call ``python -m chu_platform.services up|down``; ``chu backfill``
+starts a daemon for its own duration when none is running.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import click
+import psutil
+
+from chu_platform.instance import prepare_home
+from chu_platform.settings import apply_defaults, data_dir, describe_data_dir, project_root
+
+SERVICES = ("daemon", "webserver")
+DEFAULT_PORT = 3000
+STOP_SECONDS = 30.0
+
+
+def _bin(name: str) -> str:
+    return str(Path(sys.executable).with_name(name))
+
+
+def _pid_file(home: Path, name: str) -> Path:
+    return home / "pids" / f"{name}.pid"
+
+
+def running_pid(home: Path, name: str) -> int | None:
+    """The PID of a service started for this home and still alive (a stale file is removed)."""
+    path = _pid_file(home, name)
+    if not path.exists():
+        return None
+    pid = int(path.read_text().strip() or 0)
+    try:
+        process = psutil.Process(pid)
+        if process.is_running() and process.status() != psutil.STATUS_ZOMBIE:
+            return pid
+    except psutil.NoSuchProcess:
+        pass
+    path.unlink(missing_ok=True)
+    return None
+
+
+def command(name: str, home: Path, port: int = DEFAULT_PORT) -> list[str]:
+    workspace = str(project_root() / "workspace.yaml")
+    if name == "daemon":
+        return [_bin("dagster-daemon"), "run", "-w", workspace]
+    return [_bin("dagster-webserver"), "-w", workspace, "-h", "127.0.0.1", "-p", str(port)]
+
+
+def start(name: str, home: Path, env: dict[str, str], port: int = DEFAULT_PORT) -> int:
+    """Start one service in its own process group (so stopping it stops its code servers and
+    run workers too); returns its PID. Its cwd is the instance home: the root's dagster.yaml
+    is only the template of the home's."""
+    log_dir = Path(env["CHU_DATA_DIR"]) / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log = open(log_dir / f"{name}.log", "ab")
+    process = subprocess.Popen(command(name, home, port), cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT,
+                               stdin=subprocess.DEVNULL, start_new_session=True)
+    _pid_file(home, name).parent.mkdir(parents=True, exist_ok=True)
+    _pid_file(home, name).write_text(str(process.pid))
+    return process.pid
+
+
+def stop(home: Path, name: str, timeout: float = STOP_SECONDS) -> bool:
+    """SIGTERM to the service's process group, SIGKILL to what is left after ``timeout``;
+    returns whether it was running."""
+    pid = running_pid(home, name)
+    if pid is None:
+        return False
+    try:
+        group = os.getpgid(pid)
+    except ProcessLookupError:
+        group = None
+    members = [p for p in psutil.process_iter(["pid"]) if group is not None and _pgid(p.pid) == group]
+    for process in members or [psutil.Process(pid)]:
+        try:
+            process.terminate()
+        except psutil.NoSuchProcess:
+            pass
+    _, alive = psutil.wait_procs(members or [psutil.Process(pid)], timeout=timeout)
+    for process in alive:
+        try:
+            process.kill()
+        except psutil.NoSuchProcess:
+            pass
+    psutil.wait_procs(alive, timeout=5)
+    _pid_file(home, name).unlink(missing_ok=True)
+    return True
+
+
+def _pgid(pid: int) -> int | None:
+    try:
+        return os.getpgid(pid)
+    except (ProcessLookupError, PermissionError):
+        return None
+
+
+# A live daemon beats every 30 s; Dagster's own tolerance (30 min) would take a daemon
+# killed minutes ago for a running one.
+HEARTBEAT_TOLERANCE_SECONDS = 75.0
+
+
+def daemon_alive(instance) -> bool:
+    """Whether some daemon (ours or another) heartbeats on this instance."""
+    from dagster._daemon.controller import get_daemon_statuses
+
+    statuses = get_daemon_statuses(instance, ["BACKFILL"], ignore_errors=True,
+                                   heartbeat_tolerance_seconds=HEARTBEAT_TOLERANCE_SECONDS)
+    return bool(statuses) and all(s.healthy for s in statuses.values())
+
+
+def wait_for_port(port: int, timeout: float = 120.0) -> bool:
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return True
+        time.sleep(0.5)
+    return False
+
+
+def environment() -> tuple[Path, dict[str, str]]:
+    """The services' environment: every platform variable resolved, DAGSTER_HOME prepared."""
+    env = dict(os.environ)
+    env.pop("DAGSTER_HOME", None)  # the data directory's own home, not a leftover
+    apply_defaults(env)
+    home = prepare_home(env["CHU_DATA_DIR"], env)
+    env["PYTHONWARNINGS"] = env.get("PYTHONWARNINGS", "ignore::DeprecationWarning")
+    return home, env
+
+
+@click.group()
+def main() -> None:
+    """Dagster's daemon and webserver in the background (make up / make down)."""
+
+
+@main.command()
+@click.option("--port", default=DEFAULT_PORT, show_default=True, envvar="CHU_UI_PORT")
+def up(port: int) -> None:
+    """Start the daemon and the webserver on 127.0.0.1 (nothing if already running)."""
+    home, env = environment()
+    click.echo(describe_data_dir(env))
+    click.echo(f"instance: {home} ({'PostgreSQL' if env.get('DAGSTER_PG_URL') else 'SQLite'})")
+    for name in SERVICES:
+        pid = running_pid(home, name)
+        if pid:
+            click.echo(f"{name}: already running (pid {pid})")
+            continue
+        pid = start(name, home, env, port)
+        click.echo(f"{name}: started (pid {pid}), log {Path(env['CHU_DATA_DIR']) / 'logs' / (name + '.log')}")
+    if not wait_for_port(port):
+        raise click.ClickException(f"the webserver does not answer on 127.0.0.1:{port}: see data/logs/webserver.log")
+    click.echo(f"UI: http://127.0.0.1:{port}   stop: make down")
+
+
+@main.command()
+def down() -> None:
+    """Stop the daemon and the webserver started by `up` (their whole process groups)."""
+    home = data_dir() / "dagster"
+    for name in SERVICES:
+        click.echo(f"{name}: {'stopped' if stop(home, name) else 'not running'}")
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    main()

@@ -1,0 +1,92 @@
+"""Helpers for the operations tests: a copy of the checkout, free ports, process groups."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import psutil
+import pytest
+
+from chu_platform.settings import project_root
+
+VENV_BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def bare_env(**extra: str) -> dict[str, str]:
+    """What a user's fresh shell has: no CHU_*, DAGSTER_* variable."""
+    env = {"PATH": f"{VENV_BIN}:/usr/local/bin:/usr/bin:/bin", "HOME": os.environ.get("HOME", "/root"),
+           "LANG": "C.UTF-8"}
+    env.update(extra)
+    return env
+
+
+@pytest.fixture
+def fresh_clone(tmp_path: Path) -> Path:
+    """The checkout's files as git would clone them (tracked and new files, the working tree's
+    contents), without data/ or .venv."""
+    root = project_root()
+    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], cwd=root,
+                            check=True, capture_output=True).stdout.decode().split("\0")
+    clone = tmp_path / "clone"
+    for name in filter(None, listed):
+        source = root / name
+        if source.is_file():
+            target = clone / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    (clone / "data").mkdir(exist_ok=True)
+    return clone
+
+
+def wait_http(url: str, timeout: float, process: subprocess.Popen | None = None) -> bool:
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if process is not None and process.poll() is not None:
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=2) as answer:
+                if answer.status == 200:
+                    return True
+        except OSError:
+            pass
+        time.sleep(0.5)
+    return False
+
+
+def group_members(pgid: int) -> list[psutil.Process]:
+    members = []
+    for process in psutil.process_iter(["pid"]):
+        try:
+            if os.getpgid(process.pid) == pgid and process.status() != psutil.STATUS_ZOMBIE:
+                members.append(process)
+        except (ProcessLookupError, PermissionError, psutil.NoSuchProcess):
+            pass
+    return members
+
+
+def stop_group(process: subprocess.Popen, timeout: float = 30) -> None:
+    """SIGTERM to the process group we started, SIGKILL to what remains."""
+    pgid = process.pid
+    members = group_members(pgid)
+    for member in members:
+        try:
+            member.terminate()
+        except psutil.NoSuchProcess:
+            pass
+    _, alive = psutil.wait_procs(members, timeout=timeout)
+    for member in alive:
+        member.kill()
+    process.wait(10)

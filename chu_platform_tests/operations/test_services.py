@@ -1,0 +1,54 @@
+"""`make up` starts the daemon and the webserver in the background; `make down` stops them
+and leaves no process behind."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import urllib.request
+
+import psutil
+
+from chu_platform.settings import project_root
+from chu_platform_tests.operations.conftest import free_port
+
+
+def _ours(data) -> list[psutil.Process]:
+    """Every live process whose command line or environment names this test's data directory."""
+    found = []
+    for process in psutil.process_iter(["cmdline"]):
+        try:
+            if process.status() == psutil.STATUS_ZOMBIE:
+                continue
+            if str(data) in " ".join(process.info["cmdline"] or []) or \
+                    process.environ().get("CHU_DATA_DIR") == str(data):
+                found.append(process)
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            pass
+    return found
+
+
+def test_make_up_then_down_leaves_no_process(tmp_path):
+    data = tmp_path / "data"
+    port = free_port()
+    # The user's shell (uv's own settings included), without any platform variable.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CHU_", "DAGSTER_", "PYTEST_"))}
+    env.update(CHU_DATA_DIR=str(data), CHU_UI_PORT=str(port), CHU_PSEUDONYM_KEY="test-key-not-secret")
+    up = subprocess.run(["make", "-s", "up"], cwd=project_root(), env=env, capture_output=True, text=True, timeout=400)
+    try:
+        assert up.returncode == 0, up.stdout + up.stderr
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=10) as answer:
+            assert answer.status == 200
+        pids = {name: int((data / "dagster" / "pids" / f"{name}.pid").read_text()) for name in ("daemon", "webserver")}
+        assert all(psutil.pid_exists(pid) for pid in pids.values())
+        assert (data / "logs" / "daemon.log").exists() and (data / "logs" / "webserver.log").exists()
+        again = subprocess.run(["make", "-s", "up"], cwd=project_root(), env=env, capture_output=True, text=True,
+                               timeout=400)
+        assert "already running" in again.stdout
+    finally:
+        down = subprocess.run(["make", "-s", "down"], cwd=project_root(), env=env, capture_output=True, text=True,
+                              timeout=200)
+    assert down.returncode == 0, down.stdout + down.stderr
+    assert "daemon: stopped" in down.stdout and "webserver: stopped" in down.stdout
+    assert not _ours(data), [p.cmdline() for p in _ours(data)]
+    assert not list((data / "dagster" / "pids").glob("*.pid"))

@@ -1,0 +1,87 @@
+"""Under a real dagster-daemon: killed runs are marked failed and the queue moves on."""
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import dagster as dg
+import yaml
+from dagster._core.instance.ref import InstanceRef
+
+from chu_platform_tests.scale.conftest import BIN, platform_env
+
+REPO = Path(__file__).resolve().parents[2]
+# Monitoring polls every 10 s; start-up of the daemon and its code servers on a loaded
+# two-core machine takes most of the rest.
+DEAD_WITHIN = 60
+# Launching a run process takes seconds on an idle machine, minutes when eight test suites share it.
+STARTUP = 300
+
+
+def _wait(what: str, predicate, timeout: float, log: Path):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(1)
+    raise AssertionError(f"{what} not within {timeout} s; daemon log:\n{log.read_text()[-4000:]}")
+
+
+def test_killed_runs_are_failed_and_a_new_file_still_loads(tmp_path, dagster_home, generated_deaths, monkeypatch):
+    # The project's own dagster.yaml (queue, run monitoring, launcher), on a fresh home.
+    monkeypatch.setenv("DAGSTER_HOME", str(dagster_home))
+    shutil.copyfile(REPO / "dagster.yaml", dagster_home / "dagster.yaml")
+    (tmp_path / "workspace.yaml").write_text(yaml.safe_dump({"load_from": [
+        {"python_module": {"module_name": "chu_platform.definitions", "working_directory": str(REPO)}},
+        {"python_module": {"module_name": "chu_platform_tests.scale.dead_run_defs", "working_directory": str(REPO)}},
+    ]}))
+    data = tmp_path / "data"
+    (data / "landing").mkdir(parents=True)
+    env = platform_env(data, dagster_home)
+    log = tmp_path / "daemon.log"
+    daemon = subprocess.Popen([str(BIN / "dagster-daemon"), "run", "-w", str(tmp_path / "workspace.yaml")],
+                              cwd=REPO, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
+                              start_new_session=True)
+    try:
+        with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(dagster_home))) as instance:
+            def sleepers(status=None):
+                runs = instance.get_runs(dg.RunsFilter(tags={"dagster/sensor_name": "start_sleepers"}))
+                return [r for r in runs if status is None or r.status == status]
+
+            def pids():
+                found = {}
+                for run in sleepers(dg.DagsterRunStatus.STARTED):
+                    for entry in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ENGINE_EVENT):
+                        if entry.dagster_event.message.startswith("Started process for run (pid: "):
+                            found[run.run_id] = int(entry.dagster_event.message.split("pid: ")[1].split(")")[0])
+                return found if len(found) == 2 else None
+
+            # Both queue slots (max_concurrent_runs: 2) held by sleeping runs, then their processes killed.
+            running = _wait("two sleeping runs", pids, STARTUP, log)
+            for pid in running.values():
+                os.kill(pid, signal.SIGKILL)
+            killed_at = time.monotonic()
+            _wait("both killed runs failed", lambda: len(sleepers(dg.DagsterRunStatus.FAILURE)) == 2, DEAD_WITHIN, log)
+            assert time.monotonic() - killed_at < DEAD_WITHIN
+
+            # A file dropped now is loaded: the sensor's run is not stuck behind dead runs.
+            shutil.copytree(generated_deaths, data / "landing" / "deces")
+            loads = lambda: [r for r in instance.get_runs(dg.RunsFilter(tags={"dagster/sensor_name": "ftp_new_files"}))
+                             if r.status in (dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE)]
+            done = _wait("the new file's run", loads, STARTUP, log)
+            assert len(done) == 1
+            loaded = instance.get_latest_materialization_event(dg.AssetKey(["bronze", "deaths"]))
+            assert loaded is not None and loaded.run_id == done[0].run_id
+            failures = (data / "logs" / "failures.log").read_text().splitlines()
+            assert set(running) <= {line.split("run=")[1].split()[0] for line in failures}
+    finally:
+        os.killpg(daemon.pid, signal.SIGTERM)
+        try:
+            daemon.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(daemon.pid, signal.SIGKILL)
+            daemon.wait()
