@@ -61,10 +61,24 @@ def defaults(environ: dict[str, str] | None = None) -> dict[str, str]:
 DEFAULTS: dict[str, str] = defaults({})
 
 
+# Variables whose default is a path under the data directory: left empty in the definitions
+# when unset and resolved where they are used (``resolved``), so definitions loaded before the
+# variable was set (a test process, an in-process ``chu run``) still follow it.
+PATH_VARIABLES = ("CHU_DATA_DIR", "CHU_LANDING_DIR")
+
+
 def configured(name: str) -> str | dg.EnvVar:
     """A resource field's value: ``dg.EnvVar(name)`` when the variable is set (the UI shows
-    where it comes from), the package default otherwise."""
-    return dg.EnvVar(name) if os.environ.get(name) else defaults()[name]
+    where it comes from), the package default otherwise (empty for the path variables, which
+    ``resolved`` fills when used)."""
+    if os.environ.get(name):
+        return dg.EnvVar(name)
+    return "" if name in PATH_VARIABLES else defaults()[name]
+
+
+def resolved(name: str, value: str) -> str:
+    """A resource field's value in force: the field when given, else the variable, else its default."""
+    return value or os.environ.get(name) or defaults()[name]
 
 
 def configured_int(name: str) -> int | dg.EnvVar:

@@ -52,7 +52,7 @@ def _care_years(settings) -> set[int] | None:
     else:
         if not (settings.data_path / "pg").is_dir():
             return None
-        dsn = postgres.care_dsn("", settings.data_dir)
+        dsn = postgres.care_dsn("", settings.data_path)
     try:
         return care.years(dsn)
     except psycopg2.Error:

@@ -45,7 +45,7 @@ def _drop(defs: dg.Definitions):
     drop_resource = defs.resources.get("drop")
     if drop_resource:
         return drop_resource.process_config_and_initialize().client()
-    return LocalDrop(defs.resources["settings"].process_config_and_initialize().landing_dir)
+    return LocalDrop(defs.resources["settings"].process_config_and_initialize().landing_path)
 
 
 def _describe(years: set[int] | None) -> str:

@@ -8,7 +8,7 @@ import dagster as dg
 
 from chu_platform.lib import delta_store
 from chu_platform.lib.io_manager import DeltaIOManager
-from chu_platform.settings import configured
+from chu_platform.settings import configured, resolved
 
 
 class ChuSettings(dg.ConfigurableResource):
@@ -24,8 +24,8 @@ class ChuSettings(dg.ConfigurableResource):
     warn, and fail (``chu_platform.lib.volumes``).
     """
 
-    data_dir: str = "data"
-    landing_dir: str = "data/landing"
+    data_dir: str = ""
+    landing_dir: str = ""
     lake_uri: str = ""
     source_dsn: str = ""
     volume_warn: str = "0.25"
@@ -34,15 +34,15 @@ class ChuSettings(dg.ConfigurableResource):
 
     @property
     def data_path(self) -> Path:
-        return Path(self.data_dir).resolve()
+        return Path(resolved("CHU_DATA_DIR", self.data_dir)).resolve()
 
     @property
     def landing_path(self) -> Path:
-        return Path(self.landing_dir).resolve()
+        return Path(resolved("CHU_LANDING_DIR", self.landing_dir)).resolve()
 
     @property
     def lake(self) -> str:
-        return delta_store.lake_root(self.data_dir, self.lake_uri)
+        return delta_store.lake_root(str(self.data_path), self.lake_uri)
 
     @property
     def warehouse_path(self) -> Path:

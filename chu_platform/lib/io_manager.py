@@ -18,6 +18,7 @@ import dagster as dg
 import polars as pl
 
 from chu_platform.lib import delta_store
+from chu_platform.settings import resolved
 
 
 def _years(context: dg.OutputContext | dg.InputContext) -> list[int] | None:
@@ -41,11 +42,11 @@ class DeltaIOManager(dg.ConfigurableIOManager):
     ``AWS_*`` environment variables (see ``object_store``), never from this configuration.
     """
 
-    data_dir: str = "data"
+    data_dir: str = ""
     lake_uri: str = ""
 
     def _uri(self, context: dg.OutputContext | dg.InputContext) -> str:
-        base = delta_store.lake_root(self.data_dir, self.lake_uri)
+        base = delta_store.lake_root(resolved("CHU_DATA_DIR", self.data_dir), self.lake_uri)
         return delta_store.table_uri(base, context.asset_key.path)
 
     def handle_output(self, context: dg.OutputContext, obj: pl.DataFrame | pl.LazyFrame | None) -> None:

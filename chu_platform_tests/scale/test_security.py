@@ -74,8 +74,9 @@ def test_no_credential_in_event_log_run_config_or_ui(tmp_path, monkeypatch, pg_d
             care.extract(dsn, entity, None, "run", datetime.now(UTC))
         assert DB_PASSWORD not in str(caught.value)
 
-    from chu_platform.definitions import defs
+    # What the UI shows: the definitions a code server started with this environment loads.
+    from chu_platform.definitions import build_definitions
 
-    ui = serialize_value(RepositorySnap.from_def(defs.get_repository_def()))
+    ui = serialize_value(RepositorySnap.from_def(build_definitions().get_repository_def()))
     assert "CHU_FTP_PASSWORD" in ui and "CHU_PSEUDONYM_KEY" in ui
     assert not [s for s in secrets if s in ui]

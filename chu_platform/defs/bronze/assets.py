@@ -44,7 +44,7 @@ def build_file_asset(entity: FileEntity) -> dg.AssetsDefinition:
         year = int(context.partition_key) if entity.partitioned else None
         uris = side_uris(settings)
         try:
-            versions, companions, superseded = land_entity(entity, drop.client(), settings.data_dir, uris["manifest"], year)
+            versions, companions, superseded = land_entity(entity, drop.client(), settings.data_path, uris["manifest"], year)
         except DropRefused as error:
             raise dg.Failure(str(error), allow_retries=False) from error
         for reason in superseded:
@@ -54,7 +54,7 @@ def build_file_asset(entity: FileEntity) -> dg.AssetsDefinition:
                 f"No file delivered for bronze/{entity.name}" + (f" in {year}" if year else "")
                 + ": the table is written empty. Deliver the file to the drop and re-run."
             )
-        result = ingest(entity, versions, settings.data_dir, year, context.run_id, datetime.now(UTC))
+        result = ingest(entity, versions, settings.data_path, year, context.run_id, datetime.now(UTC))
         ledger.record(result, entity.name, year, uris["rejects"], uris["loads"])
         loads = result.loads
         metadata = {

@@ -29,7 +29,7 @@ def build_care_asset(entity: care.CareEntity) -> dg.AssetsDefinition:
     )
     def _care_asset(context: dg.AssetExecutionContext, settings: ChuSettings) -> dg.Output:
         year = int(context.partition_key) if entity.partitioned else None
-        dsn = care_dsn(settings.source_dsn, settings.data_dir)
+        dsn = care_dsn(settings.source_dsn, settings.data_path)
         now = datetime.now(UTC)
         expected = care.source_count(dsn, entity, year)
         frame = care.extract(dsn, entity, year, context.run_id, now)

@@ -3,7 +3,7 @@
 import dagster as dg
 
 from chu_platform.bronze.drop import FtpDrop, LocalDrop
-from chu_platform.settings import configured, configured_int
+from chu_platform.settings import configured, configured_int, resolved
 
 
 LOOPBACK = ("localhost", "127.0.0.1", "::1")
@@ -27,7 +27,7 @@ class DropResource(dg.ConfigurableResource):
     ``landing_dir``. One interface for the sensor, the assets and the tests. ``ftp_tls``:
     ``true``, ``false`` (plain FTP, explicitly), or empty for FTPS to any host but this one."""
 
-    landing_dir: str = "data/landing"
+    landing_dir: str = ""
     ftp_host: str = ""
     ftp_port: int = 21
     ftp_user: str = "anonymous"
@@ -39,7 +39,7 @@ class DropResource(dg.ConfigurableResource):
 
     def client(self) -> LocalDrop | FtpDrop:
         if not self.ftp_host.strip():
-            return LocalDrop(self.landing_dir)
+            return LocalDrop(resolved("CHU_LANDING_DIR", self.landing_dir))
         return FtpDrop(
             host=self.ftp_host.strip(), port=self.ftp_port, user=self.ftp_user, password=self.ftp_password,
             tls=tls_required(self.ftp_host, self.ftp_tls), passive=_flag(self.ftp_passive), root=self.ftp_root,

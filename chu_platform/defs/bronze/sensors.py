@@ -84,7 +84,7 @@ def _offered(assets: tuple[str, ...], partition: str) -> bool:
 
 def write_unrecognised(settings: ChuSettings, files, origin: str) -> None:
     """``<data_dir>/raw/unrecognised.json``: the drop's files no rule recognises."""
-    path = raw_root(settings.data_dir) / "unrecognised.json"
+    path = raw_root(settings.data_path) / "unrecognised.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     listing = {
         "origin": origin,

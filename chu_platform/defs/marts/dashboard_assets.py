@@ -25,7 +25,7 @@ def dashboard(context: dg.AssetExecutionContext, settings: ChuSettings) -> dg.Ma
     from chu_platform.definitions import defs
 
     doc = build.document(settings.lake, context.instance, quality.check_specs(defs))
-    path = build.write(build.default_path(settings.data_dir), doc)
+    path = build.write(build.default_path(settings.data_path), doc)
     data = doc["data"]
     return dg.MaterializeResult(metadata={
         "path": dg.MetadataValue.path(str(path)),

@@ -35,7 +35,7 @@ def compact_and_vacuum(context: dg.OpExecutionContext, config: HousekeepingConfi
             failed.append(f"{name}: {error}")
             continue
         rows.append(f"| {name} | {tidied.files_compacted} | {tidied.files_written} | {tidied.files_vacuumed} |")
-    partials = housekeeping.stale_partials(raw_root(settings.data_dir) / ".incoming")
+    partials = housekeeping.stale_partials(raw_root(settings.data_path) / ".incoming")
     for partial in partials:
         partial.unlink(missing_ok=True)
     after = housekeeping.usage(lake)
