@@ -67,7 +67,12 @@ def materializable_assets(defs: dg.Definitions) -> list[dg.AssetsDefinition]:
 
 
 def _same_partition(graph, key: dg.AssetKey, parent: dg.AssetKey) -> bool:
-    """Whether partition Y of ``key`` reads only partition Y of ``parent``."""
+    """Whether partition Y of ``key`` reads only partition Y of ``parent``, in one run: a
+    Dagster run has one partitions definition, so a parent of another source family's years
+    (``gold/fact_satisfaction`` under a pre-aggregate spanning every year) waits for a stage
+    of its own."""
+    if str(graph.get(key).partitions_def) != str(graph.get(parent).partitions_def):
+        return False
     mapping = graph.get_partition_mapping(key, parent)
     if isinstance(mapping, dg.IdentityPartitionMapping):
         return True
