@@ -70,16 +70,18 @@ def test_year_partitions_run_on_two_celery_workers(tmp_path, dagster_home):
     runs: list[subprocess.Popen] = []
     try:
         _wait_ready(workers, logs)
-        # One run per year, submitted at once as a backfill's runs are; each run's two steps
-        # are Celery tasks on the queue both workers listen to.
+        # One run per source and year (each source has its own partitions definition, and a
+        # run has one), submitted at once as a backfill's runs are; each run's steps (the
+        # asset and its checks) are Celery tasks on the queue both workers listen to.
+        submitted = [(asset, year) for asset in ASSETS for year in YEARS]
         runs += [subprocess.Popen(
             [str(BIN / "dagster"), "asset", "materialize", "-m", "chu_platform.definitions",
-             "--select", ",".join(f"bronze/{a}" for a in ASSETS), "--partition", year],
+             "--select", f"bronze/{asset}", "--partition", year],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
-        ) for year in YEARS]
-        outputs = [r.communicate(timeout=180)[0] for r in runs]
-        for year, run, output in zip(YEARS, runs, outputs):
-            assert run.returncode == 0, f"{year}:\n{output[-3000:]}\n{logs[0].read_text()[-2000:]}"
+        ) for asset, year in submitted]
+        outputs = [r.communicate(timeout=240)[0] for r in runs]
+        for (asset, year), run, output in zip(submitted, runs, outputs):
+            assert run.returncode == 0, f"{asset} {year}:\n{output[-3000:]}\n{logs[0].read_text()[-2000:]}"
     finally:
         # Runs first (a run left waiting for its Celery results would outlive the test), then workers.
         for process in [*runs, *workers]:
@@ -89,7 +91,7 @@ def test_year_partitions_run_on_two_celery_workers(tmp_path, dagster_home):
 
     with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(dagster_home))) as instance:
         records = instance.get_run_records()
-        assert sorted(r.dagster_run.tags["dagster/partition"] for r in records) == sorted(YEARS)
+        assert sorted(r.dagster_run.tags["dagster/partition"] for r in records) == sorted(YEARS * len(ASSETS))
         assert {r.dagster_run.status for r in records} == {dg.DagsterRunStatus.SUCCESS}
         executed_by = {}
         for record in records:
