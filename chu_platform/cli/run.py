@@ -25,9 +25,17 @@ def parse_sources(text: str) -> list[str]:
 
 
 def load_definitions() -> dg.Definitions:
-    from chu_platform.definitions import defs
+    """The platform's definitions, built from the environment in force now (the one ``chu``
+    resolved), as a code server started with it would; tests replace this function."""
+    from chu_platform.definitions import build_definitions
 
+    defs = build_definitions()
+    PLATFORM_DEFINITIONS.add(id(defs))
     return defs
+
+
+# Definitions built by ``load_definitions``: their worker processes may load the platform module.
+PLATFORM_DEFINITIONS: set[int] = set()
 
 
 def discover_sources(defs: dg.Definitions) -> dict[str, set[int] | None]:
@@ -124,7 +132,7 @@ def run(sources: str, years: str, workers: str) -> None:
     import chu_platform.definitions as platform
 
     # Worker processes load the platform's definitions themselves: only when these are they.
-    module = platform.__name__ if defs is platform.defs else None
+    module = platform.__name__ if id(defs) in PLATFORM_DEFINITIONS else None
     total = count_runs(stages, plan.years_by_key, defs.resolve_asset_graph())
     done = 0
 

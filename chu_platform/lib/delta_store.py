@@ -14,16 +14,20 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+import time
 from typing import Any
 
 import polars as pl
 from deltalake import CommitProperties, DeltaTable, write_deltalake
-from deltalake.exceptions import TableNotFoundError
+from deltalake.exceptions import CommitFailedError, TableNotFoundError
 
 YEAR = "year"
 # Writers of different years of one table commit at the same moment during `chu run`;
 # deltalake re-reads the log and retries a commit whose rival touched other partitions.
 _COMMIT_RETRIES = 15
+# Commits that fail on a rival's metadata change (two writers creating the same table) are
+# written again over the table as it then is, this many times at most.
+_METADATA_RACE_ATTEMPTS = 5
 # A checkpoint every this many commits: readers then replay at most this many JSON commits
 # (a table written one year at a time otherwise grows a log that every open re-reads).
 CHECKPOINT_INTERVAL = 10
@@ -88,18 +92,25 @@ def _write(
     }
     # partition_by only where the write may redefine an existing table (a whole-table overwrite).
     existing = {"partition_by": list(partition_by) or None} if schema_mode == "overwrite" else {}
-    if exists(uri, storage_options):
-        write_deltalake(uri, data, mode=mode, predicate=predicate, **existing, **options)
-    else:
+    for attempt in range(_METADATA_RACE_ATTEMPTS):
+        existed = exists(uri, storage_options)
         try:
-            write_deltalake(
-                uri, data, mode="append" if mode == "append" or predicate else mode,
-                partition_by=list(partition_by) or None, configuration=TABLE_CONFIGURATION, **options,
-            )
-        except Exception:
-            if not exists(uri, storage_options):
+            if existed:
+                write_deltalake(uri, data, mode=mode, predicate=predicate, **existing, **options)
+            else:
+                write_deltalake(
+                    uri, data, mode="append" if mode == "append" or predicate else mode,
+                    partition_by=list(partition_by) or None, configuration=TABLE_CONFIGURATION, **options,
+                )
+            break
+        except Exception as exc:
+            # A rival created the table (or changed its metadata) between our read and our
+            # commit: the library does not retry across a metadata change. Nothing of ours
+            # was committed, so writing again over the table as it now is stays exact.
+            raced = isinstance(exc, CommitFailedError) or not existed
+            if not raced or attempt + 1 == _METADATA_RACE_ATTEMPTS or not exists(uri, storage_options):
                 raise
-            write_deltalake(uri, data, mode=mode, predicate=predicate, **existing, **options)
+            time.sleep(0.05 * (attempt + 1))
     return WriteResult(uri, df.height, DeltaTable(uri, storage_options=storage_options).version())
 
 
