@@ -51,9 +51,20 @@ def _answers() -> dict[str, object]:
 
 
 def _warehouse(data: Path, lake_uri: str) -> dict[str, list[tuple]]:
-    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
+    """Every table of the published warehouse (copies) and every view of the analysts' one
+    (over the lake), by file and name."""
+    rows = {}
+    for label, path in (("published", data / "warehouse.duckdb"), ("analysts", data / "analysts" / "warehouse.duckdb")):
+        rows.update({f"{label}/{name}": content for name, content in _relations(path, lake_uri).items()})
+    return rows
+
+
+def _relations(path: Path, lake_uri: str) -> dict[str, list[tuple]]:
+    with duckdb.connect(str(path), read_only=True) as con:
         object_store.attach_duckdb(con, lake_uri)
-        views = [row[0] for row in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()]
+        views = [row[0] for row in con.execute(
+            "SELECT view_name FROM duckdb_views() WHERE NOT internal "
+            "UNION ALL SELECT table_name FROM duckdb_tables() WHERE NOT internal").fetchall()]
         rows = {}
         for view in sorted(views):
             columns = [c for (c, *_) in con.execute(f'DESCRIBE "{view}"').fetchall() if c not in RUN_COLUMNS]
@@ -92,4 +103,5 @@ def test_an_s3_lake_gives_the_local_lake_answers(tmp_path, pg_dsn, s3_lake, monk
     assert differing == []
     assert s3_answers == local_answers
     assert s3_views == local_views and len(s3_views) > 10
+    assert {name.split("/")[0] for name in s3_views} == {"published", "analysts"}  # both warehouses read
     assert pl.scan_delta(delta_store.table_uri(s3_lake, ["gold", "fact_consultation"])).collect().height > 0

@@ -87,6 +87,14 @@ def stop_group(process: subprocess.Popen, timeout: float = 30) -> None:
         except psutil.NoSuchProcess:
             pass
     _, alive = psutil.wait_procs(members, timeout=timeout)
-    for member in alive:
-        member.kill()
+    # What is left, and what a member started while stopping, is killed until the group is empty.
+    deadline = time.monotonic() + timeout
+    while alive and time.monotonic() < deadline:
+        for member in alive:
+            try:
+                member.kill()
+            except psutil.NoSuchProcess:
+                pass
+        psutil.wait_procs(alive, timeout=5)
+        alive = group_members(pgid)
     process.wait(10)
