@@ -12,6 +12,19 @@ from chu_platform.settings import DEFAULTS
 LOCAL_SERVICE = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def checkout_data_untouched():
+    """No test writes into the checkout's own data/ (what `make demo` and `dagster dev` use):
+    a test whose settings were resolved before its variables were set would land there."""
+    from chu_platform.settings import project_root
+
+    data = (project_root() or Path.cwd()) / "data"
+    before = set(os.listdir(data)) if data.exists() else set()
+    yield
+    after = set(os.listdir(data)) if data.exists() else set()
+    assert after <= before, f"tests wrote into the checkout's {data}: {sorted(after - before)}"
+
+
 @pytest.fixture(scope="session")
 def pg_server_dsn(tmp_path_factory) -> str:
     """CHU_TEST_PG_DSN, else the machine's service, else an embedded server.

@@ -11,6 +11,7 @@ import dagster as dg
 import yaml
 from dagster._core.instance.ref import InstanceRef
 
+from chu_platform.instance import instance_config
 from chu_platform_tests.scale.conftest import BIN, platform_env
 
 REPO = Path(__file__).resolve().parents[2]
@@ -34,7 +35,8 @@ def _wait(what: str, predicate, timeout: float, log: Path):
 def test_killed_runs_are_failed_and_a_new_file_still_loads(tmp_path, dagster_home, generated_deaths, monkeypatch):
     # The project's own dagster.yaml (queue, run monitoring, launcher), on a fresh home.
     monkeypatch.setenv("DAGSTER_HOME", str(dagster_home))
-    shutil.copyfile(REPO / "dagster.yaml", dagster_home / "dagster.yaml")
+    # (with its storage under this home: the repository's copy names data/dagster relative to the checkout)
+    (dagster_home / "dagster.yaml").write_text(yaml.safe_dump(instance_config(dagster_home, False, False)))
     (tmp_path / "workspace.yaml").write_text(yaml.safe_dump({"load_from": [
         {"python_module": {"module_name": "chu_platform.definitions", "working_directory": str(REPO)}},
         {"python_module": {"module_name": "chu_platform_tests.scale.dead_run_defs", "working_directory": str(REPO)}},
