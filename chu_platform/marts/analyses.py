@@ -76,6 +76,10 @@ class Analysis:
     filters: tuple[str, ...] = FILTERS
     yearly: bool = False
     order: Callable[[pl.DataFrame], pl.DataFrame] | None = None
+    # The grain, stated once: the columns naming one published row within a year (the mart),
+    # and the dimension keys naming one row of the year's pre-aggregate (gold/agg_<name>).
+    key: tuple[str, ...] = ()
+    aggregate_key: tuple[str, ...] = ()
 
     @cached_property
     def tables(self) -> tuple[str, ...]:
@@ -98,12 +102,15 @@ ANALYSES: dict[str, Analysis] = {
             "consultations at the establishment", "all consultations",
             sql.CONSULTATIONS_BY_ESTABLISHMENT, ("finess", "raison_sociale", "commune", *_SHARE),
             ("fact_consultation",), secrecy=_SHARES,
+            key=("finess",), aggregate_key=("etablissement_key",),
+            key=(), aggregate_key=(),
         ),
         Analysis(
             "consultations_by_diagnosis", "Consultation rate per diagnosis",
             "consultations with the diagnosis", "all consultations",
             sql.CONSULTATIONS_BY_DIAGNOSIS, ("code_diag", "libelle", "chapitre", *_SHARE),
             ("fact_consultation",), secrecy=_SHARES,
+            key=("code_diag",), aggregate_key=("diagnostic_key",),
         ),
         Analysis(
             "hospitalisation_rate", "Global hospitalisation rate",
@@ -115,6 +122,7 @@ ANALYSES: dict[str, Analysis] = {
             "hospitalisations with the diagnosis", "all hospitalisations",
             sql.HOSPITALISATIONS_BY_DIAGNOSIS, ("code_diag", "libelle", "chapitre", *_SHARE),
             ("fact_hospitalisation",), secrecy=_SHARES,
+            key=("code_diag",), aggregate_key=("diagnostic_key",),
         ),
         Analysis(
             "hospitalisations_by_sex_age", "Hospitalisation rate by sex and age band",
@@ -123,6 +131,7 @@ ANALYSES: dict[str, Analysis] = {
             ("fact_consultation", "fact_hospitalisation"),
             secrecy=Secrecy(counts=("numerator", "denominator"), derived=_RATE_DEPS,
                             margins=(*_two_way("numerator"), *_two_way("denominator"))),
+            key=("sexe", "age_band"), aggregate_key=("sexe", "age_band"),
         ),
         Analysis(
             "consultations_by_professional", "Consultation rate per professional and per specialty",
@@ -136,6 +145,7 @@ ANALYSES: dict[str, Analysis] = {
                 descending=[False, True, False, False],
                 nulls_last=True,
             ),
+            key=("level", "identifiant", "specialite"), aggregate_key=("level", "professionnel_key", "specialite"),
         ),
         Analysis(
             "deaths_by_region", "Deaths per region",
@@ -149,6 +159,7 @@ ANALYSES: dict[str, Analysis] = {
             ),
             filters=(),
             yearly=True,
+            key=("region_code",), aggregate_key=("region_code",),
         ),
         Analysis(
             "satisfaction_by_region", "Satisfaction per region (HAS e-Satis)",
@@ -162,6 +173,7 @@ ANALYSES: dict[str, Analysis] = {
             ),
             filters=("establishment",),
             yearly=True,
+            key=("region_code",), aggregate_key=("region_code",),
         ),
     )
 }

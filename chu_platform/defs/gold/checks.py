@@ -19,6 +19,7 @@ from chu_platform.gold import quality
 from chu_platform.lib import delta_store
 from chu_platform.partitions import care_years, deaths_years, hospitalisation_years, satisfaction_years, yearly_partitions
 from chu_platform.silver import deaths
+from chu_platform.marts import analyses
 from chu_platform.marts.secrecy import preview_table
 from chu_platform.sources import ESATIS_MIN_ANSWERS
 
@@ -110,17 +111,6 @@ DEATHS_RECONCILE_WITH_REGISTER = Check(
     additional_deps=(dg.AssetKey(["silver", "death_declarations"]), dg.AssetKey(["gold", "fact_deces"])),
 )
 
-# The key of each pre-aggregate's rows within a year (the analysis' breakdown).
-AGGREGATE_KEYS = {
-    "consultations_by_establishment": ("etablissement_key",),
-    "consultations_by_diagnosis": ("diagnostic_key",),
-    "hospitalisation_rate": (),
-    "hospitalisations_by_diagnosis": ("diagnostic_key",),
-    "hospitalisations_by_sex_age": ("sexe", "age_band"),
-    "consultations_by_professional": ("level", "professionnel_key", "specialite"),
-    "deaths_by_region": ("region_code",),
-    "satisfaction_by_region": ("region_code",),
-}
 
 
 # The threshold the CHU accepts for consultations it cannot place in an establishment.
@@ -179,8 +169,8 @@ GOLD_CHECKS = layer_checks("gold", {
     ],
     "dim_date": [unique_key("date_key")],
     "dim_geography": [unique_key("departement_code")],
-    **{f"agg_{name}": [unique_key("year", *key)] for name, key in AGGREGATE_KEYS.items()},
+    **{f"agg_{name}": [unique_key("year", *a.aggregate_key)] for name, a in analyses.ANALYSES.items()},
     "agg_deaths_by_region": [unique_key("year", "region_code"), DEATHS_RECONCILE_WITH_REGISTER],
 }, partitioned={"fact_consultation": care_years, "fact_hospitalisation": hospitalisation_years,
                 "fact_deces": deaths_years, "fact_satisfaction": satisfaction_years,
-                **{f"agg_{name}": yearly_partitions for name in AGGREGATE_KEYS}})
+                **{f"agg_{name}": yearly_partitions for name in analyses.ANALYSES}})

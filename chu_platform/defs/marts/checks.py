@@ -21,19 +21,7 @@ def secrecy_applied(secrecy: Secrecy) -> Check:
                  evaluate, blocking=True)
 
 
-# The published rows of a year, one per member of the breakdown.
-MART_KEYS = {
-    "consultations_by_establishment": ("finess",),
-    "consultations_by_diagnosis": ("code_diag",),
-    "hospitalisation_rate": (),
-    "hospitalisations_by_diagnosis": ("code_diag",),
-    "hospitalisations_by_sex_age": ("sexe", "age_band"),
-    "consultations_by_professional": ("level", "identifiant", "specialite"),
-    "deaths_by_region": ("region_code",),
-    "satisfaction_by_region": ("region_code",),
-}
-
 MART_CHECKS = [
-    table_checks("marts", name, [secrecy_applied(analyses.get(name).secrecy), unique_key("year", *MART_KEYS[name])])
+    table_checks("marts", name, [secrecy_applied(analyses.get(name).secrecy), unique_key("year", *analyses.get(name).key)])
     for name in analyses.ANALYSES
 ]
