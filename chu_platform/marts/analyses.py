@@ -103,7 +103,6 @@ ANALYSES: dict[str, Analysis] = {
             sql.CONSULTATIONS_BY_ESTABLISHMENT, ("finess", "raison_sociale", "commune", *_SHARE),
             ("fact_consultation",), secrecy=_SHARES,
             key=("finess",), aggregate_key=("etablissement_key",),
-            key=(), aggregate_key=(),
         ),
         Analysis(
             "consultations_by_diagnosis", "Consultation rate per diagnosis",
@@ -116,6 +115,7 @@ ANALYSES: dict[str, Analysis] = {
             "hospitalisation_rate", "Global hospitalisation rate",
             "distinct patients hospitalised", "distinct patients seen (consulted or hospitalised)",
             sql.HOSPITALISATION_RATE, _SHARE, ("fact_consultation", "fact_hospitalisation"),
+            key=(), aggregate_key=(),
         ),
         Analysis(
             "hospitalisations_by_diagnosis", "Hospitalisation rate per diagnosis",
