@@ -1,7 +1,12 @@
-"""The documentation site builds in strict mode, and the data model report matches the code."""
+"""The documentation site builds in strict mode, and the data model report matches the code.
+The built site loads no script from the network: Mermaid (the data model's diagrams) and the
+offline search shim are vendored under docs/assets/javascripts/, and a headless Chromium with
+every request but file:// refused draws the diagrams."""
 
 import importlib.util
 import os
+import re
+import time
 import shutil
 import subprocess
 import sys
@@ -79,17 +84,112 @@ def _mkdocs_build(config: Path, site: Path) -> subprocess.CompletedProcess:
     )
 
 
-def test_docs_build_in_strict_mode(tmp_path):
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    """The site as `make docs` builds it (strict), once for the tests that read it."""
     _require_mkdocs()
-    site = tmp_path / "site"
+    site = tmp_path_factory.mktemp("docs") / "site"
     result = _mkdocs_build(ROOT / "mkdocs.yml", site)
     assert result.returncode == 0, result.stderr[-4000:]
+    return site
+
+
+def test_docs_build_in_strict_mode(site):
     index = (site / "index.html").read_text(encoding="utf-8")
     assert "CHU Platform" in index
     physical = (site / "data-model" / "physical.html").read_text(encoding="utf-8")
     assert "silver/patients" in physical
     conceptual = (site / "data-model" / "conceptual.html").read_text(encoding="utf-8")
     assert '<pre class="mermaid">' in conceptual
+
+
+VENDORED = ROOT / "docs" / "assets" / "javascripts"
+SCRIPT_SRC = re.compile(r"""<script\b[^>]*\bsrc\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
+DIAGRAM_PAGES = ("conceptual.html", "lineage.html")
+
+
+def test_no_page_loads_a_script_from_the_network(site):
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) > 20
+    external = {
+        f"{page.relative_to(site)}: {src}"
+        for page in pages for src in SCRIPT_SRC.findall(page.read_text(encoding="utf-8"))
+        if re.match(r"(https?:)?//", src, re.IGNORECASE)
+    }
+    assert not external, f"scripts fetched from the network, which hospital networks may not reach: {sorted(external)}"
+    # Material fetches Mermaid from a CDN unless a global `mermaid` exists: the vendored IIFE build defines it
+    vendored = (VENDORED / "mermaid.min.js").read_text(encoding="utf-8")
+    assert 'globalThis["mermaid"]' in vendored[-2000:]
+    assert (site / "assets" / "javascripts" / "mermaid.min.js").read_bytes() == (VENDORED / "mermaid.min.js").read_bytes()
+    assert (site / "assets" / "javascripts" / "mermaid.LICENSE").is_file()
+    assert not (site / "assets" / "javascripts" / "SOURCES.html").exists()
+    for name in DIAGRAM_PAGES:
+        html = (site / "data-model" / name).read_text(encoding="utf-8")
+        assert '<pre class="mermaid">' in html
+        assert "../assets/javascripts/mermaid.min.js" in SCRIPT_SRC.findall(html), name
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+# Material puts each drawn diagram in a closed shadow root: open it so that the test can see the SVG.
+OPEN_SHADOWS = """{
+  const attach = Element.prototype.attachShadow;
+  Element.prototype.attachShadow = function (init) { return attach.call(this, {...init, mode: "open"}); };
+}"""
+DRAWN = """expected => {
+  const drawn = [...document.querySelectorAll("div.mermaid")]
+    .filter(d => d.shadowRoot && d.shadowRoot.querySelector("svg g"));
+  return document.querySelectorAll("pre.mermaid").length === 0 && drawn.length === expected;
+}"""
+
+
+def _files_only(left: list[tuple[str, str]]):
+    """A route handler that lets file:// through and refuses, and records, everything else."""
+    def route(route, request):
+        if request.url.startswith("file:"):
+            route.continue_()
+        else:
+            left.append((request.resource_type, request.url))
+            route.abort()
+    return route
+
+
+def test_data_model_diagrams_render_offline_in_a_browser(site, tmp_path):
+    _require_mkdocs()
+    if not CHROMIUM.exists() or importlib.util.find_spec("playwright") is None:
+        message = f"{CHROMIUM} or playwright is missing: apt-get install -y chromium (.ci/run does)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    started = time.monotonic()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            for name in DIAGRAM_PAGES:
+                path = site / "data-model" / name
+                expected = path.read_text(encoding="utf-8").count('<pre class="mermaid">')
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                left: list[tuple[str, str]] = []
+                errors: list[str] = []
+
+                page.route("**/*", _files_only(left))
+                page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+                page.add_init_script(OPEN_SHADOWS)
+                page.goto(path.as_uri())
+                page.wait_for_function(DRAWN, arg=expected, timeout=15_000)
+                page.screenshot(path=str(tmp_path / f"{path.stem}.png"), full_page=True)
+                assert not errors, f"{name}: {errors}"
+                # fonts may be asked for (and refused); no script may be
+                assert [url for kind, url in left if kind == "script"] == [], name
+                svg = page.evaluate("document.querySelector('div.mermaid').shadowRoot.querySelector('svg').outerHTML")
+                assert "Syntax error" not in svg, name
+                page.close()
+        finally:
+            browser.close()
+    assert time.monotonic() - started < 20
 
 
 def test_a_broken_link_fails_the_build(tmp_path):

@@ -74,6 +74,9 @@ what the code generates.
 - [Lineage](lineage.md): from each source to each analysis, with the jobs that feed each
   layer.
 
+The diagrams are drawn in the browser by a copy of Mermaid shipped with the site
+(`docs/assets/javascripts/`), so they render offline, from the file system, with no network.
+
 ## Every asset
 
 {counts['raw']} raw, {counts['bronze']} bronze, {counts['silver']} silver, {counts['gold']} gold,
