@@ -25,6 +25,15 @@ def main_activity(activities: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def empty_professionals() -> pl.DataFrame:
+    """silver/professionals with no row, as built from nothing."""
+    return pl.DataFrame(schema={
+        "identifiant": pl.String, "civilite": pl.String, "categorie": pl.String, "profession": pl.String,
+        "specialite": pl.String, "type_identifiant": pl.String, "identifiant_organisation": pl.String,
+        "nb_activites": pl.Int32,
+    })
+
+
 def build_professionals(
     care: pl.DataFrame, specialties: pl.DataFrame, directory: pl.DataFrame, activities: pl.DataFrame
 ) -> pl.DataFrame:

@@ -14,7 +14,8 @@ YEARS = (2019, 2020)
 
 @pytest.fixture(scope="module")
 def broken_run(tmp_path_factory, pg_server_dsn):
-    """A first load where etablissement_sante.csv is empty, the 2020 e-Satis workbook corrupt and
+    """A first load where etablissement_sante.csv is empty, professionnel_sante.csv is binary garbage,
+    the 2020 e-Satis workbook corrupt and
     the 2019 e-Satis CSV has its finess column renamed; every other source is good."""
     from chu_platform.lib import postgres
 
@@ -31,6 +32,7 @@ def broken_run(tmp_path_factory, pg_server_dsn):
         landing = data / "landing"
         manifest = generate(landing, scale=SCALE, seed=5, source_dsn=dsn, years=YEARS, rates=CLEAN)
         (landing / "etablissement_sante.csv").write_bytes(b"")
+        (landing / "professionnel_sante.csv").write_bytes(b"\x00\x01 not a directory \xff" * 50)
         (workbook,) = landing.rglob("*2020.xlsx")
         workbook.write_bytes(workbook.read_bytes()[:3000])
         (csv,) = landing.rglob("*2019.csv")
@@ -47,6 +49,7 @@ def test_the_run_fails_naming_the_bad_files(broken_run):
     assert result.exit_code == 1
     failed = [line for line in result.output.splitlines() if "FAILED" in line or "not materialised" in line]
     assert any("bronze/establishments" in line for line in failed), result.output
+    assert any("bronze/professionals" in line for line in failed), result.output
     assert any("[2020]" in line and "bronze/satisfaction" in line for line in failed), result.output
     assert any("[2019]" in line and "bronze/satisfaction" in line for line in failed), result.output
 
@@ -62,6 +65,10 @@ def test_other_sources_facts_marts_and_warehouse_still_build(broken_run):
     assert stays.height == sum(manifest.truth["hospitalisations_by_year"][str(y)] for y in YEARS)
     # Establishments unknown without their file: the stays point at the unknown member.
     assert stays["etablissement_key"].unique().to_list() == [-1]
+    # Professionals unknown without their file on a first load: the consultations still count.
+    consultations = delta_store.read(str(lake / "gold" / "fact_consultation"))
+    assert consultations.height == sum(manifest.truth["consultations_by_year"][str(y)] for y in YEARS)
+    assert consultations["professionnel_key"].unique().to_list() == [-1]
     assert (data / "warehouse.duckdb").exists()
     assert not (lake / "gold" / "fact_satisfaction").exists()
     assert delta_store.read(str(lake / "marts" / "hospitalisation_rate")).height > 0

@@ -8,6 +8,7 @@ import polars as pl
 from chu_platform.defs.metadata import table_metadata
 from chu_platform.defs.resources import ChuSettings
 from chu_platform.gold import dimensions, scd2
+from chu_platform.silver import care as silver_care
 from chu_platform.silver import establishments as silver_establishments
 from chu_platform.lib import delta_store
 
@@ -62,12 +63,22 @@ def dim_etablissement(context: dg.AssetExecutionContext, settings: ChuSettings) 
 
 @dg.asset(
     key=["gold", "dim_professionnel"], group_name="gold", kinds=KINDS,
-    ins={"professionals": _silver("professionals"), "etablissements": dg.AssetIn(["gold", "dim_etablissement"])},
+    deps=[dg.AssetKey(["silver", "professionals"])],
+    ins={"etablissements": dg.AssetIn(["gold", "dim_etablissement"])},
 )
 def dim_professionnel(
-    context: dg.AssetExecutionContext, professionals: pl.DataFrame, etablissements: pl.DataFrame
+    context: dg.AssetExecutionContext, settings: ChuSettings, etablissements: pl.DataFrame
 ) -> pl.DataFrame:
     """One row per health professional, with the establishment of their main activity (-1 when none is known)."""
+    # Like dim_etablissement: a professionals file unreadable on a first load (no silver table
+    # yet) leaves the dimension with its unknown member only, and the consultations still build.
+    uri = settings.table_uri("silver", "professionals")
+    if delta_store.exists(uri):
+        professionals = delta_store.read(uri)
+    else:
+        context.log.warning("No silver/professionals table (a professionals file unreadable on a first load): "
+                            "dim_professionnel holds the unknown member only; consultations name no professional")
+        professionals = silver_care.empty_professionals()
     df = dimensions.build_dim_professionnel(professionals, etablissements)
     context.add_output_metadata(table_metadata(
         df, without_establishment=int((df["etablissement_key"] == -1).sum()) - 1,
