@@ -14,9 +14,9 @@ YEARS = (2019, 2020)
 
 @pytest.fixture(scope="module")
 def broken_run(tmp_path_factory, pg_server_dsn):
-    """A first load where etablissement_sante.csv is empty, professionnel_sante.csv is binary garbage,
-    the 2020 e-Satis workbook corrupt and
-    the 2019 e-Satis CSV has its finess column renamed; every other source is good."""
+    """A first load where etablissement_sante.csv is empty, professionnel_sante.csv is binary
+    garbage, the 2020 e-Satis workbook corrupt and the 2019 e-Satis CSV has its finess column
+    renamed; every other source is good."""
     from chu_platform.lib import postgres
 
     data = tmp_path_factory.mktemp("blast") / "data"
