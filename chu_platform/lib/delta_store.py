@@ -141,6 +141,24 @@ def write_years(
     )
 
 
+def write_years_or_restart(
+    df: pl.DataFrame,
+    uri: str,
+    years: Sequence[int],
+    storage_options: dict[str, str] | None = None,
+    write_options: Mapping[str, Any] | None = None,
+) -> WriteResult:
+    """``write_years``, except that a frame whose columns no longer match the table's (the code
+    changed what the table holds) replaces the whole table: its other years are stale and are
+    rewritten by their own partitions. For derived tables only (the gold pre-aggregates)."""
+    from deltalake.exceptions import SchemaMismatchError
+
+    try:
+        return write_years(df, uri, years, storage_options, write_options)
+    except SchemaMismatchError:
+        return write_table(df.with_columns(pl.col(YEAR).cast(pl.Int32)), uri, storage_options, partition_by=[YEAR])
+
+
 def replace_where(
     df: pl.DataFrame,
     uri: str,

@@ -35,7 +35,9 @@ class DeltaIOManager(dg.ConfigurableIOManager):
     """Stores each asset as a Delta table at ``<base_uri>/<layer>/<table>``.
 
     Year-partitioned assets must return a frame (or a ``LazyFrame``) with a ``year`` column
-    holding only the run's years; the write overwrites those years and nothing else.
+    holding only the run's years; the write overwrites those years and nothing else (or, with
+    definition metadata ``on_schema_change: replace_table`` and a frame whose columns changed,
+    the whole table: for derived tables whose other years are then stale).
     Unpartitioned assets overwrite the whole table. An asset returning ``None`` writes
     nothing. An input annotated ``pl.LazyFrame`` is scanned, not read: the asset selects
     the columns and rows it needs. An object-store lake takes its credentials from the
@@ -66,7 +68,9 @@ class DeltaIOManager(dg.ConfigurableIOManager):
         else:
             if delta_store.YEAR not in obj.columns:
                 obj = obj.with_columns(pl.lit(years[0], dtype=pl.Int32).alias(delta_store.YEAR))
-            result = delta_store.write_years(obj, uri, years, write_options=options)
+            write = (delta_store.write_years_or_restart if meta.get("on_schema_change") == "replace_table"
+                     else delta_store.write_years)
+            result = write(obj, uri, years, write_options=options)
         metadata = {
             "row_count": dg.MetadataValue.int(result.rows),
             "delta_version": dg.MetadataValue.int(result.version),

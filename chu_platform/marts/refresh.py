@@ -1,37 +1,20 @@
-"""Compute and store the pre-aggregates: the aggregates of one year (``build_year``, what the
-``gold/agg_*`` assets run), or every (analysis, year) whose stored aggregate is missing or no
-longer matches gold's files (``refresh_aggregates``, outside Dagster: benchmarks, tools).
+"""Compute the pre-aggregates of one year (``build_year``: the ``gold/agg_*`` assets hand them
+to the IO manager), or compute and store every (analysis, year) whose stored aggregate is
+missing or no longer matches gold's files (``refresh_aggregates``, outside Dagster: benchmarks,
+tools).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import duckdb
 import polars as pl
-from deltalake.exceptions import SchemaMismatchError
 
 from chu_platform.lib import delta_store
 from chu_platform.marts import aggregates, analyses, snapshot
 from chu_platform.marts.snapshot import Snapshot
-
-Built = tuple[pl.DataFrame, delta_store.WriteResult]
-
-
-def store(df: pl.DataFrame, uri: str, year: int, storage_options: dict[str, str] | None = None) -> delta_store.WriteResult:
-    """Replace year ``year`` of an aggregate table with ``df``.
-
-    When the aggregate's columns changed with the code, the table starts again from this
-    year: its other years are stale anyway (the SQL is part of their fingerprint) and are
-    recomputed by their own partitions; until then the facts answer for them.
-    """
-    try:
-        written = delta_store.write_years(df, uri, [year], storage_options)
-    except SchemaMismatchError:
-        written = delta_store.write_table(df.with_columns(pl.col(delta_store.YEAR).cast(pl.Int32)), uri,
-                                          storage_options, partition_by=[delta_store.YEAR])
-    return written
 
 
 def build_year(
@@ -39,28 +22,17 @@ def build_year(
     state: Snapshot,
     chosen: Sequence[aggregates.Aggregate],
     year: int,
-    uri: Callable[[str], str],
-    storage_options: dict[str, str] | None = None,
-) -> Iterator[tuple[aggregates.Aggregate, Built | Exception]]:
-    """Compute and store year ``year`` of each of ``chosen`` (``uri``: a table's URI), handing
-    each back, with its rows and write, as soon as it is stored; one that fails comes back as
-    its exception and the others are still built.
+) -> Iterator[tuple[aggregates.Aggregate, pl.DataFrame | Exception]]:
+    """Compute year ``year`` of each of ``chosen``, handing each back as soon as it is
+    computed; one that fails comes back as its exception and the others are still built.
 
-    One thread runs the queries on ``con``, one after another, and another writes the Delta
-    tables: an aggregate's write, the next one's queries and what the caller does meanwhile
-    (the Dagster asset records a materialisation, mostly I/O) overlap.
+    One thread runs the queries on ``con``, one after another, ahead of the caller: the next
+    aggregate's queries overlap what the caller does with this one (the Dagster asset hands it
+    to the IO manager, which writes it).
     """
-    computing, storing = ThreadPoolExecutor(max_workers=1), ThreadPoolExecutor(max_workers=1)
-
-    def stored(aggregate: aggregates.Aggregate, computed: Future[pl.DataFrame]) -> Built:
-        df = computed.result()
-        return df, store(df, uri(aggregate.table), year, storage_options)
-
+    computing = ThreadPoolExecutor(max_workers=1)
     try:
-        pending = []
-        for aggregate in chosen:
-            computed = computing.submit(aggregates.compute, con, state, aggregate.analysis, year)
-            pending.append((aggregate, storing.submit(stored, aggregate, computed)))
+        pending = [(a, computing.submit(aggregates.compute, con, state, a.analysis, year)) for a in chosen]
         for aggregate, future in pending:
             try:
                 yield aggregate, future.result()
@@ -68,7 +40,6 @@ def build_year(
                 yield aggregate, exc
     finally:
         computing.shutdown(cancel_futures=True)
-        storing.shutdown(cancel_futures=True)
 
 
 def refresh_aggregates(lake: str, storage_options: dict[str, str] | None = None) -> list[tuple[str, int]]:
@@ -88,8 +59,9 @@ def refresh_aggregates(lake: str, storage_options: dict[str, str] | None = None)
 
     written = []
     for year, chosen in sorted(stale.items()):
-        for aggregate, built in build_year(con, state, chosen, year, uri, storage_options):
+        for aggregate, built in build_year(con, state, chosen, year):
             if isinstance(built, Exception):
                 raise built
+            delta_store.write_years_or_restart(built, uri(aggregate.table), [year], storage_options)
             written.append((aggregate.analysis, year))
     return written

@@ -30,16 +30,17 @@ def aggregate_key(aggregate: aggregates.Aggregate) -> dg.AssetKey:
     return dg.AssetKey(["gold", aggregate.table])
 
 
-def aggregate_spec(aggregate: aggregates.Aggregate) -> dg.AssetSpec:
+def aggregate_out(aggregate: aggregates.Aggregate) -> dg.AssetOut:
     analysis = analyses.get(aggregate.analysis)
-    return dg.AssetSpec(
+    return dg.AssetOut(
         key=aggregate_key(aggregate),
         group_name="gold",
         kinds={"duckdb", "delta"},
-        partitions_def=yearly_partitions,
-        deps=[dg.AssetDep(dg.AssetKey(["gold", table]), partition_mapping=SAME_YEAR_IF_ANY)
-              for table in aggregate.reads],
         automation_condition=FOLLOW_GOLD,
+        is_required=False,
+        # The IO manager replaces the whole table when the aggregate's columns changed with the
+        # code: its other years are stale anyway (the SQL is part of their fingerprint).
+        metadata={"on_schema_change": "replace_table"},
         description=(
             f"{aggregate.grain}: the exact (unmasked) counts of {analysis.title.lower()}, with "
             "the fingerprint of the gold files they come from; chu query and the marts answer "
@@ -56,7 +57,10 @@ def aggregate_spec(aggregate: aggregates.Aggregate) -> dg.AssetSpec:
 # The step key keeps the <layer>__ prefix by which the pipeline benchmark sums step time per layer.
 @dg.multi_asset(
     name="gold__aggregates",
-    specs=[aggregate_spec(a) for a in aggregates.AGGREGATES.values()],
+    outs={a.table: aggregate_out(a) for a in aggregates.AGGREGATES.values()},
+    deps=[dg.AssetDep(dg.AssetKey(["gold", table]), partition_mapping=SAME_YEAR_IF_ANY)
+          for table in sorted({t for a in aggregates.AGGREGATES.values() for t in a.reads})],
+    internal_asset_deps={a.table: {dg.AssetKey(["gold", t]) for t in a.reads} for a in aggregates.AGGREGATES.values()},
     partitions_def=yearly_partitions,
     can_subset=True,
 )
@@ -74,22 +78,20 @@ def gold_aggregates(context: dg.AssetExecutionContext, settings: ChuSettings):
             ready.append(aggregate)
             continue
         context.log.warning(f"gold/{aggregate.table} [{year}] not computed: {missing} not built yet")
-        yield dg.MaterializeResult(asset_key=aggregate_key(aggregate), metadata={"skipped": f"{missing} not built yet"})
+        yield dg.Output(None, output_name=aggregate.table, metadata={"skipped": f"{missing} not built yet"})
     errors: dict[str, Exception] = {}
-    for aggregate, built in build_year(con, state, ready, year, lambda table: settings.table_uri("gold", table)):
+    for aggregate, built in build_year(con, state, ready, year):
         if isinstance(built, Exception):
             # As when each aggregate was its own step: one that fails leaves the others built
             # (the run still fails, and names it).
             context.log.error(f"gold/{aggregate.table} [{year}] failed: {built!r}")
             errors[aggregate.table] = built
             continue
-        df, written = built
-        # The UI shows the preview to anyone who opens it: the cells as the mart publishes them.
-        yield dg.MaterializeResult(asset_key=aggregate_key(aggregate), metadata=table_metadata(
-            published_aggregate(df, aggregate.analysis), partition=str(year), row_count=written.rows,
-            delta_version=written.version, table_uri=dg.MetadataValue.path(written.uri),
+        # The IO manager writes the year; the UI's preview shows the cells as the mart publishes them.
+        yield dg.Output(built, output_name=aggregate.table, metadata=table_metadata(
+            published_aggregate(built, aggregate.analysis), partition=str(year),
             computed_from=", ".join(f"gold/{t}" for t in aggregate.reads),
-            inputs_fingerprint=df[aggregates.INPUTS][0] if df.height else "",
+            inputs_fingerprint=built[aggregates.INPUTS][0] if built.height else "",
         ))
     if errors:
         failed = ", ".join(f"gold/{table}" for table in errors)
