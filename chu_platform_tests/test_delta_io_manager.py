@@ -164,3 +164,28 @@ def test_an_input_annotated_lazyframe_is_scanned(tmp_path):
     assert seen["type"] is pl.LazyFrame
     uri = delta_store.table_uri(str(tmp_path / "lake"), ["gold", "all_years"])
     assert delta_store.read(uri)["total"].to_list() == [8]
+
+
+def test_a_changed_schema_fails_unless_the_table_may_be_replaced(tmp_path):
+    """A year whose columns no longer match the table's: a failure for a table of record; the
+    whole table replaced for a derived one (``on_schema_change: replace_table``), whose other
+    years are stale and are rewritten by their own partitions."""
+    io = DeltaIOManager(data_dir=str(tmp_path))
+    uri = delta_store.table_uri(str(tmp_path / "lake"), ["silver", "things"])
+    frames = {"2019": _frame(2019, [1, 2]), "2020": _frame(2020, [5]).with_columns(extra=pl.lit("new"))}
+
+    def things_asset(metadata: dict):
+        @dg.asset(key=["silver", "things"], partitions_def=yearly_partitions, metadata=metadata)
+        def things(context: dg.AssetExecutionContext) -> pl.DataFrame:
+            return frames[context.partition_key]
+
+        return things
+
+    strict, derived = things_asset({}), things_asset({"on_schema_change": "replace_table"})
+    assert dg.materialize([strict], partition_key="2019", resources={"io_manager": io}).success
+    failed = dg.materialize([strict], partition_key="2020", resources={"io_manager": io}, raise_on_error=False)
+    assert not failed.success
+    assert_frame_equal(delta_store.read(uri).select("year", "value"), frames["2019"])
+
+    assert dg.materialize([derived], partition_key="2020", resources={"io_manager": io}).success
+    assert_frame_equal(delta_store.read(uri).select("year", "value", "extra"), frames["2020"])
