@@ -80,3 +80,18 @@ def test_checks_of_a_partitioned_table_report_per_year(chu_env):
         for spec in checks_def.check_specs:
             expected = graph.get(spec.asset_key).partitions_def
             assert spec.partitions_def == expected, f"{spec.asset_key.to_user_string()}:{spec.name}"
+
+
+def test_readme_says_exactly_which_sensors_and_schedules_are_on_by_default():
+    from chu_platform.definitions import defs
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    on_part, _, off_part = readme.partition("**on by default**")[2].partition("**off**")
+    off_part = off_part.split("\n\n")[0]
+    automations = [*(defs.sensors or []), *(defs.schedules or [])]
+    assert automations
+    for automation in automations:
+        running = automation.default_status.value == "RUNNING"
+        named = f"`{automation.name}`"
+        # Each named once, on the side of its default status.
+        assert (named in on_part, named in (on_part.rsplit(".", 2)[-1] + off_part)) == (running, not running), named
