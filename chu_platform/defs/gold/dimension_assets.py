@@ -1,5 +1,6 @@
 """Gold dimensions built from silver: patients (SCD2), establishments, professionals, diagnoses."""
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import dagster as dg
@@ -17,6 +18,17 @@ KINDS = {"polars", "delta"}
 
 def _silver(table: str) -> dg.AssetIn:
     return dg.AssetIn(["silver", table])
+
+
+def _silver_or_empty(context: dg.AssetExecutionContext, settings: ChuSettings, table: str,
+                     empty: Callable[[], pl.DataFrame], consequence: str) -> pl.DataFrame:
+    """A silver table a dimension only takes members from; with no table yet (its source not
+    delivered, or unreadable on a first load) an empty one, and a warning saying what it costs."""
+    uri = settings.table_uri("silver", table)
+    if delta_store.exists(uri):
+        return delta_store.read(uri)
+    context.log.warning(f"No silver/{table} table (its file missing, or unreadable on a first load): {consequence}")
+    return empty()
 
 
 @dg.asset(key=["gold", "dim_patient"], group_name="gold", kinds=KINDS, ins={"patients": _silver("patients")})
@@ -42,13 +54,8 @@ def dim_etablissement(context: dg.AssetExecutionContext, settings: ChuSettings) 
     """One row per establishment site (FINESS), sites known only from e-Satis included; -1 is the unknown establishment."""
     # Both sources only add members: without one (not delivered, or its file unreadable on a
     # first load) the dimension still exists and the facts name the establishments they can.
-    uri = settings.table_uri("silver", "establishments")
-    if delta_store.exists(uri):
-        establishments = delta_store.read(uri)
-    else:
-        context.log.warning("No silver/establishments table (establishments file missing or unreadable): "
-                            "dim_etablissement holds only the sites e-Satis names")
-        establishments = silver_establishments.empty()
+    establishments = _silver_or_empty(context, settings, "establishments", silver_establishments.empty,
+                                      "dim_etablissement holds only the sites e-Satis names")
     uri = settings.table_uri("silver", "satisfaction")
     satisfaction = delta_store.read(uri) if delta_store.exists(uri) else pl.DataFrame(
         schema={"finess": pl.String, "year": pl.Int32, "raison_sociale": pl.String,
@@ -72,13 +79,8 @@ def dim_professionnel(
     """One row per health professional, with the establishment of their main activity (-1 when none is known)."""
     # Like dim_etablissement: a professionals file unreadable on a first load (no silver table
     # yet) leaves the dimension with its unknown member only, and the consultations still build.
-    uri = settings.table_uri("silver", "professionals")
-    if delta_store.exists(uri):
-        professionals = delta_store.read(uri)
-    else:
-        context.log.warning("No silver/professionals table (a professionals file unreadable on a first load): "
-                            "dim_professionnel holds the unknown member only; consultations name no professional")
-        professionals = silver_care.empty_professionals()
+    professionals = _silver_or_empty(context, settings, "professionals", silver_care.empty_professionals,
+                                     "dim_professionnel holds the unknown member only; consultations name no professional")
     df = dimensions.build_dim_professionnel(professionals, etablissements)
     context.add_output_metadata(table_metadata(
         df, without_establishment=int((df["etablissement_key"] == -1).sum()) - 1,
