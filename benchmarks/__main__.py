@@ -24,11 +24,11 @@ def _summary(name: str) -> str:
 
 
 def parser() -> argparse.ArgumentParser:
-    listing = "\n".join(f"  {name:<12} {_summary(name)}" for name in available())
+    listing = "\n".join(f"  {name:<13} {_summary(name)}" for name in available())
     return argparse.ArgumentParser(
         prog="python -m benchmarks",
         description="CPU-heavy measurements of the platform, each printing its figures with the machine's load.",
-        epilog=f"benchmarks:\n{listing}\n  all          every benchmark above, one after another\n\n"
+        epilog=f"benchmarks:\n{listing}\n  all           every benchmark above, one after another\n\n"
                "Options of the form --name=value go to the benchmarks (see each module's docstring).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

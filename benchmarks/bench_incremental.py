@@ -1,11 +1,12 @@
 """A new year's file, from the drop to the marts, with the real daemon.
 
-    .venv/bin/python -m benchmarks incremental --data-dir=DIR [--samples=2]
+    .venv/bin/python -m benchmarks incremental --data-dir=DIR [--samples=2] [--scale=1]
 
 ``DIR`` is a data directory already built by ``chu run`` (the pipeline benchmark leaves one
-at ``<dir>/scale-S/data``). With the daemon running on it, an INSEE register file for a year
-the platform does not hold yet (as many lines as its latest year) is renamed into an empty
-drop; the clock stops when ``marts/deaths_by_region`` holds that year. On the way: the drop
+at ``<dir>/scale-S/data``, the orchestration benchmark at ``<dir>/scale-S/run/data``). With the
+daemon running on it, an INSEE register file for a year the platform does not hold yet,
+written by the platform's generator at ``--scale`` (that of ``DIR``: a year of deaths as large
+as the others, so the blocking volume checks of gold pass), is renamed into an empty drop; the clock stops when ``marts/deaths_by_region`` holds that year. On the way: the drop
 sensor's run (bronze, silver, gold fact and pre-aggregate of that year, one run), then the
 automation sensor's run of the marts. Prints the time to each layer.
 """
@@ -19,9 +20,10 @@ from pathlib import Path
 
 import polars as pl
 
-from benchmarks.bench_ingest import register_bytes
 from benchmarks.daemon import Daemon
 from benchmarks.peers.common import machine, option
+from chu_platform.generate import deaths as generated_deaths
+from chu_platform.generate.manifest import Rates
 from chu_platform.lib import delta_store
 from chu_platform.partitions import yearly_partitions
 
@@ -35,6 +37,7 @@ def _has_year(uri: str, year: int) -> bool:
 def main(options: list[str]) -> None:
     data = Path(option(options, "data-dir", "")).resolve()
     samples = int(option(options, "samples", "2"))
+    scale = float(option(options, "scale", "1"))
     if not (data / "lake" / "bronze" / "deaths").exists():
         raise SystemExit("--data-dir must be a data directory built by `chu run` (e.g. the pipeline benchmark's)")
     lake = delta_store.lake_root(str(data))
@@ -59,8 +62,9 @@ def main(options: list[str]) -> None:
             print(f"daemon up, sensor ticking after {daemon.ticking():.1f}s")
             totals = []
             for sample, year in enumerate(years[:samples]):
-                staged = Path(staging, f"deces-{year}.txt")
-                staged.write_bytes(register_bytes(lines, year, 100 + sample))
+                entries, _ = generated_deaths.write(staging, 100 + sample, scale, [year], Rates(), "insee_fixed")
+                staged = Path(staging, entries[0].path)
+                new_lines = entries[0].data_lines
                 time.sleep(3.0 + 2.0 * sample)  # not in step with the sensor's cycle
                 arrived = time.monotonic()
                 staged.rename(Path(landing, staged.name))
@@ -69,6 +73,6 @@ def main(options: list[str]) -> None:
                     daemon.wait(lambda u=uri, y=year: _has_year(u, y), f"{year} in {layer}", timeout=600, poll=0.25)
                     reached[layer] = time.monotonic() - arrived
                 totals.append(reached["mart"])
-                print(f"  deces-{year}.txt ({lines:,} lines): " + ", ".join(f"{k} {v:.1f}s" for k, v in reached.items()))
+                print(f"  deces-{year}.txt ({new_lines:,} lines): " + ", ".join(f"{k} {v:.1f}s" for k, v in reached.items()))
     print(f"landing -> marts: max {max(totals):.1f}s, mean {sum(totals) / len(totals):.1f}s over {len(totals)} new year files; "
           f"load average {os.getloadavg()[0]:.1f}")

@@ -153,3 +153,30 @@ def test_a_new_sensor_does_not_load_again_what_a_run_already_landed(platform):
     write(landing / "deces-2019.txt", "z" * 176 + "\n", mtime=time.time() - 3600)  # re-delivered, changed
     requests, _ = tick(settings, drop, cursor)
     assert [r.partition_key for r in requests] == ["2019"]
+
+
+def test_no_request_while_a_backfill_loads_the_drop(platform):
+    """A backfill of bronze tables lands the drop's files itself: the sensor waits for it
+    rather than loading the same files again in runs of its own."""
+    from dagster._core.definitions.events import AssetKeyPartitionKey
+    from dagster._core.execution.backfill import BulkActionStatus
+
+    from chu_platform import backfill
+    from chu_platform.definitions import defs
+
+    settings, drop, landing, _ = platform
+    write(landing / "deces-2019.txt", "x" * 176 + "\n", mtime=time.time() - 7200)
+    with dg.instance_for_test() as instance:
+        def sensor_tick(cursor=None):
+            context = dg.build_sensor_context(cursor=cursor, resources={"settings": settings, "drop": drop},
+                                              instance=instance)
+            return ftp_new_files(context)
+
+        backfill_id = backfill.submit(defs, instance, {AssetKeyPartitionKey(dg.AssetKey(["bronze", "deaths"]), "2019")},
+                                      title="test")
+        waiting = sensor_tick()
+        assert waiting.run_requests == [] and backfill_id in waiting.skip_reason.skip_message
+        done = instance.get_backfill(backfill_id).with_status(BulkActionStatus.COMPLETED_SUCCESS)
+        instance.update_backfill(done)
+        after = sensor_tick(waiting.cursor)
+        assert [r.partition_key for r in after.run_requests] == ["2019"]  # not landed by the backfill: requested now

@@ -82,6 +82,30 @@ def _offered(assets: tuple[str, ...], partition: str) -> bool:
                for a in assets if a in by_name)
 
 
+def _instance(context: dg.SensorEvaluationContext) -> dg.DagsterInstance | None:
+    """The sensor's instance; none for a context built without one (unit tests of the listing)."""
+    try:
+        return context.instance
+    except dg.DagsterInvariantViolationError:
+        return None
+
+
+def loading_backfill(instance: dg.DagsterInstance | None) -> str | None:
+    """The id of a backfill in progress that loads bronze tables, if any: its own runs land the
+    drop's files, so the sensor's requests would load the same files again, racing it for the
+    run queue and the tables (seen with ``chu backfill`` on a fresh data directory)."""
+    from dagster._core.execution.backfill import BulkActionsFilter, BulkActionStatus
+
+    if instance is None:
+        return None
+    bronze = {a.key for a in FILE_ASSETS}
+    in_progress = BulkActionsFilter(statuses=[BulkActionStatus.REQUESTED, BulkActionStatus.CANCELING])
+    for backfill in instance.get_backfills(filters=in_progress):
+        if bronze & set(backfill.asset_selection or ()):
+            return backfill.backfill_id
+    return None
+
+
 def write_unrecognised(settings: ChuSettings, files, origin: str) -> None:
     """``<data_dir>/raw/unrecognised.json``: the drop's files no rule recognises."""
     path = raw_root(settings.data_path) / "unrecognised.json"
@@ -104,6 +128,10 @@ def write_unrecognised(settings: ChuSettings, files, origin: str) -> None:
 def ftp_new_files(context: dg.SensorEvaluationContext, settings: ChuSettings, drop: DropResource) -> dg.SensorResult:
     """Lists the drop; files that kept their size since the last tick run their bronze assets,
     and in the same run, for a year file, what that year feeds in silver and gold."""
+    backfill = loading_backfill(_instance(context))
+    if backfill is not None:
+        # The cursor is kept: what the backfill does not land is requested once it ends.
+        return dg.SensorResult(skip_reason=f"backfill {backfill} is loading the drop", cursor=context.cursor)
     client = drop.client()
 
     def years_of(f) -> set[int]:
