@@ -1,7 +1,7 @@
 """Orchestration: ``chu run`` against the same work as a Dagster backfill under the daemon.
 
     .venv/bin/python -m benchmarks orchestration [--scale=1] [--years=2015-2024] [--dir=/tmp/chu-orchestration]
-        [--pg=postgresql://postgres@127.0.0.1:5432/postgres] [--reuse-sources=yes] [--paths=run,backfill]
+        [--pg=postgresql://postgres@127.0.0.1:5432/postgres] [--reuse-sources=yes] [--paths=run,run-fast,backfill]
         [--workers=N]
 
 ``chu generate --scale S --years Y1-Y2`` writes the sources once (the FTP drop under
@@ -10,6 +10,8 @@ service; ``--reuse-sources=yes`` keeps those of an earlier run). Then, each in a
 directory reading that same drop and database, one after the other:
 
 - ``run``: ``chu run`` (its own stage planner and worker processes, ``--workers N`` passed on);
+- ``run-fast``: the same ``chu run`` on the opt-in kept-open SQLite event log
+  (``CHU_FAST_INSTANCE=1``, ``chu_platform/lib/instance_storage.py``) instead of Dagster's stock one;
 - ``backfill``: ``chu backfill --from Y1 --to Y2``, which submits a Dagster asset backfill and
   starts a ``dagster-daemon`` for its duration (run queue, ``max_concurrent_runs`` of
   ``dagster.yaml``, the run launcher's one process per run, sensors as they are by default).
@@ -42,7 +44,9 @@ import psutil
 from benchmarks.peers.common import machine, option
 from chu_platform.lib import postgres
 
-PATHS = ("run", "backfill")
+PATHS = ("run", "run-fast", "backfill")
+# Extra environment of a path: run-fast is chu run on the opt-in kept-open SQLite event log.
+PATH_ENV = {"run-fast": {"CHU_FAST_INSTANCE": "1"}}
 COMPARED_LAYERS = ("gold", "marts")
 
 
@@ -210,6 +214,7 @@ def main(options: list[str]) -> None:
         print(f"  chu generate {generated['seconds']:.1f} s", flush=True)
     commands = {
         "run": ["run", *(["--workers", workers] if workers else [])],
+        "run-fast": ["run", *(["--workers", workers] if workers else [])],
         "backfill": ["backfill", "--from", str(first), "--to", str(last)],
     }
     results = {}
@@ -219,7 +224,7 @@ def main(options: list[str]) -> None:
             shutil.rmtree(base)
         data = base / "data"
         data.mkdir(parents=True)
-        env = _environment(data, landing, dsn)
+        env = {**_environment(data, landing, dsn), **PATH_ENV.get(path, {})}
         load_before = _load()
         print(f"\n{path}: chu {' '.join(commands[path])} in {data} ... load average {load_before}", flush=True)
         result = _chu(commands[path], env, base / f"{path}.log")
@@ -239,22 +244,23 @@ def main(options: list[str]) -> None:
     print("|---|---|---:|---|---:|---:|---:|---:|---:|---|")
     for path, r in results.items():
         by = ", ".join(f"{n} {who}" for who, n in sorted(r["runs"]["by"].items()))
-        print(f"| {path} | `chu {' '.join(commands[path])}` | {r['seconds']:.1f} | {r['runs']['count']} ({by}) | "
+        shown = " ".join([*(f"{k}={v}" for k, v in PATH_ENV.get(path, {}).items()), "chu", *commands[path]])
+        print(f"| {path} | `{shown}` | {r['seconds']:.1f} | {r['runs']['count']} ({by}) | "
               f"{r['runs']['failed']} | {r['runs']['span']:.1f} | {r['peak_total'] / 2**30:.2f} GiB | "
               f"{r['peak_single'] / 2**30:.2f} GiB | {r['processes']} | {r['load_before']} → {r['load_after']} |")
-    if len(results) == 2:
-        a, b = results["run"], results["backfill"]
+    for other in (p for p in ("run-fast", "backfill") if p in results and "run" in results):
+        a, b = results["run"], results[other]
         tables = sorted(set(a["rows"]) | set(b["rows"]))
         differing = [t for t in tables if a["rows"].get(t) != b["rows"].get(t)]
         answers = [n for n in a["answers"] if a["answers"][n] != b["answers"].get(n)]
         failed = [n for r in (a, b) for n, text in r["answers"].items() if text.startswith("FAILED")]
-        print(f"\nSame answers: {len(tables) - len(differing)}/{len(tables)} gold and marts tables with the same "
+        print(f"\nrun vs {other}, same answers: {len(tables) - len(differing)}/{len(tables)} gold and marts tables with the same "
               f"row count; {len(a['answers']) - len(answers)}/{len(a['answers'])} analyses with the same CSV answer"
               f"{' (queries failed: ' + ', '.join(sorted(set(failed))) + ')' if failed else ''}.")
         for table in differing:
-            print(f"- {table}: run {a['rows'].get(table)}, backfill {b['rows'].get(table)}")
+            print(f"- {table}: run {a['rows'].get(table)}, {other} {b['rows'].get(table)}")
         for name in answers:
-            print(f"- analysis {name} differs: see {root}/run/query-{name}.csv and {root}/backfill/query-{name}.csv")
+            print(f"- analysis {name} differs: see {root}/run/query-{name}.csv and {root}/{other}/query-{name}.csv")
     if "run" in results:
         print(f"\nThe `chu run` data directory is kept for the incremental benchmark: "
               f"python -m benchmarks incremental --data-dir={root / 'run' / 'data'}")
