@@ -5,7 +5,9 @@ years" creates, stored in the instance for the daemon to run.
 reference assets and the warehouse, as ``chu run``), each partitioned one for the requested
 years that its own partitioning offers. A year already materialised is left out unless
 ``force``: re-submitting the same range after a failure re-executes only what failed or is
-missing, and what is unpartitioned downstream of it.
+missing, and what is unpartitioned downstream of it. A year whose latest blocking check
+failed (a corrupt file's rows were written, then stopped by ``rejected_share``) counts as
+failed, not materialised: the re-delivered file is loaded again.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from dataclasses import dataclass
 import dagster as dg
 from dagster._core.definitions.assets.graph.asset_graph_subset import AssetGraphSubset
 from dagster._core.definitions.events import AssetKeyPartitionKey
+from dagster._core.event_api import PartitionKeyFilter
 from dagster._core.execution.backfill import BulkActionStatus, PartitionBackfill
+from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 from dagster._core.storage.tags import BACKFILL_ID_TAG
 from dagster._core.utils import make_new_backfill_id
 
@@ -37,23 +41,24 @@ def target(defs: dg.Definitions, instance: dg.DagsterInstance, sources: Sequence
            available, years: Sequence[int], force: bool = False) -> Target:
     graph = defs.resolve_asset_graph()
     plan = plan_run(defs, sources, available, years)
+    # The years its sources hold, within the range and the asset's own partitions.
+    offered = {key: {str(y) for y in plan.years_by_key.get(key, [])}
+               for key in plan.keys if graph.get(key).partitions_def is not None}
     chosen: set[AssetKeyPartitionKey] = set()
-    already = 0
-    for key in plan.keys:
-        node = graph.get(key)
-        if node.partitions_def is None:
-            continue
-        # The years its sources hold, within the range and the asset's own partitions.
-        offered = plan.years_by_key.get(key, [])
-        done = set() if force else set(instance.get_materialized_partitions(key))
-        for year in offered:
-            if str(year) in done:
-                already += 1
-            else:
-                chosen.add(AssetKeyPartitionKey(key, str(year)))
+    for key, keys in offered.items():
+        done = set() if force else set(instance.get_materialized_partitions(key)) - blocked(instance, graph, key, sorted(keys))
+        chosen |= {AssetKeyPartitionKey(key, k) for k in keys - done}
+    # What reads a re-executed partition is re-executed too, even if materialised: every year
+    # of silver/deaths reads every year of declarations, so a year's register loaded again
+    # (a late declaration of an earlier year) changes the other years' deaths.
+    for key in graph.toposorted_asset_keys:
+        for partition in [p for p in chosen if p.asset_key == key]:
+            chosen |= {c for c in graph.get_children_partitions(key, partition.partition_key)
+                       if c.partition_key in offered.get(c.asset_key, ())}
+    already = sum(len(keys) for keys in offered.values()) - len(chosen)
     changed = {p.asset_key for p in chosen}
     for key in plan.keys:
-        if graph.get(key).partitions_def is not None:
+        if key in offered:
             continue
         missing = force or instance.get_latest_materialization_event(key) is None
         if missing or graph.get_ancestor_asset_keys(key) & changed:
@@ -61,6 +66,26 @@ def target(defs: dg.Definitions, instance: dg.DagsterInstance, sources: Sequence
         else:
             already += 1
     return Target(chosen, already)
+
+
+def blocked(instance: dg.DagsterInstance, graph, key: dg.AssetKey, partitions: Sequence[str]) -> set[str]:
+    """The partitions of ``key`` whose latest evaluation of some blocking check failed."""
+    checks = [c for c in graph.get_check_keys_for_assets({key}) if graph.get_check_spec(c).blocking]
+    found = set()
+    for check in checks:
+        for partition in partitions:
+            history = instance.event_log_storage.get_asset_check_execution_history(
+                check, limit=1, partition_filter=PartitionKeyFilter(key=partition))
+            if history and history[0].status == AssetCheckExecutionRecordStatus.FAILED \
+                    and _severity(history[0]) == dg.AssetCheckSeverity.ERROR:
+                found.add(partition)
+    return found
+
+
+def _severity(record) -> dg.AssetCheckSeverity | None:
+    event = record.event.dagster_event if record.event else None
+    evaluation = event.event_specific_data if event else None
+    return getattr(evaluation, "severity", None)
 
 
 def submit(defs: dg.Definitions, instance: dg.DagsterInstance, partitions: set[AssetKeyPartitionKey],
@@ -97,7 +122,10 @@ class Progress:
 
     @property
     def success(self) -> bool:
-        return self.status in (BulkActionStatus.COMPLETED, BulkActionStatus.COMPLETED_SUCCESS) and not self.failed
+        # A run can fail after its assets are materialised (a blocking check stopped what they
+        # wrote): Dagster counts the backfill's partitions done, the user must not.
+        return (self.status in (BulkActionStatus.COMPLETED, BulkActionStatus.COMPLETED_SUCCESS)
+                and not self.failed and not self.runs_failed)
 
 
 def progress(defs: dg.Definitions, instance: dg.DagsterInstance, backfill_id: str) -> Progress:

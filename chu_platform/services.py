@@ -8,12 +8,15 @@ starts a daemon for its own duration when none is running.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -120,6 +123,58 @@ def daemon_alive(instance) -> bool:
     return bool(statuses) and all(s.healthy for s in statuses.values())
 
 
+@contextmanager
+def _lease_lock(home: Path) -> Iterator[None]:
+    path = home / "pids" / "daemon.lease.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _live_users(users: Path) -> list[Path]:
+    alive = []
+    for entry in users.glob("*"):
+        if entry.name.isdigit() and psutil.pid_exists(int(entry.name)):
+            alive.append(entry)
+        else:
+            entry.unlink(missing_ok=True)
+    return alive
+
+
+@contextmanager
+def daemon_lease(instance, home: Path, env: dict[str, str]) -> Iterator[int | None]:
+    """A daemon on ``home`` for the ``with`` block: the one running (``make up``'s, another
+    ``chu backfill``'s) or one started now; yields the PID started, else None.
+
+    A daemon started here is shared: two ``chu backfill`` started together would otherwise each
+    start one (two daemons running the same backfills), and the first to end would stop the
+    daemon the other still waits on. Under an ``flock``, each user leaves its PID under
+    ``pids/daemon.users``; the last one to leave stops a daemon that a backfill started, never
+    one that ``make up`` started.
+    """
+    users = home / "pids" / "daemon.users"
+    leased = home / "pids" / "daemon.leased"
+    with _lease_lock(home):
+        started = None
+        if running_pid(home, "daemon") is None and not daemon_alive(instance):
+            started = start("daemon", home, env)
+            leased.touch()
+        users.mkdir(parents=True, exist_ok=True)
+        (users / str(os.getpid())).touch()
+    try:
+        yield started
+    finally:
+        with _lease_lock(home):
+            (users / str(os.getpid())).unlink(missing_ok=True)
+            if leased.exists() and not _live_users(users):
+                stop(home, "daemon")
+                leased.unlink(missing_ok=True)
+
+
 def wait_for_port(port: int, timeout: float = 120.0) -> bool:
     started = time.monotonic()
     while time.monotonic() - started < timeout:
@@ -155,6 +210,8 @@ def up(port: int) -> None:
     for name in SERVICES:
         pid = running_pid(home, name)
         if pid:
+            # A daemon a `chu backfill` started is `make up`'s from now on: no backfill stops it.
+            _pid_file(home, "daemon").with_name("daemon.leased").unlink(missing_ok=True)
             click.echo(f"{name}: already running (pid {pid})")
             continue
         pid = start(name, home, env, port)

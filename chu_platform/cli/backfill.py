@@ -50,18 +50,18 @@ def backfill(first: int, last: int, sources: str, force: bool, timeout: float | 
             return
         if chosen.already:
             click.echo(f"{chosen.already} asset partition(s) already materialised: left out (--force to include).")
-        started = None
-        if not services.daemon_alive(instance):
-            pid = services.start("daemon", home, env)
-            started = pid
-            click.echo(f"No daemon running on {home}: started one for this backfill (pid {pid}, log "
-                       f"{env['CHU_DATA_DIR']}/logs/daemon.log); `make up` keeps one running.")
-        try:
+        with services.daemon_lease(instance, home, env) as started:
+            if started:
+                click.echo(f"No daemon running on {home}: started one for this backfill (pid {started}, log "
+                           f"{env['CHU_DATA_DIR']}/logs/daemon.log); `make up` keeps one running.")
             backfill_id = backfills.submit(defs, instance, chosen.partitions,
                                            title=f"chu backfill {first}-{last} {','.join(requested)}")
             click.echo(f"Backfill {backfill_id}: {len(chosen.partitions)} asset partition(s), {first}-{last}, "
                        f"sources {','.join(requested)}  (UI: Overview -> Backfills)")
-            alive = (lambda: services.running_pid(home, "daemon") is not None) if started else (lambda: True)
+            ours = services.running_pid(home, "daemon") is not None
+            # A daemon with a PID file here is watched by PID; one found only by its heartbeat
+            # (another machine's) is trusted.
+            alive = (lambda: services.running_pid(home, "daemon") is not None) if ours else (lambda: True)
             try:
                 state = backfills.follow(defs, instance, backfill_id, lambda s: click.echo(_state_line(s)),
                                          timeout=timeout, alive=alive)
@@ -71,13 +71,10 @@ def backfill(first: int, last: int, sources: str, force: bool, timeout: float | 
                 backfills.cancel(instance, backfill_id)
                 click.echo(f"Backfill {backfill_id} cancelled; run the same command again to resume.")
                 raise
-        finally:
-            if started:
-                services.stop(home, "daemon")
     if not state.success:
         raise click.ClickException(
-            f"backfill {backfill_id} ended {state.status.value} with {state.failed} asset partition(s) failed or "
-            f"blocked ({state.runs_failed} failed run(s): the UI's Runs page has each error). Run the same "
-            "command again to re-execute only those.")
-    click.echo(f"Done: backfill {backfill_id}, {state.materialized} asset partition(s), {state.runs} run(s). "
-               "Nothing to do.")
+            f"backfill {backfill_id} ended {state.status.value}: {state.failed} asset partition(s) failed or "
+            f"blocked, {state.runs_failed} failed run(s) (a failed blocking check fails its run after the asset "
+            "is written; the UI's Runs page has each error). Fix the cause, then run the same command again: "
+            "only what failed, what it blocked and what reads it are re-executed.")
+    click.echo(f"Done: backfill {backfill_id}, {state.materialized} asset partition(s), {state.runs} run(s).")

@@ -22,6 +22,16 @@ def table_metadata(df: pl.DataFrame, **extra) -> dict:
     return meta
 
 
-def partition_year(context) -> int | None:
-    """The run's year when it targets one year partition."""
-    return int(context.partition_key) if context.has_partition_key else None
+def partition_years(context) -> list[int] | None:
+    """The run's years: one, or a range (a backfill run of a single-run asset); None unpartitioned."""
+    if context.has_partition_key:
+        return [int(context.partition_key)]
+    if context.has_partition_key_range:
+        window = context.partition_time_window
+        return list(range(window.start.year, window.end.year))
+    return None
+
+
+def partition_label(years: list[int]) -> str:
+    """``2019``, or ``2018-2020`` for a run over a range of years."""
+    return str(years[0]) if len(years) == 1 else f"{years[0]}-{years[-1]}"

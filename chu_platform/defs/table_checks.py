@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import dagster as dg
 import polars as pl
 
-from chu_platform.defs.metadata import partition_year
+from chu_platform.defs.metadata import partition_years
 from chu_platform.defs.resources import ChuSettings
 from chu_platform.lib import delta_store
 from chu_platform.marts.secrecy import preview_table
@@ -27,19 +27,21 @@ class CheckData:
     """What one step's checks read, each table once however many checks use it."""
 
     def __init__(self, settings: ChuSettings, key: dg.AssetKey, year: int | None,
-                 instance: dg.DagsterInstance | None = None):
+                 instance: dg.DagsterInstance | None = None, years: list[int] | None = None):
+        """``year``: the run's one year; ``years``: its years when it covers a range (a
+        backfill run of an asset with a single-run policy), ``year`` then None."""
         self.settings = settings
         self.key = key
         self.layer, self.table_name = key.path
         self.year = year
+        self.years = years if years is not None else (None if year is None else [year])
         self.instance = instance
         self._frames: dict[tuple[str, str], pl.DataFrame] = {}
 
     def read(self, layer: str, table: str) -> pl.DataFrame:
-        """A table as the checks see it: only the run's year for a partition run, else all of it."""
+        """A table as the checks see it: only the run's years for a partition run, else all of it."""
         if (layer, table) not in self._frames:
-            years = None if self.year is None else [self.year]
-            self._frames[layer, table] = delta_store.read(self.settings.table_uri(layer, table), years)
+            self._frames[layer, table] = delta_store.read(self.settings.table_uri(layer, table), self.years)
         return self._frames[layer, table]
 
     @property
@@ -97,7 +99,8 @@ def table_checks(layer: str, table: str, checks: Sequence[Check],
 
     @dg.multi_asset_check(name=f"{layer}__{table}_checks", specs=specs, can_subset=True)
     def _checks(context: dg.AssetCheckExecutionContext, settings: ChuSettings) -> Iterator[dg.AssetCheckResult]:
-        data = CheckData(settings, key, partition_year(context), context.instance)
+        years = partition_years(context)
+        data = CheckData(settings, key, years[0] if years and len(years) == 1 else None, context.instance, years)
         selected = context.selected_asset_check_keys
         for name, check in named.items():
             if dg.AssetCheckKey(key, name) in selected:

@@ -27,18 +27,32 @@ def _thresholds(data: CheckData) -> volumes.Thresholds:
     return volumes.Thresholds.parse(data.settings.volume_warn, data.settings.volume_fail)
 
 
+def refused(instance: dg.DagsterInstance, run_id: str, key: dg.AssetKey, partition: str | None) -> bool:
+    """Whether a blocking check of ``key`` (that partition) failed with ERROR severity in the run."""
+    for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION):
+        evaluation = entry.dagster_event.event_specific_data
+        if (evaluation.asset_key == key and evaluation.partition == partition and evaluation.blocking
+                and not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR):
+            return True
+    return False
+
+
 def _previous_rows(data: CheckData) -> int | None:
-    """Rows of the year's materialisation before the latest one (the one checked now)."""
+    """Rows of the year's last accepted materialisation before the latest one (the one checked
+    now). A delivery its blocking checks refused (a truncated file, 0 rows) is no reference:
+    against it the good file re-delivered to replace it would look like a jump and be refused too."""
     if data.instance is None:
         return None
     records = data.instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=data.key, asset_partitions=[str(data.year)]), limit=2
+        dg.AssetRecordsFilter(asset_key=data.key, asset_partitions=[str(data.year)]), limit=10
     ).records
-    if len(records) < 2:
-        return None
-    metadata = records[1].asset_materialization.metadata
-    value = metadata.get("rows") or metadata.get("row_count")
-    return None if value is None else int(value.value)
+    for record in records[1:]:
+        if refused(data.instance, record.run_id, data.key, str(data.year)):
+            continue
+        metadata = record.asset_materialization.metadata
+        value = metadata.get("rows") or metadata.get("row_count")
+        return None if value is None else int(value.value)
+    return None
 
 
 def _outcome(check_type: str, reference_is: str, data: CheckData, graded: volumes.Graded,

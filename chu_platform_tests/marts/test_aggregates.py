@@ -259,3 +259,26 @@ def test_an_aggregate_table_without_fingerprints_is_never_served(tmp_path):
     assert serving_path(con, "deaths_by_region", Period.year(2019)) == (
         "facts", "gold/agg_deaths_by_region has no year 2019")
     assert_frame_equal(run_analysis(con, "deaths_by_region", Period.year(2019)), facts)
+
+
+def test_a_range_run_builds_each_year_as_one_run_per_year_would(chu_env, gold_in_env):
+    """The single-run backfill policy's run: one step over a range of years, one materialisation
+    per aggregate covering them, each year's rows those compute() gives for that year alone."""
+    years = FACT_YEARS[:3]
+    assert aggregate_assets.gold_aggregates.backfill_policy == dg.BackfillPolicy.single_run()
+    result = dg.materialize([aggregate_assets.gold_aggregates], resources=_resources(chu_env), tags={
+        "dagster/asset_partition_range_start": str(years[0]), "dagster/asset_partition_range_end": str(years[-1])})
+    assert result.success
+    events = result.get_asset_materialization_events()
+    assert {e.partition for e in events if e.asset_key == DEATHS} == {str(y) for y in years}
+    consultations = delta_store.read(delta_store.table_uri(gold_in_env.lake, ["gold", "agg_consultations_by_diagnosis"]))
+    assert sorted(consultations["year"].unique().to_list()) == list(years)
+    con = connect_gold(gold_in_env.lake)
+    state = snapshot.of(con)
+    for name, aggregate in aggregates.AGGREGATES.items():
+        stored = delta_store.read(delta_store.table_uri(gold_in_env.lake, ["gold", aggregate.table]))
+        assert set(stored["year"].unique().to_list()) <= set(years)
+        for year in years:
+            expected = aggregates.compute(con, state, name, year)
+            got = stored.filter(pl.col("year") == year).select(expected.columns)
+            assert_frame_equal(got.sort(pl.all()), expected.sort(pl.all()))

@@ -68,11 +68,19 @@ def follow_on(context: dg.SensorEvaluationContext, keys: list[dg.AssetKey]) -> l
                 continue
             if node.partitions_def != graph.get(keys[0]).partitions_def:
                 continue
-            outside = [p for p in node.parent_keys if p not in chain]
+            # The tables its checks read too (gold/fact_deces' keys_in_dimensions reads dim_date):
+            # a check that cannot read them would fail the run.
+            outside = [p for p in (*node.parent_keys, *_check_reads(graph, child)) if p not in chain]
             if all(context.instance.get_latest_materialization_event(p) is not None for p in outside):
                 chain.add(child)
                 frontier.append(child)
     return sorted(chain - set(keys))
+
+
+def _check_reads(graph, key: dg.AssetKey) -> list[dg.AssetKey]:
+    """The other assets the checks of ``key`` read (their ``additional_deps``)."""
+    return [dep.asset_key for check in graph.get_check_keys_for_assets({key})
+            for dep in graph.get_check_spec(check).additional_deps]
 
 
 def _offered(assets: tuple[str, ...], partition: str) -> bool:

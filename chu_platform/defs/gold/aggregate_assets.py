@@ -1,8 +1,9 @@
 """Gold pre-aggregates: per year, the exact counts each analysis answers from while they match gold."""
 
 import dagster as dg
+import polars as pl
 
-from chu_platform.defs.metadata import table_metadata
+from chu_platform.defs.metadata import partition_label, table_metadata
 from chu_platform.defs.resources import ChuSettings
 from chu_platform.marts import aggregates, analyses, snapshot
 from chu_platform.marts.publication import published_aggregate
@@ -55,6 +56,10 @@ def aggregate_out(aggregate: aggregates.Aggregate) -> dg.AssetOut:
 # can_subset: a run (chu run's stages, the drop sensor's follow-on, the automation sensor)
 # builds only the aggregates it selects, e.g. the deaths one alone with gold/fact_deces.
 # The step key keeps the <layer>__ prefix by which the pipeline benchmark sums step time per layer.
+# single_run: a backfill (or an automation tick) of many years is one run, one step, one gold
+# connection and snapshot, computing the years one after another — instead of one run per
+# year, each starting a process and loading the definitions. The asset computes any range of
+# years: every aggregate is computed year by year, and its checks read the table whole.
 @dg.multi_asset(
     name="gold__aggregates",
     outs={a.table: aggregate_out(a) for a in aggregates.AGGREGATES.values()},
@@ -63,9 +68,11 @@ def aggregate_out(aggregate: aggregates.Aggregate) -> dg.AssetOut:
     internal_asset_deps={a.table: {dg.AssetKey(["gold", t]) for t in a.reads} for a in aggregates.AGGREGATES.values()},
     partitions_def=yearly_partitions,
     can_subset=True,
+    backfill_policy=dg.BackfillPolicy.single_run(),
 )
 def gold_aggregates(context: dg.AssetExecutionContext, settings: ChuSettings):
-    year = int(context.partition_key)
+    years = [int(key) for key in context.partition_keys]
+    label = partition_label(years)
     selected = [a for a in aggregates.AGGREGATES.values() if aggregate_key(a) in context.selected_asset_keys]
     # Only what the selected aggregates' SQL names, each read at most a few times.
     reads = sorted({t for a in selected for t in analyses.get(a.analysis).tables})
@@ -77,22 +84,31 @@ def gold_aggregates(context: dg.AssetExecutionContext, settings: ChuSettings):
         if not missing:
             ready.append(aggregate)
             continue
-        context.log.warning(f"gold/{aggregate.table} [{year}] not computed: {missing} not built yet")
+        context.log.warning(f"gold/{aggregate.table} [{label}] not computed: {missing} not built yet")
         yield dg.Output(None, output_name=aggregate.table, metadata={"skipped": f"{missing} not built yet"})
     errors: dict[str, Exception] = {}
-    for aggregate, built in build_year(con, state, ready, year):
-        if isinstance(built, Exception):
-            # As when each aggregate was its own step: one that fails leaves the others built
-            # (the run still fails, and names it).
-            context.log.error(f"gold/{aggregate.table} [{year}] failed: {built!r}")
-            errors[aggregate.table] = built
-            continue
-        # The IO manager writes the year; the UI's preview shows the cells as the mart publishes them.
-        yield dg.Output(built, output_name=aggregate.table, metadata=table_metadata(
-            published_aggregate(built, aggregate.analysis), partition=str(year),
-            computed_from=", ".join(f"gold/{t}" for t in aggregate.reads),
-            inputs_fingerprint=built[aggregates.INPUTS][0] if built.height else "",
-        ))
+    computed: dict[str, list[pl.DataFrame]] = {a.table: [] for a in ready}
+    for year in years:
+        for aggregate, built in build_year(con, state, ready, year):
+            if isinstance(built, Exception):
+                # As when each aggregate was its own step: one that fails leaves the others built
+                # (the run still fails, and names it).
+                context.log.error(f"gold/{aggregate.table} [{year}] failed: {built!r}")
+                errors.setdefault(aggregate.table, built)
+                continue
+            computed[aggregate.table].append(built)
+            if year != years[-1] or aggregate.table in errors:
+                continue
+            # One output per aggregate for the run's years, handed to the IO manager (which
+            # replaces those years) as soon as the last is computed.
+            frames = computed[aggregate.table]
+            whole = pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else built
+            # The UI shows the preview to anyone who opens it: the cells as the mart publishes them.
+            yield dg.Output(whole, output_name=aggregate.table, metadata=table_metadata(
+                published_aggregate(whole, aggregate.analysis), partition=label,
+                computed_from=", ".join(f"gold/{t}" for t in aggregate.reads),
+                inputs_fingerprint=built[aggregates.INPUTS][0] if built.height else "",
+            ))
     if errors:
         failed = ", ".join(f"gold/{table}" for table in errors)
-        raise dg.Failure(f"{failed} [{year}] not computed (see the errors above)") from next(iter(errors.values()))
+        raise dg.Failure(f"{failed} [{label}] not computed (see the errors above)") from next(iter(errors.values()))

@@ -85,7 +85,7 @@ def _deaths_reconcile(data: CheckData) -> Outcome:
     declared = data.settings.table_uri("silver", "death_declarations")
     keys = delta_store.scan(declared).select(deaths.KEY_COLUMNS).collect()
     agg, facts = data.table, data.read("gold", "fact_deces")
-    years = [data.year] if data.year is not None else sorted(keys["deces_annee"].drop_nulls().unique().to_list())
+    years = data.years if data.years is not None else sorted(keys["deces_annee"].drop_nulls().unique().to_list())
     rows = []
     for year in years:
         steps = deaths.year_reconciliation(keys, year)

@@ -4,8 +4,9 @@ A year's INSEE file also declares deaths of earlier years (and corrects earlier
 declarations). The run that loads the file builds ``silver/deaths`` of the file's year; this
 sensor then asks for ``silver/deaths`` — and the gold year it feeds — of every other year the
 file's declarations name, where that year has been built already. The marts follow through
-``marts_automation``. ``chu run`` and backfills build every year of ``silver/deaths`` after
-the declarations themselves, so their materialisations are not followed.
+``marts_automation``. ``chu run`` builds every year of ``silver/deaths`` after the
+declarations itself, so its materialisations are not followed; a backfill builds the years of
+its range, so only the other years are requested (a backfill of 2019 loads deaths of 2018).
 """
 
 from __future__ import annotations
@@ -14,12 +15,29 @@ from collections.abc import Iterable
 
 import dagster as dg
 
+from chu_platform.defs.gold.aggregate_assets import gold_aggregates
+
 DECLARATIONS = dg.AssetKey(["silver", "death_declarations"])
 DEATHS = dg.AssetKey(["silver", "deaths"])
-TARGET = dg.AssetSelection.assets(DEATHS).downstream().materializable() - dg.AssetSelection.groups("marts", "ops")
-# Tags of runs that build every year of silver/deaths after the declarations anyway.
-BUILDS_EVERY_YEAR = ("chu/runner", "dagster/backfill")
+# The pre-aggregates follow through marts_automation, as after the drop sensor's loads: their
+# single-run backfill policy cannot share a job with assets of one run per year.
+TARGET = (dg.AssetSelection.assets(DEATHS).downstream().materializable() - dg.AssetSelection.groups("marts", "ops")
+          - dg.AssetSelection.assets(gold_aggregates))
+BACKFILL_TAG = "dagster/backfill"
 PAGE = 100
+
+
+def built_after(instance: dg.DagsterInstance, run: dg.DagsterRun) -> set[str] | None:
+    """The years of silver/deaths that the command which ran ``run`` builds after it: every
+    year (None) for ``chu run``, a backfill's target years, none for a sensor's run."""
+    if BACKFILL_TAG in run.tags:
+        backfill = instance.get_backfill(run.tags[BACKFILL_TAG])
+        data = backfill.asset_backfill_data if backfill is not None else None
+        if data is None:
+            return None
+        subset = data.target_subset.partitions_subsets_by_asset_key.get(DEATHS)
+        return set(subset.get_partition_keys()) if subset is not None else set()
+    return None if "chu/runner" in run.tags else set()
 
 
 def years_to_refresh(death_years: Iterable[int], file_year: int, built: set[str]) -> list[str]:
@@ -46,10 +64,11 @@ def late_death_declarations(context: dg.SensorEvaluationContext) -> dg.SensorRes
     wanted: dict[str, tuple[int, str]] = {}
     for record in records:
         run = instance.get_run_by_id(record.run_id)
-        if run is None or any(tag in run.tags for tag in BUILDS_EVERY_YEAR):
+        covered = built_after(instance, run) if run is not None else None
+        if covered is None:
             continue
         years = record.asset_materialization.metadata.get("death_years")
-        for year in years_to_refresh(years.value if years else [], int(record.partition_key), built):
+        for year in years_to_refresh(years.value if years else [], int(record.partition_key), built - covered):
             wanted[year] = (record.storage_id, record.partition_key)
     requests = [
         dg.RunRequest(
