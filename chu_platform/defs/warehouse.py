@@ -39,6 +39,22 @@ def _replace(path: Path, fill: Callable[[duckdb.DuckDBPyConnection], T]) -> tupl
     return building, result
 
 
+def _install(context: dg.AssetExecutionContext, building: Path, path: Path, created: list[str],
+             missing: list[str], noun: str) -> dg.MaterializeResult:
+    """Rename the filled file over the warehouse; what it holds, and who may read it, as metadata."""
+    os.replace(building, path)
+    if missing:
+        context.log.warning(f"No Delta table yet for: {', '.join(missing)}")
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(path)),
+            f"{noun}s": dg.MetadataValue.int(len(created)),
+            f"{noun}_names": ", ".join(created),
+            "readable_by": permissions.readers(path),
+        }
+    )
+
+
 def build_warehouse_asset(sources: Iterable[dg.AssetKey]) -> dg.AssetsDefinition:
     """The published warehouse, depending on every table it publishes among ``sources``."""
     source_keys = sorted(
@@ -71,17 +87,7 @@ def build_warehouse_asset(sources: Iterable[dg.AssetKey]) -> dg.AssetsDefinition
 
         building, (created, missing) = _replace(path, fill)
         permissions.publish_file(building)
-        os.replace(building, path)
-        if missing:
-            context.log.warning(f"No Delta table yet for: {', '.join(missing)}")
-        return dg.MaterializeResult(
-            metadata={
-                "path": dg.MetadataValue.path(str(path)),
-                "tables": dg.MetadataValue.int(len(created)),
-                "table_names": ", ".join(created),
-                "readable_by": permissions.readers(path),
-            }
-        )
+        return _install(context, building, path, created, missing, "table")
 
     return warehouse_tables
 
@@ -106,17 +112,6 @@ def build_analysts_warehouse_asset(sources: Iterable[dg.AssetKey]) -> dg.AssetsD
 
         building, created = _replace(path, views)
         building.chmod(0o600)
-        os.replace(building, path)
-        missing = sorted(set(tables) - set(created))
-        if missing:
-            context.log.warning(f"No Delta table yet for: {', '.join(missing)}")
-        return dg.MaterializeResult(
-            metadata={
-                "path": dg.MetadataValue.path(str(path)),
-                "views": dg.MetadataValue.int(len(created)),
-                "view_names": ", ".join(created),
-                "readable_by": permissions.readers(path),
-            }
-        )
+        return _install(context, building, path, created, sorted(set(tables) - set(created)), "view")
 
     return analysts_warehouse
