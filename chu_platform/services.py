@@ -85,21 +85,49 @@ def stop(home: Path, name: str, timeout: float = STOP_SECONDS) -> bool:
         group = os.getpgid(pid)
     except ProcessLookupError:
         group = None
-    members = [p for p in psutil.process_iter(["pid"]) if group is not None and _pgid(p.pid) == group]
-    for process in members or [psutil.Process(pid)]:
+    if group is None:
+        _signal_and_wait([psutil.Process(pid)], timeout)
+    else:
+        stop_process_group(group, timeout)
+    _pid_file(home, name).unlink(missing_ok=True)
+    return True
+
+
+def group_members(pgid: int) -> list[psutil.Process]:
+    """The live (not zombie) processes of process group ``pgid``."""
+    members = []
+    for process in psutil.process_iter(["pid"]):
+        try:
+            if _pgid(process.pid) == pgid and process.status() != psutil.STATUS_ZOMBIE:
+                members.append(process)
+        except psutil.NoSuchProcess:
+            pass
+    return members
+
+
+def _signal_and_wait(processes: list[psutil.Process], timeout: float) -> list[psutil.Process]:
+    """SIGTERM, then what is still alive after ``timeout``."""
+    for process in processes:
         try:
             process.terminate()
         except psutil.NoSuchProcess:
             pass
-    _, alive = psutil.wait_procs(members or [psutil.Process(pid)], timeout=timeout)
-    for process in alive:
-        try:
-            process.kill()
-        except psutil.NoSuchProcess:
-            pass
-    psutil.wait_procs(alive, timeout=5)
-    _pid_file(home, name).unlink(missing_ok=True)
-    return True
+    return psutil.wait_procs(processes, timeout=timeout)[1]
+
+
+def stop_process_group(pgid: int, timeout: float = 30) -> None:
+    """SIGTERM to every process of the group, then SIGKILL to what remains, and to what a member
+    started meanwhile, until the group is empty (or ``timeout`` more seconds have passed)."""
+    alive = _signal_and_wait(group_members(pgid), timeout)
+    deadline = time.monotonic() + timeout
+    while alive and time.monotonic() < deadline:
+        for process in alive:
+            try:
+                process.kill()
+            except psutil.NoSuchProcess:
+                pass
+        psutil.wait_procs(alive, timeout=5)
+        alive = group_members(pgid)
 
 
 def _pgid(pid: int) -> int | None:

@@ -14,6 +14,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from chu_platform.services import group_members, stop_process_group  # noqa: F401 (group_members: for the tests)
 from chu_platform.settings import project_root
 
 VENV_BIN = Path(sys.executable).parent
@@ -66,35 +67,7 @@ def wait_http(url: str, timeout: float, process: subprocess.Popen | None = None)
     return False
 
 
-def group_members(pgid: int) -> list[psutil.Process]:
-    members = []
-    for process in psutil.process_iter(["pid"]):
-        try:
-            if os.getpgid(process.pid) == pgid and process.status() != psutil.STATUS_ZOMBIE:
-                members.append(process)
-        except (ProcessLookupError, PermissionError, psutil.NoSuchProcess):
-            pass
-    return members
-
-
 def stop_group(process: subprocess.Popen, timeout: float = 30) -> None:
-    """SIGTERM to the process group we started, SIGKILL to what remains."""
-    pgid = process.pid
-    members = group_members(pgid)
-    for member in members:
-        try:
-            member.terminate()
-        except psutil.NoSuchProcess:
-            pass
-    _, alive = psutil.wait_procs(members, timeout=timeout)
-    # What is left, and what a member started while stopping, is killed until the group is empty.
-    deadline = time.monotonic() + timeout
-    while alive and time.monotonic() < deadline:
-        for member in alive:
-            try:
-                member.kill()
-            except psutil.NoSuchProcess:
-                pass
-        psutil.wait_procs(alive, timeout=5)
-        alive = group_members(pgid)
+    """Stop the process group we started as `make down` stops a service's."""
+    stop_process_group(process.pid, timeout)
     process.wait(10)
