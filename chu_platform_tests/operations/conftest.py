@@ -11,7 +11,6 @@ import time
 import urllib.request
 from pathlib import Path
 
-import psutil
 import pytest
 
 from chu_platform.services import group_members, stop_process_group  # noqa: F401 (group_members: for the tests)
