@@ -19,6 +19,7 @@ import duckdb
 from dagster._serdes import serialize_value
 
 from chu_platform.lib import delta_store
+from chu_platform.lib.markdown import table_cells
 from chu_platform.marts.secrecy import BOUND_COUNTS, PERSONAL_COLUMNS
 from chu_platform.permissions import open_to_others
 
@@ -30,17 +31,7 @@ def _small_cells(con: duckdb.DuckDBPyConnection, table: str) -> int:
 
 
 def _markdown_small(text: str) -> int:
-    header, found = None, 0
-    for line in text.splitlines():
-        if not line.startswith("|"):
-            header = None
-            continue
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if header is None:
-            header = cells
-        elif not set("".join(cells)) <= set("-: "):
-            found += sum(1 for h, c in zip(header, cells) if h in BOUND_COUNTS and re.fullmatch(r"[1-9](\.0)?", c))
-    return found
+    return sum(1 for column, cell in table_cells(text) if column in BOUND_COUNTS and re.fullmatch(r"[1-9](\.0)?", cell))
 
 
 def main(data: str) -> None:

@@ -12,6 +12,14 @@ from chu_platform.settings import DEFAULTS
 LOCAL_SERVICE = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
+def missing(message: str) -> None:
+    """A service or tool the test needs is absent: a failure under CI=true (.ci/run provides
+    every one), a skip on a developer's machine."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{message} (CI=true: .ci/run provides it)")
+    pytest.skip(message)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def checkout_data_untouched():
     """No test writes into the checkout's own data/ (what `make demo` and `dagster dev` use):

@@ -6,10 +6,10 @@ every request but file:// refused draws the diagrams."""
 import importlib.util
 import os
 import re
-import time
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -17,16 +17,14 @@ import pytest
 from chu_platform.docs_gen.__main__ import DEFAULT_OUT, stale_pages
 from chu_platform.docs_gen.catalogue import build_catalogue
 from chu_platform.docs_gen.pages import render
+from chu_platform_tests.conftest import missing
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _require_mkdocs() -> None:
     if importlib.util.find_spec("mkdocs") is None or importlib.util.find_spec("material") is None:
-        message = "mkdocs-material is not installed (uv sync installs the docs group)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        missing("mkdocs-material is not installed (uv sync installs the docs group)")
 
 
 @pytest.fixture(scope="module")
@@ -158,10 +156,7 @@ def _files_only(left: list[tuple[str, str]]):
 def test_data_model_diagrams_render_offline_in_a_browser(site, tmp_path):
     _require_mkdocs()
     if not CHROMIUM.exists() or importlib.util.find_spec("playwright") is None:
-        message = f"{CHROMIUM} or playwright is missing: apt-get install -y chromium (.ci/run does)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        missing(f"{CHROMIUM} or playwright is missing: apt-get install -y chromium (.ci/run does)")
     from playwright.sync_api import sync_playwright
 
     started = time.monotonic()

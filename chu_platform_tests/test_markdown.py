@@ -1,8 +1,8 @@
-"""The one Markdown-table renderer."""
+"""The one Markdown-table renderer and its reader."""
 
 import polars as pl
 
-from chu_platform.lib.markdown import markdown_table
+from chu_platform.lib.markdown import markdown_table, table_cells
 
 
 def test_frame_and_records_render_alike():
@@ -22,3 +22,9 @@ def test_rows_and_width_limit_a_preview():
     assert markdown_table(df, rows=2).splitlines() == ["| text |", "|---|", f"| {'x' * 40} |", "| y |"]
     assert markdown_table(pl.DataFrame()) == "(no columns)"
     assert markdown_table([{"masked": "<10", "n": 12}]).splitlines()[1] == "|---|---:|"
+
+
+def test_table_cells_reads_back_what_the_renderer_wrote():
+    frame = pl.DataFrame({"region": ["11", "93"], "deaths": [12, 7]})
+    text = "before\n" + markdown_table(frame, rows=None) + "\nafter"
+    assert list(table_cells(text)) == [("region", "11"), ("deaths", "12"), ("region", "93"), ("deaths", "7")]

@@ -1,8 +1,9 @@
-"""The one Markdown-table renderer: materialisation and check metadata, benchmark reports."""
+"""The one Markdown-table renderer (materialisation and check metadata, benchmark reports), and
+its reader (what a stored preview shows, for the secrecy scans)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 import polars as pl
 
@@ -42,3 +43,17 @@ def markdown_table(
     lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---:" if n else "---" for n in numeric) + "|"]
     lines += ["| " + " | ".join(_cell(v, decimals, width) for v in r) + " |" for r in records]
     return "\n".join(lines)
+
+
+def table_cells(text: str) -> Iterator[tuple[str, str]]:
+    """(column, cell) of every row of every Markdown table in ``text``."""
+    header = None
+    for line in text.splitlines():
+        if not line.startswith("|"):
+            header = None
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if header is None:
+            header = cells
+        elif not set("".join(cells)) <= set("-: "):
+            yield from zip(header, cells)

@@ -3,7 +3,6 @@ refused. No console error, no failed request, every chart of every page drawn, a
 headlines follow the year and region filters to the analyses' values for the selection.
 A screenshot of each page is kept in the test's tmp dir."""
 
-import os
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ from chu_platform.dashboard.figures import PAGES
 from chu_platform.dashboard.narratives import fmt_count, fmt_rate
 from chu_platform.marts.analyses import run_analysis
 from chu_platform.marts.periods import Period
+from chu_platform_tests.conftest import missing
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -21,10 +21,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 @pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        missing(f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -10,6 +10,8 @@ import pytest
 import yaml
 from dagster._core.instance.ref import InstanceRef
 
+from chu_platform_tests.conftest import missing
+
 BIN = Path(__file__).resolve().parents[2] / ".venv" / "bin"
 
 
@@ -25,10 +27,7 @@ def need_service(name: str, host: str, port: int) -> None:
     """Skip without the service on a developer's machine; fail under CI=true."""
     if reachable(host, port):
         return
-    message = f"{name} is not answering on {host}:{port}"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(message + " (CI=true: .ci/run starts it)")
-    pytest.skip(message)
+    missing(f"{name} is not answering on {host}:{port}")
 
 
 @pytest.fixture

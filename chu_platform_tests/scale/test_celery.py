@@ -1,8 +1,6 @@
 """Scale-out: year partitions executed by two Dagster Celery workers on the machine's RabbitMQ."""
 
 import json
-import os
-import signal
 import subprocess
 import time
 import uuid
@@ -16,6 +14,7 @@ from dagster._core.instance.ref import InstanceRef
 
 from chu_platform.lib import delta_store
 from chu_platform.lib.executor import worker_config
+from chu_platform.services import stop_process_group
 from chu_platform_tests.scale.conftest import BIN, need_service, platform_env
 
 BROKER = "pyamqp://guest:guest@127.0.0.1:5672//"
@@ -44,13 +43,9 @@ def _wait_ready(workers: list[subprocess.Popen], logs: list[Path], timeout: floa
 
 
 def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+    """The process and whatever it started (its group), as `make down` stops a service."""
+    stop_process_group(process.pid, timeout=20)
+    process.wait()
 
 
 def test_year_partitions_run_on_two_celery_workers(tmp_path, dagster_home):

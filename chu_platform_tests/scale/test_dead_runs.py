@@ -12,6 +12,7 @@ import yaml
 from dagster._core.instance.ref import InstanceRef
 
 from chu_platform.instance import instance_config
+from chu_platform.services import stop_process_group
 from chu_platform_tests.scale.conftest import BIN, platform_env
 
 REPO = Path(__file__).resolve().parents[2]
@@ -87,9 +88,5 @@ def test_killed_runs_are_failed_and_a_new_file_still_loads(tmp_path, dagster_hom
 
             _wait("one failures.log line per killed run", lambda: set(running) <= logged(), DEAD_WITHIN, log)
     finally:
-        os.killpg(daemon.pid, signal.SIGTERM)
-        try:
-            daemon.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(daemon.pid, signal.SIGKILL)
-            daemon.wait()
+        stop_process_group(daemon.pid, timeout=30)
+        daemon.wait()

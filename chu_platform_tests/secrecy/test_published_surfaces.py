@@ -27,6 +27,7 @@ from dagster._serdes import serialize_value
 
 from chu_platform.cli import cli
 from chu_platform.lib import delta_store, postgres
+from chu_platform.lib.markdown import table_cells
 from chu_platform.marts.secrecy import BOUND_COUNTS, BOUND_DERIVED, MASKED, PERSONAL_COLUMNS
 from chu_platform.permissions import open_to_others
 
@@ -158,20 +159,6 @@ def test_published_warehouse_has_no_small_count_and_nothing_row_level(platform):
     assert masked > 0, "the small run has cells to mask, or this test would prove nothing"
 
 
-def _markdown_cells(text: str):
-    """(column, cell) of every Markdown table in ``text``."""
-    header = None
-    for line in text.splitlines():
-        if not line.startswith("|"):
-            header = None
-            continue
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if header is None:
-            header = cells
-        elif not set("".join(cells)) <= set("-: "):
-            yield from zip(header, cells)
-
-
 def test_no_stored_event_shows_a_small_count_or_a_pseudonym(platform):
     instance = dg.DagsterInstance.from_config(str(platform / "dagster"))
     pseudonyms = set(delta_store.read(delta_store.table_uri(str(platform / "lake"), ["gold", "dim_patient"]))
@@ -198,7 +185,7 @@ def test_no_stored_event_shows_a_small_count_or_a_pseudonym(platform):
                 if not isinstance(value, dg.MarkdownMetadataValue | dg.TextMetadataValue):
                     continue
                 previews += 1
-                for column, cell in _markdown_cells(str(value.value)):
+                for column, cell in table_cells(str(value.value)):
                     if column in BOUND_COUNTS and re.fullmatch(r"[1-9](\.0)?", cell):
                         small.append((event.asset_key.to_user_string() if event.asset_key else "?", key, column, cell))
                     leaks += column.lower() in PERSONAL_COLUMNS
