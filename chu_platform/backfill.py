@@ -25,7 +25,7 @@ from dagster._core.storage.asset_check_execution_record import AssetCheckExecuti
 from dagster._core.storage.tags import BACKFILL_ID_TAG
 from dagster._core.utils import make_new_backfill_id
 
-from chu_platform.runner import plan_run
+from chu_platform.build_target import RUNNER_TAG, plan_run
 
 DONE = {BulkActionStatus.COMPLETED, BulkActionStatus.COMPLETED_SUCCESS, BulkActionStatus.COMPLETED_FAILED,
         BulkActionStatus.FAILED, BulkActionStatus.CANCELED}
@@ -96,7 +96,7 @@ def submit(defs: dg.Definitions, instance: dg.DagsterInstance, partitions: set[A
     backfill = PartitionBackfill.from_asset_graph_subset(
         backfill_id=backfill_id,
         backfill_timestamp=time.time(),
-        tags={"chu/runner": "chu backfill", **(tags or {})},
+        tags={RUNNER_TAG: "chu backfill", **(tags or {})},
         dynamic_partitions_store=instance,
         asset_graph_subset=AssetGraphSubset.from_asset_partition_set(partitions, graph),
         title=title,

@@ -1,10 +1,12 @@
 """The one entry point: every asset, check, sensor, schedule, job and resource of the platform."""
 
+import os
 import warnings
 
 import dagster as dg
 
 import chu_platform.defs as defs_package
+from chu_platform.defs import jobs
 from chu_platform.defs.bronze.resources import drop_from_env
 from chu_platform.defs.reliability.resources import alerts_from_env
 from chu_platform.defs.marts.dashboard_assets import DASHBOARD_KEY
@@ -47,7 +49,25 @@ def build_definitions() -> dg.Definitions:
         if spec.group_name in VIEW_LAYERS and spec.key.path[0] in VIEW_LAYERS and spec.key != DASHBOARD_KEY
     ]
     warehouses = [build_warehouse_asset(exposed), build_analysts_warehouse_asset(exposed)]
-    return dg.Definitions.merge(platform, dg.Definitions(assets=warehouses))
+    built = dg.Definitions.merge(platform, dg.Definitions(assets=warehouses))
+    return dg.Definitions.merge(built, dg.Definitions(jobs=jobs.build_jobs(built.resolve_asset_graph())))
 
 
-defs = build_definitions()
+def _environment() -> tuple:
+    return tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(("CHU_", "DAGSTER_", "AWS_"))))
+
+
+_BUILT: dict[tuple, dg.Definitions] = {}
+
+
+def current_definitions() -> dg.Definitions:
+    """The definitions for the environment in force now, as a code server started with it would
+    build them: built once per environment (a test, or ``chu`` run in process, may change it)."""
+    key = _environment()
+    if key not in _BUILT:
+        _BUILT.clear()
+        _BUILT[key] = build_definitions()
+    return _BUILT[key]
+
+
+defs = current_definitions()

@@ -1,25 +1,27 @@
-"""The platform's partitionings: calendar years (``fmt="%Y"``), one definition per source
-family, so that each asset offers only the years its source can have and the UI shows no
-decades of partitions that can never hold data.
+"""The platform's partitionings: calendar years (``fmt="%Y"``), a definition of its own only
+where a source really differs, because a Dagster run holds one partitions definition and every
+extra definition splits a build into more runs (docs/operations.md, "Run boundaries").
 
-First years, from the sources themselves (``/work/shared/real_samples``, DESIGN.md):
-- deaths: 1970, the first year of INSEE's register of deceased persons (``deces-1970``);
-- care database and hospitalisations: 2015, the first year of the CHU's information system
-  extract (the real ``Hospitalisations.csv`` starts 2015-06-21);
-- satisfaction: 2016, the first national e-Satis 48h MCO survey (earlier HAS files are other
-  indicators, kept in raw without loading).
+- ``deaths_years`` from 1970, the first year of INSEE's register of deceased persons
+  (``deces-1970``): the deaths register, its silver and gold tables and their aggregate;
+- ``care_years`` from 2015, the first year of the CHU's information system extract (the real
+  ``Hospitalisations.csv`` starts 2015-06-21): the care database, the hospitalisations file
+  and the HAS e-Satis results (first national e-Satis 48h MCO survey: 2016 — its 2015
+  partition is never requested, since no file holds it), their facts and aggregates.
+
 Every definition ends with the current year (``end_offset=1``: the year in progress is a
-partition, filled as its files arrive).
+partition, filled as its files arrive). A year without a file is never requested: the
+target of a build (``chu_platform/build_target.py``) holds only the years the sources hold.
 """
 
 import warnings
 
 import dagster as dg
 
-# The widest span: gold pre-aggregates (they read every family) and the date dimension.
+# The widest span: the date dimension and generic year-partitioned tables.
 FIRST_YEAR = 1970
 
-FIRST_YEARS: dict[str, int] = {"deaths": 1970, "care": 2015, "hospitalisations": 2015, "satisfaction": 2016}
+FIRST_YEARS: dict[str, int] = {"deaths": 1970, "care": 2015, "hospitalisations": 2015, "satisfaction": 2015}
 
 
 def _years_from(first: int) -> dg.TimeWindowPartitionsDefinition:
@@ -27,21 +29,28 @@ def _years_from(first: int) -> dg.TimeWindowPartitionsDefinition:
 
 
 yearly_partitions = _years_from(FIRST_YEAR)
-deaths_years = _years_from(FIRST_YEARS["deaths"])
+deaths_years = yearly_partitions
 care_years = _years_from(FIRST_YEARS["care"])
-hospitalisation_years = _years_from(FIRST_YEARS["hospitalisations"])
-satisfaction_years = _years_from(FIRST_YEARS["satisfaction"])
-
-# A year of a wider asset (a pre-aggregate) reads the same year of a narrower one, which may not exist.
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", dg.BetaWarning)  # the parameter is beta; printed at every load otherwise
-    SAME_YEAR_IF_ANY = dg.TimeWindowPartitionMapping(allow_nonexistent_upstream_partitions=True)
 
 # A source's partitioning, by the ``chu/source`` tag of its bronze assets.
 BY_SOURCE: dict[str, dg.TimeWindowPartitionsDefinition] = {
-    "deaths": deaths_years, "care": care_years, "hospitalisations": hospitalisation_years,
-    "satisfaction": satisfaction_years,
+    "deaths": deaths_years, "care": care_years, "hospitalisations": care_years, "satisfaction": care_years,
 }
+
+# Every year-partitioned asset computes any set of its years in one step: a backfill of ten
+# years is one run per partitioning, not ten (docs/operations.md, "Range runs").
+RANGE = dg.BackfillPolicy.single_run()
+
+
+def asset(partitions_def: dg.PartitionsDefinition | None = None, **kwargs):
+    """``dg.asset``, with the range policy when the asset is year-partitioned. (``backfill_policy``
+    is a beta parameter of ``dg.asset`` in Dagster 1.13: its warning, printed at every load of
+    the definitions, is silenced here, for a choice made once.)"""
+    if partitions_def is None:
+        return dg.asset(**kwargs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dg.BetaWarning)
+        return dg.asset(partitions_def=partitions_def, backfill_policy=RANGE, **kwargs)
 
 
 def years_of(partitions_def: dg.PartitionsDefinition | None) -> set[int]:

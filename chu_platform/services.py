@@ -57,7 +57,8 @@ def running_pid(home: Path, name: str) -> int | None:
 def command(name: str, home: Path, port: int = DEFAULT_PORT) -> list[str]:
     workspace = str(project_root() / "workspace.yaml")
     if name == "daemon":
-        return [_bin("dagster-daemon"), "run", "-w", workspace]
+        # Dagster's daemon with a 2 s backfill loop instead of 30 s (chu_platform/lib/daemon.py).
+        return [sys.executable, "-m", "chu_platform.lib.daemon", "run", "-w", workspace]
     return [_bin("dagster-webserver"), "-w", workspace, "-h", "127.0.0.1", "-p", str(port)]
 
 

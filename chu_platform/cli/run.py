@@ -1,4 +1,4 @@
-"""``chu run``: materialise, in process, everything the configured sources feed."""
+"""``chu run``: materialise everything the configured sources feed, as a few Dagster range runs."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import os
 
 import click
 import dagster as dg
-import psutil
 
 from chu_platform.cli.options import parse_years
 from chu_platform.instance import prepare_home
@@ -26,16 +25,14 @@ def parse_sources(text: str) -> list[str]:
 
 def load_definitions() -> dg.Definitions:
     """The platform's definitions, built from the environment in force now (the one ``chu``
-    resolved), as a code server started with it would; tests replace this function."""
-    from chu_platform.definitions import build_definitions
+    resolved), as a code server started with it would; tests replace this function and
+    ``JOB_SOURCE`` (where each run finds its job) together."""
+    from chu_platform.definitions import current_definitions
 
-    defs = build_definitions()
-    PLATFORM_DEFINITIONS.add(id(defs))
-    return defs
+    return current_definitions()
 
 
-# Definitions built by ``load_definitions``: their worker processes may load the platform module.
-PLATFORM_DEFINITIONS: set[int] = set()
+JOB_SOURCE = ("chu_platform.build_target", "job_of")
 
 
 def discover_sources(defs: dg.Definitions) -> dict[str, set[int] | None]:
@@ -64,50 +61,17 @@ def _describe(years: set[int] | None) -> str:
     return f"{len(ordered)} year(s), {span}"
 
 
-def _available_memory() -> int:
-    """Bytes of memory the system can give without swapping."""
-    return psutil.virtual_memory().available
-
-
-def choose_workers(option: str, defs: dg.Definitions) -> tuple[int, bool, str]:
-    """``--workers``: a number, or ``auto`` (up to two, as many as memory allows for the
-    largest file in the drop); returns the count, whether each run gets a fresh process, and why."""
-    if option != "auto":
-        try:
-            count = int(option)
-        except ValueError:
-            raise click.BadParameter(f"'{option}' is not a number nor auto", param_hint="--workers") from None
-        if count < 1:
-            raise click.BadParameter("at least 1", param_hint="--workers")
-        return count, False, "as asked"
-    from chu_platform.runner import MEMORY_PER_INPUT_BYTE, workers_for_memory
-
-    files = _drop(defs).list_files()
-    largest = max(files, key=lambda f: f.size, default=None)
-    size = largest.size if largest else 0
-    available = _available_memory()
-    count, recycle = workers_for_memory(min(2, os.cpu_count() or 1), size, available)
-    why = (f"auto: largest delivered file {largest.path if largest else '-'} {size / 2**30:.2f} GiB, "
-           f"~{MEMORY_PER_INPUT_BYTE}x that per worker, {available / 2**30:.1f} GiB available"
-           f"{'; a fresh process for each year run' if recycle else ''}")
-    return count, recycle, why
-
-
 @click.command()
 @click.option(
     "--sources", default=",".join(SOURCES), show_default=True,
     help="Comma-separated sources whose assets (and everything downstream) to build.",
 )
 @click.option("--years", default="", help="Only these year partitions, e.g. 2015-2020,2023 (default: every year present).")
-@click.option(
-    "--workers", default="auto", show_default=True,
-    help="Year partitions built at a time (one process each); 1 runs everything in this process; "
-    "auto: up to two, fewer when the largest delivered file would not fit in memory twice.",
-)
-def run(sources: str, years: str, workers: str) -> None:
-    """Materialise every asset fed by SOURCES, partitioned ones for every year present."""
-    from chu_platform.runner import count_runs, materialize_stages, plan_run, plan_stages
-
+def run(sources: str, years: str) -> None:
+    """Materialise every asset fed by SOURCES, partitioned ones for every year present: a few
+    Dagster runs of the build jobs (load_sources, build_deaths, build_gold, publish), each over
+    a range of years, on this data directory's instance."""
+    from chu_platform.build_target import execute, plan_run, plan_runs
     from chu_platform.settings import describe_data_dir
 
     requested = parse_sources(sources)
@@ -115,7 +79,7 @@ def run(sources: str, years: str, workers: str) -> None:
     click.echo(describe_data_dir())
     click.get_current_context().with_resource(data_dir_lock(os.environ["CHU_DATA_DIR"]))
     prepare_home(os.environ["CHU_DATA_DIR"])
-    instance = dg.DagsterInstance.get()
+    instance = click.get_current_context().with_resource(dg.DagsterInstance.get())
     defs = load_definitions()
     available = discover_sources(defs)
     plan = plan_run(defs, requested, available, year_list)
@@ -126,45 +90,33 @@ def run(sources: str, years: str, workers: str) -> None:
             click.echo(f"found {source}: {_describe(available[source])}")
     for warning in plan.warnings:
         click.echo(f"warn  {warning}")
-    stages = plan_stages(defs, plan.keys)
-    workers_count, recycle, why = choose_workers(workers, defs)
-    click.echo(f"workers: {workers_count} ({why})")
-    import chu_platform.definitions as platform
-
-    # Worker processes load the platform's definitions themselves: only when these are they.
-    module = platform.__name__ if id(defs) in PLATFORM_DEFINITIONS else None
-    total = count_runs(stages, plan.years_by_key, defs.resolve_asset_graph())
+    planned = plan_runs(defs, plan.keys, plan.years_by_key)
     done = 0
 
-    def progress(stage_run) -> None:
+    def progress(outcome) -> None:
         nonlocal done
-        if stage_run.skipped:
-            names = ", ".join(k.to_user_string() for k in stage_run.skipped)
-            click.echo(f"      skipped (an upstream asset failed): {names}")
-            return
         done += 1
-        names = ", ".join(k.to_user_string() for k in stage_run.keys)
-        where = f" [{stage_run.partition}]" if stage_run.partition else ""
-        status = "ok" if stage_run.success else "FAILED"
-        click.echo(f"[{done}/{total}] {status} {stage_run.seconds:6.1f}s{where} {names}")
-        if stage_run.failed:
-            click.echo(f"      not materialised: {', '.join(k.to_user_string() for k in stage_run.failed)}")
-        if stage_run.failed_checks:
-            click.echo(f"      checks failed: {', '.join(stage_run.failed_checks)}")
+        if outcome.run_id is None:
+            names = ", ".join(k.to_user_string() for k in outcome.skipped)
+            click.echo(f"[{done}/{len(planned)}] not run {outcome.planned.label}: an upstream asset failed ({names})")
+            return
+        status = "ok" if outcome.success else "FAILED"
+        click.echo(f"[{done}/{len(planned)}] {status} {outcome.seconds:6.1f}s {outcome.planned.label}: "
+                   f"{len(outcome.planned.keys) - len(outcome.skipped)} asset(s), run {outcome.run_id[:8]}")
+        if outcome.skipped:
+            click.echo(f"      left out (an upstream asset failed): {', '.join(k.to_user_string() for k in outcome.skipped)}")
+        if outcome.failed:
+            click.echo(f"      not materialised: {', '.join(k.to_user_string() for k in outcome.failed)}")
+        if outcome.failed_checks:
+            click.echo(f"      checks failed: {', '.join(outcome.failed_checks)}")
 
-    try:
-        results = materialize_stages(
-            defs, stages, plan.years_by_key, instance, progress, workers=workers_count, definitions_module=module,
-            recycle=recycle,
-        )
-    except RuntimeError as exc:
-        raise click.ClickException(str(exc)) from exc
+    results = execute(planned, instance, defs.resolve_asset_graph(), progress, job_source=JOB_SOURCE)
     lake = os.environ.get("CHU_LAKE_URI") or os.path.join(os.environ["CHU_DATA_DIR"], "lake")
     summary = run_summary(results, plan.skipped)
     click.echo(summary.text)
     if summary.must_act:
         raise click.ClickException("the run needs attention (above); open `chu ui` (Runs) for each error")
-    click.echo(f"Done: {len(results)} runs, lake at {lake}")
+    click.echo(f"Done: {sum(1 for r in results if r.run_id)} runs, lake at {lake}")
 
 
 class RunSummary:
@@ -173,14 +125,14 @@ class RunSummary:
 
 
 def run_summary(results, skipped: dict[str, str]) -> RunSummary:
-    """The end of a run in a few lines: what failed, what warned, and whether the user must act."""
-    failed = [r for r in results if not r.success and not r.skipped]
+    """The end of a build in a few lines: what failed, what warned, and whether the user must act."""
+    failed = [r for r in results if r.run_id and not r.success]
     blocked = sorted({k.to_user_string() for r in results for k in r.skipped})
     checks = sorted({c for r in results for c in r.failed_checks})
     lines = ["Summary:"]
     for r in failed:
-        where = f" [{r.partition}]" if r.partition else ""
-        lines.append(f"  FAILED{where}: {', '.join(k.to_user_string() for k in (r.failed or r.keys))}")
+        names = ", ".join(k.to_user_string() for k in r.failed) or "its checks"
+        lines.append(f"  FAILED {r.planned.label}: {names}")
     if blocked:
         lines.append(f"  not built (an upstream asset failed): {', '.join(blocked)}")
     if checks:

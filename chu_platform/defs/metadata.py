@@ -1,7 +1,12 @@
-"""Metadata every silver and gold materialisation reports."""
+"""Metadata every silver and gold materialisation reports, and the loop by which a
+year-partitioned asset computes every year of a range run, reporting each on its own partition."""
+
+from collections.abc import Callable
 
 import dagster as dg
 import polars as pl
+
+from chu_platform.lib.delta_store import YEAR
 
 from chu_platform.marts.secrecy import preview_table
 
@@ -14,6 +19,7 @@ def null_counts(df: pl.DataFrame) -> dict[str, int]:
 
 def table_metadata(df: pl.DataFrame, **extra) -> dict:
     meta = {
+        "dagster/row_count": dg.MetadataValue.int(df.height),
         "rows": dg.MetadataValue.int(df.height),
         "null_counts": dg.MetadataValue.json(null_counts(df)),
         "preview": dg.MetadataValue.md(preview_table(df)),
@@ -30,6 +36,36 @@ def partition_years(context) -> list[int] | None:
         window = context.partition_time_window
         return list(range(window.start.year, window.end.year))
     return None
+
+
+def of_year(df: pl.DataFrame, year: int) -> pl.DataFrame:
+    """The rows of ``year`` of a frame the IO manager read for several years."""
+    return df.filter(pl.col(YEAR) == year) if YEAR in df.columns else df
+
+
+def each_year(context: dg.AssetExecutionContext, build: Callable[[int], tuple[pl.DataFrame, dict]],
+              asset_key: dg.AssetKey | None = None) -> pl.DataFrame:
+    """Every year of the run, built by ``build(year) -> (frame, metadata)``, one after the other:
+    each year's metadata goes on that year's partition (the UI shows a result per year), and the
+    years come back as one frame with a ``year`` column, which the IO manager writes year by
+    year. A year that fails names itself."""
+    frames = []
+    for year in partition_years(context) or []:
+        name = f"{(asset_key or context.asset_key).to_user_string()} [{year}]"
+        try:
+            df, metadata = build(year)
+        except dg.RetryRequested:
+            raise
+        except dg.Failure as failure:
+            raise dg.Failure(f"{name}: {failure.description}", metadata=failure.metadata,
+                             allow_retries=failure.allow_retries) from failure
+        except Exception as error:
+            raise RuntimeError(f"{name}: {error}") from error
+        if YEAR not in df.columns:
+            df = df.with_columns(pl.lit(year, dtype=pl.Int32).alias(YEAR))
+        context.add_asset_metadata({**metadata, "partition": str(year)}, asset_key=asset_key, partition_key=str(year))
+        frames.append(df.with_columns(pl.col(YEAR).cast(pl.Int32)))
+    return pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
 
 
 def partition_label(years: list[int]) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import dagster as dg
 import polars as pl
 
-from chu_platform.defs.metadata import partition_years
+from chu_platform.defs.metadata import partition_label, partition_years
 from chu_platform.defs.resources import ChuSettings
 from chu_platform.lib import delta_store
 from chu_platform.marts.secrecy import preview_table
@@ -79,8 +79,9 @@ def table_checks(layer: str, table: str, checks: Sequence[Check],
     """The checks of ``layer/table`` as one step; a subset of them (one check run from the UI)
     evaluates only those, reading only what they need.
 
-    ``partitions_def`` (the table's, when it is year-partitioned): each result is recorded for the run's
-    year, so the UI shows one result per year and a year's result never replaces another's.
+    ``partitions_def`` (the table's, when it is year-partitioned): each result is recorded for its
+    year, in a run of one year as in a range run, so the UI shows one result per year and a
+    year's result never replaces another's.
     """
     key = dg.AssetKey([layer, table])
     named = {check.name.format(layer=layer, table=table): check for check in checks}
@@ -99,18 +100,44 @@ def table_checks(layer: str, table: str, checks: Sequence[Check],
 
     @dg.multi_asset_check(name=f"{layer}__{table}_checks", specs=specs, can_subset=True)
     def _checks(context: dg.AssetCheckExecutionContext, settings: ChuSettings) -> Iterator[dg.AssetCheckResult]:
-        years = partition_years(context)
-        data = CheckData(settings, key, years[0] if years and len(years) == 1 else None, context.instance, years)
-        selected = context.selected_asset_check_keys
-        for name, check in named.items():
-            if dg.AssetCheckKey(key, name) in selected:
-                passed, metadata, *graded = check.evaluate(data)
-                severity = dg.AssetCheckSeverity.ERROR if check.blocking else dg.AssetCheckSeverity.WARN
-                severity = graded[0] if graded else severity
+        # An unpartitioned table checked in a range run (its loads run with the year files') is read whole.
+        years = partition_years(context) if partitions_def is not None else None
+        chosen = [(name, check) for name, check in named.items() if dg.AssetCheckKey(key, name) in context.selected_asset_check_keys]
+        if not years or len(years) == 1:
+            data = CheckData(settings, key, years[0] if years else None, context.instance, years)
+            for name, check in chosen:
+                passed, metadata, severity = _evaluate(check, data)
                 yield dg.AssetCheckResult(asset_key=key, check_name=name, passed=passed, severity=severity,
                                           metadata=metadata)
+            return
+        # A range run: each year is evaluated on its own rows and recorded on its own partition,
+        # as a run of that year alone would; the step's result for each check sums the years up
+        # (a blocking one fails if any year fails, and names the years).
+        results: dict[str, list[tuple[int, bool, dg.AssetCheckSeverity]]] = {name: [] for name, _ in chosen}
+        for year in years:
+            data = CheckData(settings, key, year, context.instance, [year])
+            for name, check in chosen:
+                passed, metadata, severity = _evaluate(check, data)
+                context.op_execution_context.log_event(dg.AssetCheckEvaluation(
+                    asset_key=key, check_name=name, passed=passed, metadata=metadata, severity=severity,
+                    partition=str(year), blocking=check.blocking))
+                results[name].append((year, passed, severity))
+        for name, _ in chosen:
+            failed = [(year, severity) for year, passed, severity in results[name] if not passed]
+            worst = (dg.AssetCheckSeverity.ERROR if any(s == dg.AssetCheckSeverity.ERROR for _, s in failed)
+                     else dg.AssetCheckSeverity.WARN)
+            yield dg.AssetCheckResult(
+                asset_key=key, check_name=name, passed=not failed, severity=worst,
+                metadata={"years": partition_label(years),
+                          "failed_years": ", ".join(str(year) for year, _ in failed) or "none"})
 
     return _checks
+
+
+def _evaluate(check: Check, data: CheckData) -> tuple[bool, dict, dg.AssetCheckSeverity]:
+    passed, metadata, *graded = check.evaluate(data)
+    severity = dg.AssetCheckSeverity.ERROR if check.blocking else dg.AssetCheckSeverity.WARN
+    return passed, metadata, graded[0] if graded else severity
 
 
 def layer_checks(layer: str, declared: Mapping[str, Sequence[Check]],

@@ -67,12 +67,20 @@ class DeltaIOManager(dg.ConfigurableIOManager):
             result = delta_store.write_table(obj, uri, write_options=options)
         else:
             if delta_store.YEAR not in obj.columns:
+                if len(years) > 1:
+                    # Stamping every row with the first year would put the other years' rows in it.
+                    raise ValueError(
+                        f"{context.asset_key.to_user_string()}: a run over the years {years[0]}-{years[-1]} must "
+                        f"return a frame with a '{delta_store.YEAR}' column saying each row's year"
+                    )
                 obj = obj.with_columns(pl.lit(years[0], dtype=pl.Int32).alias(delta_store.YEAR))
             write = (delta_store.write_years_or_restart if meta.get("on_schema_change") == "replace_table"
                      else delta_store.write_years)
             result = write(obj, uri, years, write_options=options)
+        # A range run's rows are those of several years: each year's own count is reported by the
+        # asset on its partition (``dagster/row_count``), this one is the write's total.
         metadata = {
-            "row_count": dg.MetadataValue.int(result.rows),
+            ("row_count" if years is None or len(years) == 1 else "rows_written"): dg.MetadataValue.int(result.rows),
             "delta_version": dg.MetadataValue.int(result.version),
             "table_uri": dg.MetadataValue.path(result.uri),
         }

@@ -8,7 +8,8 @@ import polars as pl
 import psycopg2
 import pytest
 
-from chu_platform import runner
+from chu_platform.build_target import range_tags
+from chu_platform.defs import jobs
 from chu_platform.generate import Rates, generate
 from chu_platform_tests.gold import pipeline
 
@@ -30,18 +31,18 @@ def _definitions(data: Path, dsn: str) -> dg.Definitions:
 
 
 def _run(defs: dg.Definitions) -> list[dg.ExecuteInProcessResult]:
-    """Layer by layer: silver/deaths of a year reads every year of bronze/deaths (late
-    declarations), so all of bronze must be in before any of silver."""
-    assets = [*runner.materializable_assets(defs), *(defs.asset_checks or [])]
-    stages = [stage for layer in ("bronze", "silver", "gold") for stage in runner.plan_stages(
-        defs, [k for k in runner.materializable_keys(defs) if k.path[0] == layer])]
-    results = []
+    """The build jobs' runs up to gold, each over the two years (silver/deaths reads every year of
+    bronze/deaths, late declarations, within its run)."""
     graph = defs.resolve_asset_graph()
-    for stage in stages:
-        for partition in [str(y) for y in YEARS] if stage.partitioned else [None]:
-            for keys in runner.by_partitioning(graph, stage.keys) if partition else [stage.keys]:
-                results.append(dg.materialize(assets, selection=keys, partition_key=partition,
-                                              resources=defs.resources, raise_on_error=False))
+    assets = [*defs.assets, *(defs.asset_checks or [])]
+    results = []
+    for job, selection in jobs.selections(graph).items():
+        if job == jobs.PUBLISH:
+            continue
+        keys = [k for k in selection.resolve(graph) if graph.get(k).is_materializable]
+        results.append(dg.materialize(assets, selection=keys, tags=range_tags(YEARS), resources=defs.resources,
+                                      raise_on_error=False))
+    assert len(results) == 3
     return results
 
 

@@ -17,7 +17,9 @@ from chu_platform.bronze.ingest import ingest, land_entity
 from chu_platform.defs.bronze.metadata import preview, reasons_table
 from chu_platform.defs.bronze.resources import DropResource
 from chu_platform.defs.bronze.retries import SOURCE_RETRY
+from chu_platform.defs.metadata import each_year
 from chu_platform.defs.resources import ChuSettings
+from chu_platform import partitions as yearly
 from chu_platform.partitions import BY_SOURCE
 from chu_platform.tags import SOURCE_TAG
 
@@ -31,7 +33,7 @@ def side_uris(settings: ChuSettings) -> dict[str, str]:
 
 
 def build_file_asset(entity: FileEntity) -> dg.AssetsDefinition:
-    @dg.asset(
+    @yearly.asset(
         key=["bronze", entity.name],
         group_name="bronze",
         description=entity.description,
@@ -41,42 +43,49 @@ def build_file_asset(entity: FileEntity) -> dg.AssetsDefinition:
         retry_policy=SOURCE_RETRY,
     )
     def _file_asset(context: dg.AssetExecutionContext, settings: ChuSettings, drop: DropResource) -> dg.Output:
-        year = int(context.partition_key) if entity.partitioned else None
-        uris = side_uris(settings)
-        try:
-            versions, companions, superseded = land_entity(entity, drop.client(), settings.data_path, uris["manifest"], year)
-        except DropRefused as error:
-            raise dg.Failure(str(error), allow_retries=False) from error
-        for reason in superseded:
-            context.log.warning(reason)
-        if not versions:
-            context.log.warning(
-                f"No file delivered for bronze/{entity.name}" + (f" in {year}" if year else "")
-                + ": the table is written empty. Deliver the file to the drop and re-run."
-            )
-        result = ingest(entity, versions, settings.data_path, year, context.run_id, datetime.now(UTC))
-        ledger.record(result, entity.name, year, uris["rejects"], uris["loads"])
-        loads = result.loads
-        metadata = {
-            "rows": dg.MetadataValue.int(result.rows.height),
-            "rejects": dg.MetadataValue.int(result.rejects.height),
-            "lines_read": dg.MetadataValue.int(int(loads.get_column("lines_read").sum())),
-            "bytes": dg.MetadataValue.int(int(loads.get_column("bytes").sum())),
-            "files": dg.MetadataValue.json(
-                [{**r, "notes": result.notes.get(r["file"], {})} for r in loads.drop("_ingested_at").to_dicts()]
-            ),
-            "reject_reasons": dg.MetadataValue.md(reasons_table(result.rejects)),
-            **preview(entity.name, result.rows),
-        }
-        if year is not None:
-            metadata["partition"] = str(year)
-        if superseded:
-            metadata["superseded_not_loaded"] = dg.MetadataValue.json(superseded)
-        if companions:
-            metadata["copied_to_raw_not_loaded"] = dg.MetadataValue.json([c.raw_path for c in companions])
-        return dg.Output(result.rows, metadata=metadata)
+        if not entity.partitioned:
+            rows, metadata = _load(context, entity, settings, drop, None)
+            return dg.Output(rows, metadata=metadata)
+        return dg.Output(each_year(context, lambda year: _load(context, entity, settings, drop, year)))
 
     return _file_asset
+
+
+def _load(context: dg.AssetExecutionContext, entity: FileEntity, settings: ChuSettings, drop: DropResource,
+          year: int | None) -> tuple:
+    """The rows of ``entity``'s files (of ``year``), with the ledger's share written, and their metadata."""
+    uris = side_uris(settings)
+    try:
+        versions, companions, superseded = land_entity(entity, drop.client(), settings.data_path, uris["manifest"], year)
+    except DropRefused as error:
+        raise dg.Failure(str(error), allow_retries=False) from error
+    for reason in superseded:
+        context.log.warning(reason)
+    if not versions:
+        context.log.warning(
+            f"No file delivered for bronze/{entity.name}" + (f" in {year}" if year else "")
+            + ": the table is written empty. Deliver the file to the drop and re-run."
+        )
+    result = ingest(entity, versions, settings.data_path, year, context.run_id, datetime.now(UTC))
+    ledger.record(result, entity.name, year, uris["rejects"], uris["loads"])
+    loads = result.loads
+    metadata = {
+        "dagster/row_count": dg.MetadataValue.int(result.rows.height),
+        "rows": dg.MetadataValue.int(result.rows.height),
+        "rejects": dg.MetadataValue.int(result.rejects.height),
+        "lines_read": dg.MetadataValue.int(int(loads.get_column("lines_read").sum())),
+        "bytes": dg.MetadataValue.int(int(loads.get_column("bytes").sum())),
+        "files": dg.MetadataValue.json(
+            [{**r, "notes": result.notes.get(r["file"], {})} for r in loads.drop("_ingested_at").to_dicts()]
+        ),
+        "reject_reasons": dg.MetadataValue.md(reasons_table(result.rejects)),
+        **preview(entity.name, result.rows),
+    }
+    if superseded:
+        metadata["superseded_not_loaded"] = dg.MetadataValue.json(superseded)
+    if companions:
+        metadata["copied_to_raw_not_loaded"] = dg.MetadataValue.json([c.raw_path for c in companions])
+    return result.rows, metadata
 
 
 FILE_ASSETS = [build_file_asset(e) for e in FILE_ENTITIES.values()]

@@ -12,7 +12,6 @@ from chu_platform.bronze.drop import DropUnavailable, LocalDrop
 from chu_platform.bronze.raw import raw_root, read_manifest
 from chu_platform.defs.bronze.assets import FILE_ASSETS
 from chu_platform.defs.bronze.resources import DropResource
-from chu_platform.defs.gold.aggregate_assets import gold_aggregates
 from chu_platform.defs.resources import ChuSettings
 from chu_platform.partitions import yearly_partitions
 from chu_platform.tags import ON_DEMAND_TAG
@@ -23,9 +22,9 @@ SETTLE_SECONDS = 5.0
 FAMILY_ROOTS = [dg.AssetKey(["bronze", "deaths"]), dg.AssetKey(["bronze", "satisfaction"]),
                 dg.AssetKey(["bronze", "care_consultations"]), dg.AssetKey(["silver", "hospitalisations"])]
 # What a settled file may set going: its bronze tables and, for a year file, the assets below
-# them with the same years (silver, gold facts). One job per partitioning — a Dagster run has
-# one — so the gold pre-aggregates (every year since 1970, reading every family) and the marts
-# follow through their automation conditions.
+# them with the same years (silver, gold facts and their pre-aggregates), in one range run of
+# the file's years. One job per partitioning — a Dagster run has one; the marts follow through
+# their automation conditions.
 _WHOLE_FILES = [a.key for a in FILE_ASSETS if a.partitions_def is None]
 _YEAR_FILES = {a.key: a.partitions_def for a in FILE_ASSETS if a.partitions_def is not None}
 LOAD_JOBS = {
@@ -34,7 +33,7 @@ LOAD_JOBS = {
         f"load_{key.path[-1]}": dg.define_asset_job(
             f"load_{key.path[-1]}",
             selection=(dg.AssetSelection.assets(key).downstream().materializable()
-                       - dg.AssetSelection.groups("marts", "ops") - dg.AssetSelection.assets(gold_aggregates)
+                       - dg.AssetSelection.groups("marts", "ops")
                        - dg.AssetSelection.assets(*(r for r in FAMILY_ROOTS if r != key)).downstream()),
             partitions_def=partitions_def,
         )

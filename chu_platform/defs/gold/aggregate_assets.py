@@ -8,22 +8,18 @@ from chu_platform.defs.resources import ChuSettings
 from chu_platform.marts import aggregates, analyses, snapshot
 from chu_platform.marts.publication import published_aggregate
 from chu_platform.marts.refresh import build_year
-from chu_platform.partitions import SAME_YEAR_IF_ANY, yearly_partitions
+from chu_platform.partitions import BY_SOURCE, RANGE
 
 
 # Every year whose facts or dimensions changed, not only the latest one (which is all that
 # eager() considers for time partitions): a rebuilt dimension makes every year of the
-# aggregates reading it stale. Years without facts are never requested. Until a year is
-# recomputed, run_analysis sees the fingerprint mismatch and answers from the facts.
-FACTS = dg.AssetSelection.assets(*[dg.AssetKey(["gold", f"fact_{name}"]) for name in ("consultation", "hospitalisation", "deces", "satisfaction")])
+# aggregates reading it stale. Until a year is recomputed, run_analysis sees the fingerprint
+# mismatch and answers from the facts.
 FOLLOW_GOLD = (
     dg.AutomationCondition.any_deps_updated().since_last_handled()
     & ~dg.AutomationCondition.any_deps_missing()
     & ~dg.AutomationCondition.any_deps_in_progress()
     & ~dg.AutomationCondition.in_progress()
-    # A year some fact it reads holds: the aggregates span every family's years (from 1970),
-    # and a year before a family's first one has no fact partition to wait for.
-    & dg.AutomationCondition.any_deps_match(~dg.AutomationCondition.missing()).allow(FACTS)
 ).with_label("gold it reads updated")
 
 
@@ -50,30 +46,35 @@ def aggregate_out(aggregate: aggregates.Aggregate) -> dg.AssetOut:
     )
 
 
-# One step builds a year's aggregates rather than one asset each: a step of its own cost each
-# aggregate Dagster's per-step events, a gold connection with its snapshot and the copy of
-# the dimensions it reads into memory, which together took longer than most of the queries.
-# can_subset: a run (chu run's stages, the drop sensor's follow-on, the automation sensor)
-# builds only the aggregates it selects, e.g. the deaths one alone with gold/fact_deces.
+# One step builds the aggregates of a partitioning rather than one asset each: a step of its
+# own cost each aggregate Dagster's per-step events, a gold connection with its snapshot and the
+# copy of the dimensions it reads into memory, which together took longer than most queries.
+# can_subset: a run (a backfill, the drop sensor's follow-on, the automation sensor) builds only
+# the aggregates it selects, e.g. the deaths one alone with gold/fact_deces.
 # The step key keeps the <layer>__ prefix by which the pipeline benchmark sums step time per layer.
-# single_run: a backfill (or an automation tick) of many years is one run, one step, one gold
-# connection and snapshot, computing the years one after another — instead of one run per
-# year, each starting a process and loading the definitions. The asset computes any range of
-# years: every aggregate is computed year by year, and its checks read the table whole.
-@dg.multi_asset(
-    name="gold__aggregates",
-    outs={a.table: aggregate_out(a) for a in aggregates.AGGREGATES.values()},
-    deps=[dg.AssetDep(dg.AssetKey(["gold", table]), partition_mapping=SAME_YEAR_IF_ANY)
-          for table in sorted({t for a in aggregates.AGGREGATES.values() for t in a.reads})],
-    internal_asset_deps={a.table: {dg.AssetKey(["gold", t]) for t in a.reads} for a in aggregates.AGGREGATES.values()},
-    partitions_def=yearly_partitions,
-    can_subset=True,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-)
-def gold_aggregates(context: dg.AssetExecutionContext, settings: ChuSettings):
+# Each aggregate takes the partitioning of the facts it reads, so that a range run builds the
+# facts and their aggregates together; it computes any range of years, one after the other.
+def build_aggregates_asset(name: str, partitions_def: dg.PartitionsDefinition,
+                           members: list[aggregates.Aggregate]) -> dg.AssetsDefinition:
+    @dg.multi_asset(
+        name=name,
+        outs={a.table: aggregate_out(a) for a in members},
+        deps=[dg.AssetKey(["gold", table]) for table in sorted({t for a in members for t in a.reads})],
+        internal_asset_deps={a.table: {dg.AssetKey(["gold", t]) for t in a.reads} for a in members},
+        partitions_def=partitions_def,
+        can_subset=True,
+        backfill_policy=RANGE,
+    )
+    def _aggregates(context: dg.AssetExecutionContext, settings: ChuSettings):
+        yield from compute_aggregates(context, settings, members)
+
+    return _aggregates
+
+
+def compute_aggregates(context: dg.AssetExecutionContext, settings: ChuSettings, members: list[aggregates.Aggregate]):
     years = [int(key) for key in context.partition_keys]
     label = partition_label(years)
-    selected = [a for a in aggregates.AGGREGATES.values() if aggregate_key(a) in context.selected_asset_keys]
+    selected = [a for a in members if aggregate_key(a) in context.selected_asset_keys]
     # Only what the selected aggregates' SQL names, each read at most a few times.
     reads = sorted({t for a in selected for t in analyses.get(a.analysis).tables})
     con = analyses.connect_gold(settings.lake, tables=reads, copy_small=False)
@@ -97,18 +98,32 @@ def gold_aggregates(context: dg.AssetExecutionContext, settings: ChuSettings):
                 errors.setdefault(aggregate.table, built)
                 continue
             computed[aggregate.table].append(built)
+            # The UI shows the preview to anyone who opens it: the cells as the mart publishes them.
+            context.add_asset_metadata(table_metadata(
+                published_aggregate(built, aggregate.analysis), partition=str(year),
+                inputs_fingerprint=built[aggregates.INPUTS][0] if built.height else "",
+            ), asset_key=aggregate_key(aggregate), partition_key=str(year))
             if year != years[-1] or aggregate.table in errors:
                 continue
             # One output per aggregate for the run's years, handed to the IO manager (which
             # replaces those years) as soon as the last is computed.
             frames = computed[aggregate.table]
             whole = pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else built
-            # The UI shows the preview to anyone who opens it: the cells as the mart publishes them.
-            yield dg.Output(whole, output_name=aggregate.table, metadata=table_metadata(
-                published_aggregate(whole, aggregate.analysis), partition=label,
-                computed_from=", ".join(f"gold/{t}" for t in aggregate.reads),
-                inputs_fingerprint=built[aggregates.INPUTS][0] if built.height else "",
-            ))
+            yield dg.Output(whole, output_name=aggregate.table, metadata={
+                "years": label, "computed_from": ", ".join(f"gold/{t}" for t in aggregate.reads)})
     if errors:
         failed = ", ".join(f"gold/{table}" for table in errors)
         raise dg.Failure(f"{failed} [{label}] not computed (see the errors above)") from next(iter(errors.values()))
+
+
+def _partitioning(aggregate: aggregates.Aggregate) -> str:
+    return "deaths" if "fact_deces" in aggregate.reads else "care"
+
+
+AGGREGATE_ASSETS = [
+    build_aggregates_asset(f"gold__aggregates_{family}", BY_SOURCE[family],
+                           [a for a in aggregates.AGGREGATES.values() if _partitioning(a) == family])
+    for family in ("care", "deaths")
+]
+# The partitioning of each aggregate table, for its checks.
+AGGREGATE_PARTITIONS = {a.table: BY_SOURCE[_partitioning(a)] for a in aggregates.AGGREGATES.values()}

@@ -17,7 +17,8 @@ from chu_platform.defs.table_checks import (Check, CheckData, Outcome, failing_r
 from chu_platform.defs.volume_checks import VOLUME_CHECKS
 from chu_platform.gold import quality
 from chu_platform.lib import delta_store
-from chu_platform.partitions import care_years, deaths_years, hospitalisation_years, satisfaction_years, yearly_partitions
+from chu_platform.defs.gold.aggregate_assets import AGGREGATE_PARTITIONS
+from chu_platform.partitions import care_years, deaths_years
 from chu_platform.silver import deaths
 from chu_platform.marts import analyses
 from chu_platform.marts.secrecy import preview_table
@@ -171,6 +172,6 @@ GOLD_CHECKS = layer_checks("gold", {
     "dim_geography": [unique_key("departement_code")],
     **{f"agg_{name}": [unique_key("year", *a.aggregate_key)] for name, a in analyses.ANALYSES.items()},
     "agg_deaths_by_region": [unique_key("year", "region_code"), DEATHS_RECONCILE_WITH_REGISTER],
-}, partitioned={"fact_consultation": care_years, "fact_hospitalisation": hospitalisation_years,
-                "fact_deces": deaths_years, "fact_satisfaction": satisfaction_years,
-                **{f"agg_{name}": yearly_partitions for name in analyses.ANALYSES}})
+}, partitioned={"fact_consultation": care_years, "fact_hospitalisation": care_years,
+                "fact_deces": deaths_years, "fact_satisfaction": care_years,
+                **AGGREGATE_PARTITIONS})

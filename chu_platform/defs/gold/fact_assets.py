@@ -1,5 +1,5 @@
-"""Gold facts, one year partition at a time, each year one data file sorted on the columns
-the analyses filter and group on.
+"""Gold facts, any set of years in one step (range runs), each year one data file sorted on the
+columns the analyses filter and group on.
 
 The IO manager writes them: a partition write produces one Parquet file per year (nothing
 left to compact), sorted as each asset's ``sort_by`` metadata says. Sorting on the date first
@@ -7,12 +7,15 @@ clusters each row group on a date range (periods prune row groups), then on the 
 analyses group by.
 """
 
+from collections.abc import Callable
+
 import dagster as dg
 import polars as pl
 
-from chu_platform.defs.metadata import table_metadata
+from chu_platform.defs.metadata import each_year, table_metadata
 from chu_platform.gold import facts
-from chu_platform.partitions import care_years, deaths_years, hospitalisation_years, satisfaction_years
+from chu_platform import partitions as yearly
+from chu_platform.partitions import care_years, deaths_years
 
 KINDS = {"polars", "delta"}
 
@@ -25,10 +28,15 @@ SORT_ORDER = {
 }
 
 
-def fact(context: dg.AssetExecutionContext, df: pl.DataFrame, **extra) -> pl.DataFrame:
-    """``df`` handed to the IO manager, with the metadata every fact reports."""
-    context.add_output_metadata(table_metadata(df, partition=context.partition_key, **extra))
-    return df
+def fact(context: dg.AssetExecutionContext, df: pl.DataFrame,
+         extra: Callable[[pl.DataFrame], dict] = lambda df: {}) -> pl.DataFrame:
+    """``df`` (the run's years of the fact) handed to the IO manager; each year reports the
+    metadata every fact reports, and ``extra(year's rows)``, on its own partition."""
+    def build(year: int) -> tuple[pl.DataFrame, dict]:
+        rows = df.filter(pl.col("year") == year)
+        return rows, table_metadata(rows, **extra(rows))
+
+    return each_year(context, build)
 
 
 def _spec(table: str, partitions_def: dg.PartitionsDefinition) -> dict:
@@ -40,7 +48,7 @@ def _dim(table: str) -> dg.AssetIn:
     return dg.AssetIn(["gold", table])
 
 
-@dg.asset(
+@yearly.asset(
     **_spec("fact_consultation", care_years),
     ins={"consultations": dg.AssetIn(["silver", "consultations"]), "patients": _dim("dim_patient"),
          "professionnels": _dim("dim_professionnel"), "diagnostics": _dim("dim_diagnostic")},
@@ -51,16 +59,18 @@ def fact_consultation(
 ) -> pl.DataFrame:
     """One row per consultation, in the year of the consultation; establishment through the professional's activity."""
     df = facts.build_fact_consultation(consultations, patients, professionnels, diagnostics)
-    unlinked = int(df["etablissement_key"].is_null().sum())
-    return fact(
-        context, df, without_establishment=unlinked,
-        without_establishment_share=round(unlinked / df.height, 4) if df.height else 0.0,
-        unknown_diagnosis=int((df["diagnostic_key"] == -1).sum()),
-    )
+
+    def extra(rows: pl.DataFrame) -> dict:
+        unlinked = int(rows["etablissement_key"].is_null().sum())
+        return {"without_establishment": unlinked,
+                "without_establishment_share": round(unlinked / rows.height, 4) if rows.height else 0.0,
+                "unknown_diagnosis": int((rows["diagnostic_key"] == -1).sum())}
+
+    return fact(context, df, extra)
 
 
-@dg.asset(
-    **_spec("fact_hospitalisation", hospitalisation_years),
+@yearly.asset(
+    **_spec("fact_hospitalisation", care_years),
     ins={"stays": dg.AssetIn(["silver", "hospitalisations"]), "patients": _dim("dim_patient"),
          "etablissements": _dim("dim_etablissement"), "diagnostics": _dim("dim_diagnostic")},
 )
@@ -70,27 +80,25 @@ def fact_hospitalisation(
 ) -> pl.DataFrame:
     """One row per hospital stay, in the year of admission."""
     df = facts.build_fact_hospitalisation(stays, patients, etablissements, diagnostics)
-    return fact(
-        context, df, unknown_establishment=int((df["etablissement_key"] == -1).sum()),
-        unknown_diagnosis=int((df["diagnostic_key"] == -1).sum()),
-    )
+    return fact(context, df, lambda rows: {
+        "unknown_establishment": int((rows["etablissement_key"] == -1).sum()),
+        "unknown_diagnosis": int((rows["diagnostic_key"] == -1).sum())})
 
 
-@dg.asset(
+@yearly.asset(
     **_spec("fact_deces", deaths_years),
     ins={"deaths": dg.AssetIn(["silver", "deaths"])},
 )
 def fact_deces(context: dg.AssetExecutionContext, deaths: pl.DataFrame) -> pl.DataFrame:
     """One row per deceased person, in the year of death (after de-duplication across register files)."""
     df = facts.build_fact_deces(deaths)
-    return fact(
-        context, df, incomplete_date=int((df["date_deces_key"] == -1).sum()),
-        abroad=int((df["departement_code"] == "abroad").sum()),
-    )
+    return fact(context, df, lambda rows: {
+        "incomplete_date": int((rows["date_deces_key"] == -1).sum()),
+        "abroad": int((rows["departement_code"] == "abroad").sum())})
 
 
-@dg.asset(
-    **_spec("fact_satisfaction", satisfaction_years),
+@yearly.asset(
+    **_spec("fact_satisfaction", care_years),
     ins={"scores": dg.AssetIn(["silver", "satisfaction"]), "etablissements": _dim("dim_etablissement")},
 )
 def fact_satisfaction(
@@ -98,4 +106,4 @@ def fact_satisfaction(
 ) -> pl.DataFrame:
     """One row per establishment site surveyed by e-Satis 48h MCO in the year."""
     df = facts.build_fact_satisfaction(scores, etablissements)
-    return fact(context, df, without_score=int(df["score_global"].is_null().sum()))
+    return fact(context, df, lambda rows: {"without_score": int(rows["score_global"].is_null().sum())})

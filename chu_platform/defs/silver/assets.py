@@ -3,11 +3,12 @@
 import dagster as dg
 import polars as pl
 
-from chu_platform.defs.metadata import table_metadata
+from chu_platform.defs.metadata import each_year, of_year, table_metadata
 from chu_platform.defs.silver import freshness
 from chu_platform.defs.silver.resources import PseudonymKey
 from chu_platform.marts.secrecy import preview_table
-from chu_platform.partitions import care_years, deaths_years, hospitalisation_years, satisfaction_years
+from chu_platform import partitions as yearly
+from chu_platform.partitions import care_years, deaths_years
 from chu_platform.silver import care, deaths, establishments, hospitalisations, patients, satisfaction
 from chu_platform.silver.dedup import duplicates
 
@@ -83,7 +84,7 @@ def silver_diagnoses(context: dg.AssetExecutionContext, diagnostics: pl.DataFram
     return df
 
 
-@dg.asset(
+@yearly.asset(
     key=["silver", "consultations"], group_name="silver", kinds=KINDS, partitions_def=care_years,
     freshness_policy=freshness.MONTHLY,
     ins={"bronze_consultations": _bronze("care_consultations")},
@@ -92,18 +93,19 @@ def silver_consultations(
     context: dg.AssetExecutionContext, pseudonym: PseudonymKey, bronze_consultations: pl.DataFrame
 ) -> pl.DataFrame:
     """One row per consultation of the year: pseudonymised patient, professional, CIM-10 code, times and duration."""
-    year = int(context.partition_key)
-    df = care.build_consultations(bronze_consultations, pseudonym.key, year)
-    context.add_output_metadata(table_metadata(
-        df, partition=str(year), bronze_rows=bronze_consultations.height,
-        duplicates_removed=duplicates(bronze_consultations, ["num_consultation"]),
-        malformed_diagnosis_codes=int((df["code_diag"].is_null() & df["code_diag_source"].is_not_null()).sum()),
-    ))
-    return df
+    def build(year: int) -> tuple[pl.DataFrame, dict]:
+        bronze = of_year(bronze_consultations, year)
+        df = care.build_consultations(bronze, pseudonym.key, year)
+        return df, table_metadata(
+            df, bronze_rows=bronze.height, duplicates_removed=duplicates(bronze, ["num_consultation"]),
+            malformed_diagnosis_codes=int((df["code_diag"].is_null() & df["code_diag_source"].is_not_null()).sum()),
+        )
+
+    return each_year(context, build)
 
 
-@dg.asset(
-    key=["silver", "hospitalisations"], group_name="silver", kinds=KINDS, partitions_def=hospitalisation_years,
+@yearly.asset(
+    key=["silver", "hospitalisations"], group_name="silver", kinds=KINDS, partitions_def=care_years,
     freshness_policy=freshness.MONTHLY,
     ins={"bronze_stays": _bronze("hospitalisations")},
 )
@@ -111,20 +113,22 @@ def silver_hospitalisations(
     context: dg.AssetExecutionContext, pseudonym: PseudonymKey, bronze_stays: pl.DataFrame
 ) -> pl.DataFrame:
     """One row per hospital stay admitted in the year: pseudonymised patient, organisation, CIM-10 code, length of stay."""
-    year = int(context.partition_key)
     typed = hospitalisations.type_hospitalisations(bronze_stays, pseudonym.key)
-    df = hospitalisations.hospitalisations_of_year(typed, year)
     # Stays without a valid admission date belong to no year: bronze/hospitalisations'
     # every_stay_placed check reports them once per load of the file, not once per year here.
     lost = hospitalisations.unplaceable(typed)
-    context.add_output_metadata(table_metadata(
-        df, partition=str(year), stays_in_file=typed.height, stays_without_admission_date=lost.height,
-        stays_without_admission_date_sample=dg.MetadataValue.md(preview_table(lost.drop("patient_pseudo"))),
-    ))
-    return df
+
+    def build(year: int) -> tuple[pl.DataFrame, dict]:
+        df = hospitalisations.hospitalisations_of_year(typed, year)
+        return df, table_metadata(
+            df, stays_in_file=typed.height, stays_without_admission_date=lost.height,
+            stays_without_admission_date_sample=dg.MetadataValue.md(preview_table(lost.drop("patient_pseudo"))),
+        )
+
+    return each_year(context, build)
 
 
-@dg.asset(
+@yearly.asset(
     key=["silver", "death_declarations"], group_name="silver", kinds=KINDS, partitions_def=deaths_years,
     ins={"register": _bronze("deaths")},
 )
@@ -132,50 +136,55 @@ def silver_death_declarations(
     context: dg.AssetExecutionContext, pseudonym: PseudonymKey, register: pl.DataFrame
 ) -> pl.DataFrame:
     """One row per line of the year's register files, typed, the person keyed (deces_id) instead of named."""
-    df = deaths.declarations(register, pseudonym.key)
-    year = int(context.partition_key)
-    context.add_output_metadata(table_metadata(
-        df, partition=str(year), register_lines=register.height,
-        late_declarations=int((df["deces_annee"] < year).sum()),
-        without_year_of_death=int(df["deces_annee"].is_null().sum()),
-        # What the late_death_declarations sensor refreshes when a file names other years.
-        death_years=dg.MetadataValue.json(sorted(int(y) for y in df["deces_annee"].drop_nulls().unique())),
-    ))
-    return df
+    def build(year: int) -> tuple[pl.DataFrame, dict]:
+        lines = of_year(register, year)
+        df = deaths.declarations(lines, pseudonym.key)
+        return df, table_metadata(
+            df, register_lines=lines.height,
+            late_declarations=int((df["deces_annee"] < year).sum()),
+            without_year_of_death=int(df["deces_annee"].is_null().sum()),
+            # What the late_death_declarations sensor refreshes when a file names other years.
+            death_years=dg.MetadataValue.json(sorted(int(y) for y in df["deces_annee"].drop_nulls().unique())),
+        )
+
+    return each_year(context, build)
 
 
-@dg.asset(
+@yearly.asset(
     key=["silver", "deaths"], group_name="silver", kinds=KINDS, partitions_def=deaths_years,
     freshness_policy=freshness.YEARLY,
     ins={"declared": dg.AssetIn(["silver", "death_declarations"], partition_mapping=dg.AllPartitionMapping())},
 )
 def silver_deaths(context: dg.AssetExecutionContext, declared: pl.LazyFrame) -> pl.DataFrame:
     """One row per deceased person whose death falls in the year, de-duplicated across every register file."""
-    year = int(context.partition_key)
     keys = declared.select(deaths.KEY_COLUMNS).collect()
-    df = deaths.deaths_in_year(
-        declared.filter(pl.col("deces_annee") == year).collect(), deaths.kept(keys, year), year
-    )
-    context.add_output_metadata(table_metadata(
-        df, partition=str(year), **deaths.register_summary(keys),
-        late_declarations=int((df["annee_fichier"] > df["year"]).sum()),
-        incomplete_death_dates=int(df["date_deces"].is_null().sum()),
-    ))
-    return df
+    summary = deaths.register_summary(keys)
+
+    def build(year: int) -> tuple[pl.DataFrame, dict]:
+        df = deaths.deaths_in_year(
+            declared.filter(pl.col("deces_annee") == year).collect(), deaths.kept(keys, year), year
+        )
+        return df, table_metadata(
+            df, **summary, late_declarations=int((df["annee_fichier"] > df["year"]).sum()),
+            incomplete_death_dates=int(df["date_deces"].is_null().sum()),
+        )
+
+    return each_year(context, build)
 
 
-@dg.asset(
-    key=["silver", "satisfaction"], group_name="silver", kinds=KINDS, partitions_def=satisfaction_years,
+@yearly.asset(
+    key=["silver", "satisfaction"], group_name="silver", kinds=KINDS, partitions_def=care_years,
     freshness_policy=freshness.YEARLY,
     ins={"esatis": _bronze("satisfaction")},
 )
 def silver_satisfaction(context: dg.AssetExecutionContext, esatis: pl.DataFrame) -> pl.DataFrame:
     """One row per establishment site surveyed by HAS e-Satis 48h MCO in the year, scores as numbers."""
-    year = int(context.partition_key)
-    df = satisfaction.build_satisfaction(esatis, year)
-    context.add_output_metadata(table_metadata(
-        df, partition=str(year), bronze_rows=esatis.height,
-        without_score=int(df["score_global"].is_null().sum()),
-        region_from_label_only=int(((df["departement_code"] == "unknown") & (df["region_code"] != "unknown")).sum()),
-    ))
-    return df
+    def build(year: int) -> tuple[pl.DataFrame, dict]:
+        bronze = of_year(esatis, year)
+        df = satisfaction.build_satisfaction(bronze, year)
+        return df, table_metadata(
+            df, bronze_rows=bronze.height, without_score=int(df["score_global"].is_null().sum()),
+            region_from_label_only=int(((df["departement_code"] == "unknown") & (df["region_code"] != "unknown")).sum()),
+        )
+
+    return each_year(context, build)

@@ -5,7 +5,7 @@ import dagster as dg
 from chu_platform.defs.table_checks import Check, CheckData, Outcome, layer_checks, share_within, unique_key
 from chu_platform.gold import quality
 from chu_platform.marts.secrecy import preview_table
-from chu_platform.partitions import care_years, deaths_years, hospitalisation_years, satisfaction_years
+from chu_platform.partitions import care_years, deaths_years
 
 
 def pandera_model(layer: str, table: str):
@@ -65,5 +65,5 @@ SILVER_CHECKS = layer_checks("silver", {
     "death_declarations": [CONTRACT, unique_key("source_file", "source_row")],
     "deaths": [CONTRACT],
     "satisfaction": [CONTRACT],
-}, partitioned={"consultations": care_years, "hospitalisations": hospitalisation_years,
-                "death_declarations": deaths_years, "deaths": deaths_years, "satisfaction": satisfaction_years})
+}, partitioned={"consultations": care_years, "hospitalisations": care_years,
+                "death_declarations": deaths_years, "deaths": deaths_years, "satisfaction": care_years})

@@ -15,14 +15,12 @@ from collections.abc import Iterable
 
 import dagster as dg
 
-from chu_platform.defs.gold.aggregate_assets import gold_aggregates
 
 DECLARATIONS = dg.AssetKey(["silver", "death_declarations"])
 DEATHS = dg.AssetKey(["silver", "deaths"])
-# The pre-aggregates follow through marts_automation, as after the drop sensor's loads: their
-# single-run backfill policy cannot share a job with assets of one run per year.
-TARGET = (dg.AssetSelection.assets(DEATHS).downstream().materializable() - dg.AssetSelection.groups("marts", "ops")
-          - dg.AssetSelection.assets(gold_aggregates))
+# silver/deaths and what follows it in the same years (gold/fact_deces, its pre-aggregate); the
+# marts follow through marts_automation.
+TARGET = dg.AssetSelection.assets(DEATHS).downstream().materializable() - dg.AssetSelection.groups("marts", "ops")
 BACKFILL_TAG = "dagster/backfill"
 PAGE = 100
 
