@@ -15,7 +15,7 @@ from chu_platform.marts import aggregates, snapshot
 from chu_platform.marts.analyses import ANALYSES, connect_gold, run_analysis, serving_path, years_present
 from chu_platform.marts.refresh import refresh_aggregates
 from chu_platform.marts.periods import Period
-from chu_platform.partitions import yearly_partitions
+from chu_platform.partitions import care_years
 from chu_platform_tests.marts.conftest import FACT_YEARS, synthetic_gold, write_gold
 
 WHOLE_YEARS = [Period.year(2019), Period.year(2020), Period(date(2018, 1, 1), date(2021, 12, 31)),
@@ -118,13 +118,19 @@ def _resources(chu_env) -> dict:
 
 
 DEATHS = dg.AssetKey(["gold", "agg_deaths_by_region"])
+CARE_AGGREGATES, DEATHS_AGGREGATES = aggregate_assets.AGGREGATE_ASSETS
+
+
+def _every_aggregate(chu_env, **options) -> list[dg.ExecuteInProcessResult]:
+    """One run per partitioning (a Dagster run has one): the care family's aggregates, the deaths one."""
+    return [dg.materialize([asset], resources=_resources(chu_env), **options) for asset in aggregate_assets.AGGREGATE_ASSETS]
 
 
 def test_one_aggregate_alone_writes_only_its_table_and_year(chu_env, gold_in_env):
     """A run selecting one aggregate (the drop sensor's follow-on of a death register year)
     builds that one only, for its year only."""
     for year in ("2019", "2020"):
-        result = dg.materialize([aggregate_assets.gold_aggregates], selection=[DEATHS],
+        result = dg.materialize([DEATHS_AGGREGATES], selection=[DEATHS],
                                 resources=_resources(chu_env), partition_key=year)
         assert result.success
         assert [e.asset_key for e in result.get_asset_materialization_events()] == [DEATHS]
@@ -144,11 +150,12 @@ def test_one_aggregate_alone_writes_only_its_table_and_year(chu_env, gold_in_env
 
 
 def test_one_run_builds_every_aggregate_of_its_year_as_the_facts_answer(chu_env, gold_in_env):
-    result = dg.materialize([aggregate_assets.gold_aggregates], resources=_resources(chu_env), partition_key="2019")
-    assert result.success
-    # One step, keyed <layer>__... as the pipeline benchmark's per-layer step time expects.
-    assert {e.step_key for e in result.all_events if e.step_key} == {"gold__aggregates"}
-    events = {e.asset_key: e for e in result.get_asset_materialization_events()}
+    results = _every_aggregate(chu_env, partition_key="2019")
+    assert all(result.success for result in results)
+    # One step per partitioning, keyed <layer>__... as the pipeline benchmark's per-layer step time expects.
+    assert [{e.step_key for e in result.all_events if e.step_key} for result in results] == [
+        {"gold__aggregates_care"}, {"gold__aggregates_deaths"}]
+    events = {e.asset_key: e for result in results for e in result.get_asset_materialization_events()}
     assert set(events) == {dg.AssetKey(["gold", a.table]) for a in aggregates.AGGREGATES.values()}
     con = connect_gold(gold_in_env.lake)
     state = snapshot.of(con)
@@ -171,10 +178,10 @@ def test_an_aggregate_whose_gold_is_not_built_is_skipped_and_the_others_are_buil
     tables = synthetic_gold()
     write_gold(lake, {name: df for name, df in tables.items() if name != "fact_deces"})
     selection = [DEATHS, dg.AssetKey(["gold", "agg_satisfaction_by_region"])]
-    result = dg.materialize([aggregate_assets.gold_aggregates], selection=selection,
-                            resources=_resources(chu_env), partition_key="2019")
-    assert result.success
-    events = {e.asset_key: e.materialization.metadata for e in result.get_asset_materialization_events()}
+    results = [dg.materialize([asset], selection=[k for k in selection if k in asset.keys],
+                              resources=_resources(chu_env), partition_key="2019") for asset in (DEATHS_AGGREGATES, CARE_AGGREGATES)]
+    assert all(result.success for result in results)
+    events = {e.asset_key: e.materialization.metadata for result in results for e in result.get_asset_materialization_events()}
     assert events[DEATHS]["skipped"].value == "gold/fact_deces not built yet"
     assert "skipped" not in events[selection[1]]
     assert not delta_store.exists(delta_store.table_uri(lake, ["gold", "agg_deaths_by_region"]))
@@ -184,18 +191,19 @@ def test_an_aggregate_whose_gold_is_not_built_is_skipped_and_the_others_are_buil
 def test_an_aggregate_that_fails_leaves_the_others_of_its_run_built(chu_env):
     lake = str(chu_env / "lake")
     tables = synthetic_gold()
-    tables["fact_deces"] = tables["fact_deces"].drop("region_code")
+    tables["fact_consultation"] = tables["fact_consultation"].drop("etablissement_key")
     write_gold(lake, tables)
     satisfaction = dg.AssetKey(["gold", "agg_satisfaction_by_region"])
-    # The deaths aggregate is computed first: the satisfaction one still follows its failure.
-    assert list(aggregates.AGGREGATES).index("deaths_by_region") < list(aggregates.AGGREGATES).index(
+    broken = dg.AssetKey(["gold", "agg_consultations_by_establishment"])
+    # The broken aggregate is computed first: the satisfaction one still follows its failure.
+    assert list(aggregates.AGGREGATES).index("consultations_by_establishment") < list(aggregates.AGGREGATES).index(
         "satisfaction_by_region")
-    result = dg.materialize([aggregate_assets.gold_aggregates], selection=[DEATHS, satisfaction],
+    result = dg.materialize([CARE_AGGREGATES], selection=[broken, satisfaction],
                             resources=_resources(chu_env), partition_key="2019", raise_on_error=False)
     assert not result.success
     assert [e.asset_key for e in result.get_asset_materialization_events()] == [satisfaction]
     failure = next(e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE)
-    assert "gold/agg_deaths_by_region [2019] not computed" in failure.step_failure_data.error.message
+    assert "gold/agg_consultations_by_establishment [2019] not computed" in failure.step_failure_data.error.message
     assert serving_path(connect_gold(lake), "satisfaction_by_region", Period.year(2019))[0] == "aggregate"
 
 
@@ -218,10 +226,10 @@ def test_refresh_writes_the_missing_and_stale_years_only(tmp_path):
 
 def test_automation_requests_every_year_whose_gold_changed_and_no_empty_year(tmp_path):
     instance = dg.DagsterInstance.ephemeral()
-    upstream = [dg.AssetSpec(["gold", "fact_hospitalisation"], partitions_def=yearly_partitions),
+    upstream = [dg.AssetSpec(["gold", "fact_hospitalisation"], partitions_def=care_years),
                 dg.AssetSpec(["gold", "dim_diagnostic"])]
     settings = ChuSettings(data_dir=str(tmp_path), landing_dir=str(tmp_path / "landing"))
-    defs = dg.Definitions(assets=[aggregate_assets.gold_aggregates, *upstream], resources={"settings": settings})
+    defs = dg.Definitions(assets=[CARE_AGGREGATES, *upstream], resources={"settings": settings})
 
     def materialised(key, partition=None):
         instance.report_runless_asset_event(dg.AssetMaterialization(asset_key=key, partition=partition))
@@ -265,11 +273,11 @@ def test_a_range_run_builds_each_year_as_one_run_per_year_would(chu_env, gold_in
     """The single-run backfill policy's run: one step over a range of years, one materialisation
     per aggregate covering them, each year's rows those compute() gives for that year alone."""
     years = FACT_YEARS[:3]
-    assert aggregate_assets.gold_aggregates.backfill_policy == dg.BackfillPolicy.single_run()
-    result = dg.materialize([aggregate_assets.gold_aggregates], resources=_resources(chu_env), tags={
+    assert all(a.backfill_policy == dg.BackfillPolicy.single_run() for a in aggregate_assets.AGGREGATE_ASSETS)
+    results = _every_aggregate(chu_env, tags={
         "dagster/asset_partition_range_start": str(years[0]), "dagster/asset_partition_range_end": str(years[-1])})
-    assert result.success
-    events = result.get_asset_materialization_events()
+    assert all(result.success for result in results)
+    events = [e for result in results for e in result.get_asset_materialization_events()]
     assert {e.partition for e in events if e.asset_key == DEATHS} == {str(y) for y in years}
     consultations = delta_store.read(delta_store.table_uri(gold_in_env.lake, ["gold", "agg_consultations_by_diagnosis"]))
     assert sorted(consultations["year"].unique().to_list()) == list(years)
