@@ -27,10 +27,9 @@ from chu_platform import source_plan
 from chu_platform.defs import jobs
 from chu_platform.partitions import years_of
 from chu_platform.sources import SOURCES
-from chu_platform.tags import ON_DEMAND_TAG, SOURCE_TAG
+from chu_platform.tags import ON_DEMAND_TAG, RUNNER_TAG, SOURCE_TAG
 
 WAREHOUSE_KEY = dg.AssetKey(["marts", "warehouse"])
-RUNNER_TAG = "chu/runner"
 # The console shows warnings and errors; every event is in the instance (the UI's Runs page).
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"

@@ -4,6 +4,7 @@ import dagster as dg
 
 from chu_platform.defs.silver.late_declarations import late_death_declarations, years_to_refresh
 from chu_platform.build_target import range_tags
+from chu_platform.tags import RUNNER_TAG
 from chu_platform.instance import prepare_home
 from chu_platform.lib import delta_store
 from chu_platform.sources import DEATHS_FIXED_WIDTH
@@ -47,13 +48,15 @@ def test_a_new_file_declaring_an_earlier_death_requests_that_year(chu_env):
         tick = late_death_declarations(dg.build_sensor_context(instance=instance, cursor=first.cursor, definitions=defs))
         assert [(r.partition_key, r.tags["chu/late_declarations_from"]) for r in tick.run_requests] == [("2019", "2020")]
         # What the request runs puts the late death in its year.
-        assert _run_batch(defs, assets, [dg.AssetKey(["silver", "deaths"])], "2019", instance, "ERROR").success
+        assert dg.materialize(assets, selection=[dg.AssetKey(["silver", "deaths"])], partition_key="2019", instance=instance,
+                              resources=defs.resources).success
         deaths_2019 = delta_store.read(delta_store.table_uri(str(chu_env / "lake"), ["silver", "deaths"]), years=[2019])
         assert deaths_2019.height == 3 and sorted(deaths_2019["annee_fichier"].to_list()) == [2019, 2019, 2020]
         # Nothing new: nothing asked again.
         again = late_death_declarations(dg.build_sensor_context(instance=instance, cursor=tick.cursor, definitions=defs))
         assert not again.run_requests
         # A chu run rebuilds every year itself: not followed.
-        assert _run_batch(defs, assets, DEATHS_CHAIN, "2020", instance, "ERROR").success
+        assert dg.materialize(assets, selection=DEATHS_CHAIN, partition_key="2020", instance=instance,
+                              resources=defs.resources, tags={RUNNER_TAG: "chu run"}).success
         after_chu_run = late_death_declarations(dg.build_sensor_context(instance=instance, cursor=tick.cursor, definitions=defs))
         assert not after_chu_run.run_requests

@@ -15,6 +15,8 @@ from collections.abc import Iterable
 
 import dagster as dg
 
+from chu_platform.tags import RUNNER_TAG
+
 
 DECLARATIONS = dg.AssetKey(["silver", "death_declarations"])
 DEATHS = dg.AssetKey(["silver", "deaths"])
@@ -35,7 +37,7 @@ def built_after(instance: dg.DagsterInstance, run: dg.DagsterRun) -> set[str] | 
             return None
         subset = data.target_subset.partitions_subsets_by_asset_key.get(DEATHS)
         return set(subset.get_partition_keys()) if subset is not None else set()
-    return None if "chu/runner" in run.tags else set()
+    return None if RUNNER_TAG in run.tags else set()
 
 
 def years_to_refresh(death_years: Iterable[int], file_year: int, built: set[str]) -> list[str]:
