@@ -294,8 +294,8 @@ def latency_narrative(latency: dict, lang: str) -> str:
     ms = fmt_score(slowest["p50_ms"], lang)
     return (f"Mesure du {last} (heure de Paris) : chacune des {len(served)} analyses répond en {ms} ms au plus "
             f"(médiane ; la plus lente : {name}), sur les données de cette plateforme. "
-            "À droite, les temps d'autres moteurs sur les mêmes questions, mesurés sur 1 million de consultations."
+            "Ci-dessous, les temps d'autres moteurs sur les mêmes questions, mesurés sur 1 million de consultations."
             if fr else
             f"Measured on {last} (Paris time): each of the {len(served)} analyses answers in {ms} ms at most "
             f"(median; the slowest: {name}), on this platform's data. "
-            "Beside them, other engines' times on the same questions, measured on 1 million consultations.")
+            "Below, other engines' times on the same questions, measured on 1 million consultations.")

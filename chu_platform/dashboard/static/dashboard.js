@@ -115,15 +115,12 @@ function fmtScore(s) {
 function fmtMs(v) { return number(v) ? grouped(v < 10 ? v.toFixed(1) : Math.round(v).toString()) : "–"; }
 function fmtChange(now, before, kind) {
   if (!number(now) || !number(before)) return null;
-  let text;
-  if (kind === "rate") text = grouped(Math.abs(100 * (now - before)).toFixed(1)) + THIN + t("points");
-  else if (kind === "score") text = grouped(Math.abs(now - before).toFixed(1)) + THIN + t("points");
-  else {
-    if (before === 0) return null;
-    const pct = grouped(Math.abs(100 * (now - before) / before).toFixed(1));
-    text = state.lang === "fr" ? pct + THIN + "%" : pct + "%";
-  }
-  return (now >= before ? "+" : "−") + text;
+  if (kind === "count" && before === 0) return null;
+  const diff = kind === "rate" ? 100 * (now - before) : kind === "score" ? now - before : 100 * (now - before) / before;
+  const size = Math.abs(diff).toFixed(1);
+  if (Number(size) === 0) return state.lang === "fr" ? "stable" : "unchanged";
+  const unit = kind === "count" ? "%" : t("points");
+  return (diff > 0 ? "+" : "−") + grouped(size) + (state.lang === "fr" || unit !== "%" ? THIN : "") + unit;
 }
 const t = (key) => UI[state.lang][key];
 
@@ -264,7 +261,7 @@ function shareBars(id, rows, kind, highlight) {
   })), { margin: { l: 10, r: 40, t: 10, b: 40 }, xaxis: { tickformat: ".0%", rangemode: "tozero" }, yaxis: { automargin: true }, height: 360 });
 }
 /* Lines with gaps never: a withheld point is a grey marker on the axis with its label. */
-function lineChart(id, x, series, yfmt) {
+function lineChart(id, x, series, yfmt, xaxis) {
   if (mostlyWithheld(id, series.flatMap((s) => s.y))) return;
   const traces = [];
   for (const s of series) {
@@ -282,7 +279,7 @@ function lineChart(id, x, series, yfmt) {
       });
     }
   }
-  draw(id, traces, { xaxis: { type: "category" }, yaxis: { tickformat: yfmt === "rate" ? ".1%" : ",d", rangemode: "tozero" },
+  draw(id, traces, { xaxis: Object.assign({ type: "category" }, xaxis || {}), yaxis: { tickformat: yfmt === "rate" ? ".1%" : ",d", rangemode: "tozero" },
     showlegend: series.length > 1, legend: { orientation: "h" } });
 }
 function setScopeNote(chartId, text) {
@@ -326,7 +323,7 @@ function renderOverview() {
       text: values.map((v) => fmt(v)), hoverinfo: "x+text",
     }], layout({ height: 90, margin: { l: 8, r: 8, t: 4, b: 18 },
       xaxis: { type: "category", tickfont: { size: 9 }, tickvals: [String(years[0]), String(years[years.length - 1])] },
-      yaxis: { visible: false, rangemode: "tozero" } }), SPARK_CONFIG);
+      yaxis: { visible: false } }), SPARK_CONFIG);
   }
   lineChart("ov-trend", years.map(String), [
     { name: t("cons"), y: series.map((s) => s.cons) },
@@ -351,7 +348,8 @@ function renderConsultations() {
     const mo = selFor(yr, yr).mo || [];
     mo.forEach((v, i) => { x.push(`${yr}-${String(i + 1).padStart(2, "0")}`); y.push(v); });
   }
-  lineChart("c-month", x, [{ name: t("cons"), y }], "count");
+  const januaries = x.filter((m) => m.endsWith("-01"));
+  lineChart("c-month", x, [{ name: t("cons"), y }], "count", { tickvals: januaries, ticktext: januaries.map((m) => m.slice(0, 4)), tickangle: 0 });
   setScopeNote("c-year", state.est !== "" ? t("card_est") : "");
   regionFallbackNotes(["c-est", "c-diag", "c-spec", "c-month"]);
 }
@@ -378,11 +376,13 @@ function renderHospitalisations() {
       text: list.map((r) => (withheld(r[4]) ? r[4] : "")), textposition: "outside", cliponaxis: false,
       hovertext: list.map((r) => (withheld(r[4]) ? `${name}, ${r[1]}: ${r[4]} (${t("withheld_hover")})` : "")), hoverinfo: "text" },
   ];
-  const bound = Math.ceil(top * 10) / 10 + 0.05;
-  const ticks = [-bound, -bound / 2, 0, bound / 2, bound].map((v) => Math.round(v * 100) / 100);
+  const bound = Math.ceil(top * 10) / 10;
+  const step = bound > 0.4 ? 0.2 : 0.1;
+  const ticks = [];
+  for (let v = -bound; v <= bound + 1e-9; v += step) ticks.push(Math.round(v * 100) / 100);
   draw("h-pyr", [...side(men, -1, t("men"), COLORS.main), ...side(women, 1, t("women"), COLORS.accent)], {
     barmode: "overlay", bargap: 0.15, showlegend: true, legend: { orientation: "h" },
-    xaxis: { tickvals: ticks, ticktext: ticks.map((v) => fmtRate(Math.abs(v)).replace(/[,.]0(?=\s?%)/, "")), range: [-bound - 0.05, bound + 0.05] },
+    xaxis: { tickvals: ticks, ticktext: ticks.map((v) => fmtRate(Math.abs(v)).replace(/[,.]0(?=\u202f?%)/, "")), range: [-bound - 0.12, bound + 0.12] },
     margin: { l: 60, r: 20, t: 10, b: 40 } });
 }
 function colorFor(v, lo, hi) {
@@ -541,7 +541,7 @@ function renderQuality() {
   table(document.getElementById("q-families"), [
     ["checked", t("checked_what")], ["total", t("checks_count")], ["passed", t("passed_count"), (r) => (r.passed + r.notRun < r.total ? "status-warned" : "status-passed")],
   ], Object.values(families).sort((a, b) => b.total - a.total));
-  const loads = q.loads.slice(0, 25).reverse();
+  const loads = q.loads.filter((r) => r.rejects > 0).slice(0, 25).reverse();
   draw("q-rejects", [
     { type: "bar", orientation: "h", y: loads.map((r) => short(r.file, 48)), x: loads.map((r) => r.rejects), marker: { color: COLORS.accent },
       text: loads.map((r) => `${fmtCount(r.rejects)} / ${fmtCount(r.lines_read)}`), textposition: "auto", hoverinfo: "y+text" },
