@@ -14,6 +14,7 @@ from chu_platform.dashboard.secrecy import MASK, withheld
 
 LANGS = ("fr", "en")
 THIN = "\u202f"
+WITHHELD_WORDS = {"fr": {"<10": "moins de 10", "s": "s (secret)"}, "en": {"<10": "fewer than 10", "s": "s (secret)"}}
 
 SEX = {"fr": {"F": "femmes", "M": "hommes"}, "en": {"F": "women", "M": "men"}}
 UNKNOWN_EST = {"fr": "établissement inconnu", "en": "unknown establishment"}
@@ -74,6 +75,9 @@ class Writer:
         self.region_names = dict(payload["regions"])
 
     def count(self, n):
+        """A count in a sentence: a withheld one in words ("moins de 10", "s (secret)")."""
+        if withheld(n):
+            return WITHHELD_WORDS[self.lang].get(n, n)
         return fmt_count(n, self.lang)
 
     def rate(self, r):
@@ -112,10 +116,12 @@ class Writer:
         text = self.t(
             f"{when.capitalize()}, {self.scope_name(scope)} a vu {self.count(sel['s'])} patients, pour "
             f"{self.count(sel['c'])} consultations et {self.count(sel['h'])} hospitalisations ; "
-            f"{self.rate(sel['r'])} des patients vus ont été hospitalisés.",
+            + (f"{self.rate(sel['r'])} des patients vus ont été hospitalisés." if shown(sel["r"])
+               else "leur taux d'hospitalisation est masqué (secret statistique)."),
             f"{when.capitalize()}, {self.scope_name(scope)} saw {self.count(sel['s'])} patients, with "
             f"{self.count(sel['c'])} consultations and {self.count(sel['h'])} hospitalisations; "
-            f"{self.rate(sel['r'])} of the patients seen were hospitalised.",
+            + (f"{self.rate(sel['r'])} of the patients seen were hospitalised." if shown(sel["r"])
+               else "their hospitalisation rate is withheld (statistical secrecy)."),
         )
         prev = self.previous(end, scope, "c")
         if prev is not None:
@@ -141,11 +147,18 @@ class Writer:
                                          "No publishable consultation in this selection.")
 
     def hospitalisations(self, start: int, end: int, scope: str, sel: dict) -> str:
-        text = self.t(
-            f"Le taux global d'hospitalisation est de {self.rate(sel['r'])} : {self.count(sel['hd'])} patients "
-            f"hospitalisés sur {self.count(sel['s'])} vus.",
-            f"The global hospitalisation rate is {self.rate(sel['r'])}: {self.count(sel['hd'])} patients "
-            f"hospitalised out of {self.count(sel['s'])} seen.")
+        if shown(sel["r"]):
+            text = self.t(
+                f"Le taux global d'hospitalisation est de {self.rate(sel['r'])} : {self.count(sel['hd'])} patients "
+                f"hospitalisés sur {self.count(sel['s'])} vus.",
+                f"The global hospitalisation rate is {self.rate(sel['r'])}: {self.count(sel['hd'])} patients "
+                f"hospitalised out of {self.count(sel['s'])} seen.")
+        else:
+            text = self.t(
+                f"Le taux global d'hospitalisation de cette sélection est masqué (secret statistique) ; "
+                f"patients vus : {self.count(sel['s'])}.",
+                f"The global hospitalisation rate of this selection is withheld (statistical secrecy); "
+                f"patients seen: {self.count(sel['s'])}.")
         top = self.first(sel["hdg"], "hdg")
         if top is not None:
             text += " " + self.t("Le diagnostic le plus fréquent des séjours est « {0} » ({1}).",

@@ -36,10 +36,11 @@ const UI = {
     peers_source: "Autres moteurs : documentation, « Benchmarks », section « Peers » (1 million de consultations, médiane de 5 exécutions).",
     quintile: (q) => (q === 1 ? "1er quintile" : `${q}e quintile`),
     est_position: (name, y, s, qr, qn) => `En ${y}, ${name} obtient ${s}/100 : ${qr ? `${qr} de sa région, ` : ""}${qn} de la France (1er : les 20 % les moins bien notés, 5e : les 20 % les mieux notés).`,
-    est_overview: (name, y, c, h, r, prev) => `En ${y}, ${name} a reçu ${c} consultations et ${h} hospitalisations ; ${r} de ses patients vus ont été hospitalisés.${prev}`,
+    est_overview: (name, y, c, h, r, prev) => `En ${y}, ${name} a reçu ${c} consultations et ${h} hospitalisations ; ${r === null ? "son taux d'hospitalisation est masqué (secret statistique)." : `${r} de ses patients vus ont été hospitalisés.`}${prev}`,
     est_prev: (y, change) => ` Ses consultations évoluent de ${change} par rapport à ${y}.`,
-    est_cons: (name, c, share) => `${name} : ${c} consultations sur la période, soit ${share} des consultations de sa région. Diagnostics, spécialités et mois : chiffres de la région.`,
-    est_hosp: (name, r, hd, s) => `${name} : taux d'hospitalisation de ${r} sur la période (${hd} patients hospitalisés sur ${s} vus). Diagnostics, sexe et âge : chiffres de la région.`,
+    est_cons: (name, c, share) => `${name} : ${c} consultations sur la période${share === null ? "" : `, soit ${share} des consultations de sa région`}. Diagnostics, spécialités et mois : chiffres de la région.`,
+    est_hosp: (name, r, hd, s) => `${name} : ${r === null ? "taux d'hospitalisation masqué (secret statistique)" : `taux d'hospitalisation de ${r}`} sur la période (${hd} patients hospitalisés sur ${s} vus). Diagnostics, sexe et âge : chiffres de la région.`,
+    words: { "<10": "moins de 10", s: "s (secret)" },
     est_deaths: (r) => `Les décès sont comptés au lieu du décès, par région : voici ceux de la région de l'établissement (${r}).`,
     est_sat: (name, s, y) => `${name} : score e-Satis moyen ${s}/100 sur la période${y}.`,
     est_sat_none: (name) => `${name} : pas de score e-Satis publiable sur cette période.`,
@@ -73,10 +74,11 @@ const UI = {
     peers_source: "Other engines: documentation, \"Benchmarks\", section \"Peers\" (1 million consultations, median of 5 runs).",
     quintile: (q) => `${q}${q === 1 ? "st" : q === 2 ? "nd" : q === 3 ? "rd" : "th"} quintile`,
     est_position: (name, y, s, qr, qn) => `In ${y}, ${name} scores ${s}/100: ${qr ? `${qr} of its region, ` : ""}${qn} of France (1st: the lowest-rated 20%, 5th: the highest-rated 20%).`,
-    est_overview: (name, y, c, h, r, prev) => `In ${y}, ${name} had ${c} consultations and ${h} hospitalisations; ${r} of its patients seen were hospitalised.${prev}`,
+    est_overview: (name, y, c, h, r, prev) => `In ${y}, ${name} had ${c} consultations and ${h} hospitalisations; ${r === null ? "its hospitalisation rate is withheld (statistical secrecy)." : `${r} of its patients seen were hospitalised.`}${prev}`,
     est_prev: (y, change) => ` Its consultations changed by ${change} from ${y}.`,
-    est_cons: (name, c, share) => `${name}: ${c} consultations in the period, ${share} of its region's consultations. Diagnoses, specialties and months: figures of the region.`,
-    est_hosp: (name, r, hd, s) => `${name}: hospitalisation rate ${r} in the period (${hd} patients hospitalised out of ${s} seen). Diagnoses, sex and age: figures of the region.`,
+    est_cons: (name, c, share) => `${name}: ${c} consultations in the period${share === null ? "" : `, ${share} of its region's consultations`}. Diagnoses, specialties and months: figures of the region.`,
+    est_hosp: (name, r, hd, s) => `${name}: ${r === null ? "hospitalisation rate withheld (statistical secrecy)" : `hospitalisation rate ${r}`} in the period (${hd} patients hospitalised out of ${s} seen). Diagnoses, sex and age: figures of the region.`,
+    words: { "<10": "fewer than 10", s: "s (secret)" },
     est_deaths: (r) => `Deaths are counted at the place of death, per region: these are the establishment's region's (${r}).`,
     est_sat: (name, s, y) => `${name}: mean e-Satis score ${s}/100 over the period${y}.`,
     est_sat_none: (name) => `${name}: no publishable e-Satis score in this period.`,
@@ -585,6 +587,8 @@ const RENDER = { overview: renderOverview, consultations: renderConsultations, h
 /* ---------- text, filters, navigation ---------- */
 /* The sentence over the page when one establishment is chosen: its own figures, and where
    the page shows its region's instead, said so. */
+const say = (n) => (withheld(n) ? UI[state.lang].words[n] : fmtCount(n));
+const sayRate = (r) => (number(r) ? fmtRate(r) : null);
 function estNarrative(page) {
   const est = estRow(), U = UI[state.lang];
   const name = est[1];
@@ -593,14 +597,14 @@ function estNarrative(page) {
     const h = headline(b, b);
     const before = D().years.includes(b - 1) ? headline(b - 1, b - 1) : null;
     const change = before ? fmtChange(h.cons, before.cons, "count") : null;
-    return U.est_overview(name, b, fmtCount(h.cons), fmtCount(h.hosp), fmtRate(h.rate), change ? U.est_prev(b - 1, change) : "");
+    return U.est_overview(name, b, say(h.cons), say(h.hosp), sayRate(h.rate), change ? U.est_prev(b - 1, change) : "");
   }
   if (page === "consultations") {
     const c = estValue("c", a, b), total = selFor(a, b).c;
-    const share = withheld(c) ? c : withheld(total) ? total : number(c) && number(total) && total ? c / total : null;
-    return U.est_cons(name, fmtCount(c), fmtRate(share));
+    const share = number(c) && number(total) && total ? c / total : null;
+    return U.est_cons(name, say(c), sayRate(share));
   }
-  if (page === "hospitalisations") return U.est_hosp(name, fmtRate(estRate(a, b)), fmtCount(estValue("hd", a, b)), fmtCount(estValue("s", a, b)));
+  if (page === "hospitalisations") return U.est_hosp(name, sayRate(estRate(a, b)), say(estValue("hd", a, b)), say(estValue("s", a, b)));
   if (page === "deaths") return U.est_deaths(regionName(regionOf()));
   const h = headline(a, b);
   return h.sat === undefined ? U.est_sat_none(name) : U.est_sat(name, fmtScore(h.sat), a === b ? ` (${a})` : ` (${a}–${b})`);
