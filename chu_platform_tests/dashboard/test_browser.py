@@ -232,6 +232,8 @@ def test_an_establishment_shows_its_own_figures_and_marks_its_region_s(browser, 
     assert len(shown) == len(exact)
     for value, label, n in zip(shown, labels, exact, strict=True):
         assert value == n if value is not None else _exact_or_label(label, n, "fr"), (value, label, n)
+    ticks = view.page.eval_on_selector_all("#c-est .ytick text", "els => els.map(e => e.textContent)")
+    assert any(t.startswith(name[:20]) for t in ticks), "the chosen establishment always has its bar"
     view.show("satisfaction")
     position = view.page.inner_text('[data-chart="s-quint"] .scope-note')
     assert name in position and "quintile" in position

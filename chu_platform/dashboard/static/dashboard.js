@@ -31,6 +31,7 @@ const UI = {
     scope_fallback: (r) => `Chiffre de la région ${r} : pas de détail par établissement`,
     card_fallback: (r) => `Établissement choisi : chiffres de sa région (${r}), faute de détail publiable par établissement.`,
     card_est: "Chiffres de l'établissement choisi.",
+    card_highlight: (r) => `Établissements de sa région (${r}) ; l'établissement choisi en rouge.`,
     vs: (y) => `par rapport à ${y}`, points: "pt",
     our_data: "Cette plateforme, ses données", no_history: "Pas encore de mesure sur cette plateforme (chu demo en fait une).",
     peers_source: "Autres moteurs : documentation, « Benchmarks », section « Peers » (1 million de consultations, médiane de 5 exécutions).",
@@ -44,7 +45,7 @@ const UI = {
     est_deaths: (r) => `Les décès sont comptés au lieu du décès, par région : voici ceux de la région de l'établissement (${r}).`,
     est_sat: (name, s, y) => `${name} : score e-Satis moyen ${s}/100 sur la période${y}.`,
     est_sat_none: (name) => `${name} : pas de score e-Satis publiable sur cette période.`,
-    withheld_count: "masqué",
+    withheld_count: "masqué", in_others: "inclus dans Autres",
   },
   en: {
     from: "From", to: "to", region: "Region", est: "Establishment", all_regions: "All regions",
@@ -69,6 +70,7 @@ const UI = {
     scope_fallback: (r) => `Figure of the region ${r}: no breakdown per establishment`,
     card_fallback: (r) => `Establishment chosen: figures of its region (${r}), for lack of a publishable breakdown per establishment.`,
     card_est: "Figures of the chosen establishment.",
+    card_highlight: (r) => `Establishments of its region (${r}); the chosen one in red.`,
     vs: (y) => `against ${y}`, points: "pt",
     our_data: "This platform, its data", no_history: "No measurement on this platform yet (chu demo records one).",
     peers_source: "Other engines: documentation, \"Benchmarks\", section \"Peers\" (1 million consultations, median of 5 runs).",
@@ -82,7 +84,7 @@ const UI = {
     est_deaths: (r) => `Deaths are counted at the place of death, per region: these are the establishment's region's (${r}).`,
     est_sat: (name, s, y) => `${name}: mean e-Satis score ${s}/100 over the period${y}.`,
     est_sat_none: (name) => `${name}: no publishable e-Satis score in this period.`,
-    withheld_count: "withheld",
+    withheld_count: "withheld", in_others: "within Others",
   },
 };
 
@@ -257,7 +259,7 @@ function shareBars(id, rows, kind, highlight) {
   if (mostlyWithheld(id, rows.map((r) => r[1]))) return;
   const ordered = rows.slice().reverse();
   cellBars(id, ordered.map((r) => ({
-    label: short(labelOf(kind, r[0]), 36), hover: labelOf(kind, r[0]), value: r[1],
+    label: short(labelOf(kind, r[0]), r[3] ? 24 : 36) + (r[3] ? ` (${t("in_others")})` : ""), hover: labelOf(kind, r[0]), value: r[1],
     x: withheld(r[1]) ? null : r[2], text: `${fmtRate(r[2])} · ${fmtCount(r[1])}`,
     color: highlight !== undefined && r[0] === highlight ? COLORS.accent : r[0] === -2 ? COLORS.grey : COLORS.main,
   })), { margin: { l: 10, r: 40, t: 10, b: 40 }, xaxis: { tickformat: ".0%", rangemode: "tozero" }, yaxis: { automargin: true }, height: 360 });
@@ -339,7 +341,13 @@ function regionFallbackNotes(ids) {
 }
 function renderConsultations() {
   const sel = selFor(state.from, state.to);
-  shareBars("c-est", sel.est, "est", state.est === "" ? undefined : Number(state.est));
+  let est = sel.est;
+  if (state.est !== "" && !est.some((r) => r[0] === Number(state.est))) {
+    // The chosen establishment is among "others": its own bar under them, so that it is always shown.
+    const c = estValue("c", state.from, state.to);
+    est = [...est, [Number(state.est), c, number(c) && number(sel.c) && sel.c ? c / sel.c : c, true]];
+  }
+  shareBars("c-est", est, "est", state.est === "" ? undefined : Number(state.est));
   shareBars("c-diag", sel.dg, "dg");
   shareBars("c-spec", sel.sp, "sp");
   const years = yearsInRange();
@@ -351,9 +359,11 @@ function renderConsultations() {
     mo.forEach((v, i) => { x.push(`${yr}-${String(i + 1).padStart(2, "0")}`); y.push(v); });
   }
   const januaries = x.filter((m) => m.endsWith("-01"));
-  lineChart("c-month", x, [{ name: t("cons"), y }], "count", { tickvals: januaries, ticktext: januaries.map((m) => m.slice(0, 4)), tickangle: 0 });
+  lineChart("c-month", x, [{ name: t("cons"), y }], "count",
+    years.length > 2 ? { tickvals: januaries, ticktext: januaries.map((m) => m.slice(0, 4)), tickangle: 0 } : {});
   setScopeNote("c-year", state.est !== "" ? t("card_est") : "");
-  regionFallbackNotes(["c-est", "c-diag", "c-spec", "c-month"]);
+  regionFallbackNotes(["c-diag", "c-spec", "c-month"]);
+  setScopeNote("c-est", state.est !== "" ? UI[state.lang].card_highlight(regionName(regionOf())) : "");
 }
 function renderHospitalisations() {
   const sel = selFor(state.from, state.to);
