@@ -202,6 +202,12 @@ def write_workbook(path: Path, marts: Mapping[str, pl.DataFrame], now: datetime)
     book.close()
 
 
+def published_names(formats: tuple[str, ...] = ("xlsx", "csv", "parquet")) -> list[str]:
+    """The names of the files an export of every analysis writes, in its folder."""
+    names = [WORKBOOK] if "xlsx" in formats else []
+    return names + [f"{name}.{fmt}" for name in analyses.ANALYSES for fmt in ("csv", "parquet") if fmt in formats]
+
+
 def _install(target: Path, write, environ: Mapping[str, str] | None) -> Path:
     """Write beside ``target``, give it the published file's mode, then rename it over: a reader
     never sees half a file."""

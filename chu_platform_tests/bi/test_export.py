@@ -125,6 +125,7 @@ def test_files_follow_the_published_warehouse_permission_rule(published, tmp_pat
     assert stat.S_IMODE(folder.stat().st_mode) == 0o750 and folder.stat().st_gid == os.getegid()
     names = {p.name for p in folder.iterdir()}
     assert names == {export.WORKBOOK, *(f"{n}.csv" for n in ANALYSES), *(f"{n}.parquet" for n in ANALYSES)}
+    assert sorted(export.published_names()) == sorted(names)
     for path in folder.iterdir():
         assert stat.S_IMODE(path.stat().st_mode) == 0o640, path.name
 

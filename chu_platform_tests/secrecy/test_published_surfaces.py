@@ -28,6 +28,7 @@ from dagster._serdes import serialize_value
 from chu_platform.cli import cli
 from chu_platform.lib import delta_store, postgres
 from chu_platform.lib.markdown import table_cells
+from chu_platform.marts import export
 from chu_platform.marts.secrecy import BOUND_COUNTS, BOUND_DERIVED, MASKED, PERSONAL_COLUMNS
 from chu_platform.permissions import open_to_others
 
@@ -79,8 +80,10 @@ def test_everything_under_data_is_owner_only_but_the_published_warehouse(platfor
     if bi_user is None:
         assert opened == {}
         return
-    assert opened == {Path("data"): "drwx--x---", Path("data/warehouse.duckdb"): "-rw-r-----"}
-    for path in (platform, platform / "warehouse.duckdb"):
+    exported = {Path("data/export") / name: "-rw-r-----" for name in export.published_names()}
+    assert opened == {Path("data"): "drwx--x---", Path("data/warehouse.duckdb"): "-rw-r-----",
+                      Path("data/export"): "drwxr-x---", **exported}
+    for path in (platform, platform / "warehouse.duckdb", platform / "export", platform / "export" / export.WORKBOOK):
         assert path.stat().st_gid == bi_user.pw_gid
     assert len(list(platform.rglob("*"))) > 100, "the run wrote the lake, the instance and the warehouses"
 

@@ -20,8 +20,7 @@ EXPORT_KEY = dg.AssetKey(["marts", "export"])
     automation_condition=FOLLOW_ANY_YEAR,
 )
 def export_files(context: dg.AssetExecutionContext, settings: ChuSettings) -> dg.MaterializeResult:
-    """<data_dir>/export/: one workbook (a sheet per analysis, one row per mart row) and one CSV and
-    one Parquet file per analysis, the published marts as the BI warehouse holds them."""
+    """Files in <data_dir>/export/, one row per mart row: the published marts as one workbook (a sheet per analysis) and a CSV and a Parquet file per analysis."""
     permissions.secure_data_dir(settings.data_path)
     written = export.export(settings.lake, settings.export_path, datetime.now(UTC))
     if written.missing:
