@@ -139,6 +139,14 @@ def test_files_follow_the_published_warehouse_permission_rule(published, tmp_pat
     assert not [p for p in again.folder.iterdir() if p.name.startswith(".")], "no temporary file left behind"
 
 
+def test_the_asset_reports_its_files_rows_and_readers(published):
+    metadata = published.result.asset_materializations_for_node("marts__export")[0].metadata
+    assert metadata["files"].value == 1 + 2 * len(ANALYSES)
+    assert metadata["rows"].value == sum(published.mart(n).height for n in ANALYSES)
+    assert metadata["masked_rows"].value > 0
+    assert metadata["readable_by"].value == f"owner and group {grp.getgrgid(os.getegid()).gr_name}"
+
+
 def test_chu_export_writes_the_formats_asked(chu_env, published):
     import shutil
 
