@@ -107,7 +107,7 @@ def period_text(df: pl.DataFrame) -> str:
         return "aucune donnée"
     start, end = df["period_from"].min(), df["period_to"].max()
     years = df["year"].n_unique()
-    return f"du {start:%d/%m/%Y} au {end:%d/%m/%Y} : {years} année(s) civile(s), une ligne par année (colonne year)"
+    return f"du {start:%d/%m/%Y} au {end:%d/%m/%Y} : {years} année(s) civile(s), un bloc de lignes par année (colonne year)"
 
 
 def _format_of(name: str, column: str, dtype: pl.DataType) -> str | None:

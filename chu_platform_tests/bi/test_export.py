@@ -18,7 +18,7 @@ from polars.testing import assert_frame_equal
 from chu_platform.cli import cli
 from chu_platform.marts import export
 from chu_platform.marts.analyses import ANALYSES, get
-from chu_platform.marts.secrecy import BOUND_COUNTS, MASK, MASKED
+from chu_platform.marts.secrecy import BOUND_COUNTS, MASK, MASKED, records
 
 NOW = datetime(2026, 12, 5, 9, 30, tzinfo=UTC)
 
@@ -32,6 +32,11 @@ def _withheld(df: pl.DataFrame, name: str, row: dict, column: str) -> bool:
     return bool(row[MASKED]) and row[column] is None and column in get(name).secrecy.columns
 
 
+def _labels(df: pl.DataFrame, name: str) -> list[dict]:
+    """The secrecy module's rendering of each row: what a withheld cell must read."""
+    return records(df, get(name).secrecy)
+
+
 def test_every_analysis_has_its_sheet_with_exactly_the_published_cells(published, workbook):
     assert workbook.sheetnames == [export.README_SHEET, *ANALYSES]
     labels = set()
@@ -41,11 +46,11 @@ def test_every_analysis_has_its_sheet_with_exactly_the_published_cells(published
         values = list(sheet.iter_rows(values_only=True))
         assert list(values[0]) == mart.columns, name
         assert len(values) - 1 == mart.height, name
-        for row, cells in zip(mart.iter_rows(named=True), values[1:]):
+        for row, rendered, cells in zip(mart.iter_rows(named=True), _labels(mart, name), values[1:]):
             for column, cell in zip(mart.columns, cells):
                 expected = row[column]
                 if _withheld(mart, name, row, column):
-                    assert isinstance(cell, str), (name, column, cell)
+                    assert cell == rendered[column] and isinstance(cell, str), (name, column, cell)
                     labels.add(cell)
                 elif isinstance(expected, date):
                     assert cell == datetime(expected.year, expected.month, expected.day), (name, column)
@@ -54,7 +59,8 @@ def test_every_analysis_has_its_sheet_with_exactly_the_published_cells(published
                     assert cell == pytest.approx(expected, rel=1e-15, abs=0), (name, column, cell, expected)
                 else:
                     assert cell == expected and type(cell) is type(expected), (name, column, cell, expected)
-    assert labels == {MASK}, "the synthetic marts have withheld cells, each shown by its label"
+    assert MASK in labels, "the synthetic marts have withheld cells, each shown by its label"
+    assert labels <= set(export.LEGEND), "the first sheet explains every label"
 
 
 def test_no_count_from_1_to_9_in_any_sheet(workbook):
@@ -94,6 +100,9 @@ def test_read_me_sheet_defines_each_analysis_with_its_period_date_and_legend(pub
         assert row[4] == mart.height and row[5] == mart[MASKED].sum()
     legend = {r[0]: r[1] for r in rows}
     assert "SNDS" in legend[MASK]
+    shown = {c for n in ANALYSES for r in workbook[n].iter_rows(min_row=2, values_only=True) for c in r
+             if isinstance(c, str) and c in export.LEGEND}
+    assert shown and all(legend.get(label) == export.LEGEND[label] for label in shown)
 
 
 def test_csv_and_parquet_equal_the_marts(published):
@@ -104,12 +113,12 @@ def test_csv_and_parquet_equal_the_marts(published):
         with open(folder / f"{name}.csv", encoding="utf-8", newline="") as handle:
             rows = list(csv.DictReader(handle))
         assert len(rows) == mart.height
-        for row, got in zip(mart.iter_rows(named=True), rows):
+        for row, rendered, got in zip(mart.iter_rows(named=True), _labels(mart, name), rows):
             assert list(got) == mart.columns
             for column, expected in row.items():
                 text = got[column]
                 if _withheld(mart, name, row, column):
-                    assert text == MASK
+                    assert text == rendered[column] and text in export.LEGEND
                 elif expected is None:
                     assert text == ""
                 elif isinstance(expected, bool):
@@ -161,3 +170,20 @@ def test_chu_export_without_marts_says_what_to_run(chu_env):
     result = CliRunner().invoke(cli, ["export"])
     assert result.exit_code == 1
     assert "run `chu run` first" in result.output
+
+
+def test_withheld_cells_read_whatever_label_the_secrecy_module_renders(published, monkeypatch, tmp_path):
+    """The export renders through ``secrecy.records``, never a rule of its own: a label that
+    module gives (here "s" for every withheld cell) is what the workbook, the CSV and the legend show."""
+    def relabelled(df, secrecy):
+        return [{k: "s" if v == MASK else v for k, v in row.items()} for row in records(df, secrecy)]
+
+    monkeypatch.setattr(export, "records", relabelled)
+    written = export.export(published.lake, tmp_path / "export", NOW, ("xlsx", "csv"), environ={})
+    book = openpyxl.load_workbook(written.folder / export.WORKBOOK)
+    shown = {c for r in book["hospitalisations_by_sex_age"].iter_rows(min_row=2, values_only=True) for c in r}
+    assert "s" in shown and MASK not in shown
+    legend = {r[0]: r[1] for r in book[export.README_SHEET].iter_rows(values_only=True)}
+    assert legend["s"] == export.LEGEND["s"]
+    text = (written.folder / "hospitalisations_by_sex_age.csv").read_text(encoding="utf-8")
+    assert ",s," in text and MASK not in text
