@@ -106,6 +106,7 @@ def demo(ctx: click.Context, scale: float, seed: int) -> None:
     click.echo(f"  BI warehouse        {os.path.join(data, 'warehouse.duckdb')}  (published tables, secrecy applied; "
                "readable by the group CHU_BI_GROUP, see docs/secrecy.md)")
     click.echo(f"  Analysts' warehouse {os.path.join(data, 'analysts', 'warehouse.duckdb')}  (gold, owner only)")
+    click.echo(f"  Excel, CSV, Parquet {os.path.join(data, 'export')}  (the published marts; docs/bi-tools.md)")
     click.echo(f"  Dagster instance    {os.path.join(data, 'dagster')}  ->  make ui, then http://127.0.0.1:3000")
     click.echo("  Other questions     uv run chu query --help")
     dashboard = os.path.join(data, "dashboard.html")
