@@ -26,7 +26,7 @@ def write_deaths(landing: Path, years: list[int], rates: Rates = CLEAN, scale: f
 
 
 def chu_run(*args: str) -> str:
-    result = CliRunner().invoke(cli, ["run", "--workers", "1", *args], catch_exceptions=False)
+    result = CliRunner().invoke(cli, ["run", *args], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return result.output
 

@@ -35,7 +35,7 @@ def test_a_second_run_is_refused_while_one_holds_the_data_directory(landing):
     write_deaths(landing, YEARS)
     data = landing.parent
     with data_dir_lock(data):
-        refused = CliRunner().invoke(cli, ["run", "--sources", "deaths", "--workers", "1"])
+        refused = CliRunner().invoke(cli, ["run", "--sources", "deaths"])
     assert refused.exit_code == 1
     assert "in use by another chu run" in refused.output and f"pid {os.getpid()}" in refused.output
     assert not (data / "lake").exists(), "the refused run wrote something"
@@ -46,7 +46,7 @@ def test_a_second_run_is_refused_while_one_holds_the_data_directory(landing):
 def test_concurrent_runs_leave_the_counts_of_a_single_run(landing, tmp_path, monkeypatch):
     write_deaths(landing, YEARS)
     data = landing.parent
-    command = [CHU, "run", "--sources", "deaths", "--workers", "1"]
+    command = [CHU, "run", "--sources", "deaths"]
     runs = [subprocess.Popen(command, env=_env(data), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
             for _ in range(2)]
     outputs = [run.communicate(timeout=300)[0] for run in runs]

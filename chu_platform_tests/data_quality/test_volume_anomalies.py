@@ -87,7 +87,7 @@ def test_deaths_moved_out_of_a_year_by_a_redelivery_stop_the_run(landing):
     data = landing.parent
     before = table(data, "gold", "fact_deces").group_by("year").len().sort("year")
     _move_deaths_to(landing / "deces" / "deces-2021.txt", 2021, 2020)
-    result = CliRunner().invoke(cli, ["run", "--workers", "1", "--sources", "deaths"], catch_exceptions=False)
+    result = CliRunner().invoke(cli, ["run", "--sources", "deaths"], catch_exceptions=False)
     assert result.exit_code == 1, result.output
     assert "fact_deces:fact_deces_volume_vs_previous_delivery" in result.output
     gold = check_results(["gold", "fact_deces"], "fact_deces_volume_vs_previous_delivery")

@@ -39,7 +39,7 @@ def broken_run(tmp_path_factory, pg_server_dsn):
         text = csv.read_bytes()
         header, _, body = text.partition(b"\n")
         csv.write_bytes(header.replace(b"finess;", b"numero_finess;", 1) + b"\n" + body)
-        result = chu("run", "--workers", "1")
+        result = chu("run")
         yield data, manifest, result
     postgres.drop_database(pg_server_dsn, name)
 

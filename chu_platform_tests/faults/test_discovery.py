@@ -31,7 +31,7 @@ def test_deaths_run_while_hospitalisations_file_is_gzip(chu_env, generated_drop)
     landing = deliver(generated_drop, chu_env, "deces", "Hospitalisations.csv")
     path = landing / "Hospitalisations.csv"
     path.write_bytes(gzip.compress(path.read_bytes()))
-    result = chu("run", "--sources", "deaths", "--workers", "1")
+    result = chu("run", "--sources", "deaths")
     assert result.exit_code == 0, result.output
     assert delta_store.read(str(chu_env / "lake" / "gold" / "fact_deces")).height > 0
     assert not (chu_env / "lake" / "bronze" / "hospitalisations").exists()

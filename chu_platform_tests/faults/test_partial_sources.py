@@ -49,7 +49,7 @@ def _check_satisfaction(landing) -> None:
 )
 def test_file_sources_alone_answer_their_analyses(chu_env, generated_drop, delivered, checks, missing):
     landing = deliver(generated_drop, chu_env, *delivered)
-    result = chu("run", "--workers", "1")
+    result = chu("run")
     assert result.exit_code == 0, result.output
     assert "FAILED" not in result.output and "checks failed" not in result.output
     warnings = [line for line in result.output.splitlines() if line.startswith("warn  ")]
@@ -63,7 +63,7 @@ def test_care_database_alone_answers_consultations(chu_env, pg_dsn, monkeypatch,
     monkeypatch.setenv("CHU_SOURCE_DSN", pg_dsn)
     manifest = generate(tmp_path / "generated", scale=SCALE, seed=5, years=(YEAR,), rates=CLEAN, source_dsn=pg_dsn)
     (chu_env / "landing").mkdir(parents=True)
-    result = chu("run", "--workers", "1")
+    result = chu("run")
     assert result.exit_code == 0, result.output
     assert "FAILED" not in result.output
     output = result.output
