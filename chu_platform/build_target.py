@@ -169,6 +169,7 @@ class RunOutcome:
     failed: list[dg.AssetKey] = field(default_factory=list)
     skipped: list[dg.AssetKey] = field(default_factory=list)
     failed_checks: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
 
 
 def job_of(name: str) -> dg.JobDefinition:
@@ -181,6 +182,21 @@ def job_of(name: str) -> dg.JobDefinition:
 
 # Where the build jobs come from: a module and a function of one argument, the job's name.
 PLATFORM_JOBS = ("chu_platform.build_target", "job_of")
+
+
+def _errors(result) -> list[str]:
+    """The first lines of each failed step's own error (under Dagster's wrappers: step execution,
+    retries exhausted); a failed year names itself on a line of its own."""
+    lines = []
+    for event in result.get_step_failure_events():
+        data = event.step_failure_data
+        user = data.user_failure_data.description if data.user_failure_data else None
+        error = data.error
+        while error is not None and error.cause is not None:
+            error = error.cause
+        message = (user or (error.message if error else "")).strip()
+        lines += [line.strip()[:300] for line in message.splitlines()[:10] if line.strip()]
+    return lines
 
 
 def execute(planned: Sequence[PlannedRun], instance: dg.DagsterInstance, graph,
@@ -209,7 +225,8 @@ def execute(planned: Sequence[PlannedRun], instance: dg.DagsterInstance, graph,
             checks = sorted({f"{e.asset_key.to_user_string()}:{e.check_name}"
                              for e in result.get_asset_check_evaluations() if not e.passed})
             outcome = RunOutcome(run, result.run_id, result.success, time.perf_counter() - started,
-                                 failed=[k for k in keys if k not in done], skipped=blocked, failed_checks=checks)
+                                 failed=[k for k in keys if k not in done], skipped=blocked, failed_checks=checks,
+                                 errors=_errors(result))
         failed.update(outcome.failed)
         outcomes.append(outcome)
         on_progress(outcome)

@@ -107,6 +107,8 @@ def run(sources: str, years: str) -> None:
             click.echo(f"      left out (an upstream asset failed): {', '.join(k.to_user_string() for k in outcome.skipped)}")
         if outcome.failed:
             click.echo(f"      not materialised: {', '.join(k.to_user_string() for k in outcome.failed)}")
+        for error in outcome.errors:
+            click.echo(f"      FAILED {error}")
         if outcome.failed_checks:
             click.echo(f"      checks failed: {', '.join(outcome.failed_checks)}")
 

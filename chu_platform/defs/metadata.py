@@ -48,8 +48,9 @@ def each_year(context: dg.AssetExecutionContext, build: Callable[[int], tuple[pl
     """Every year of the run, built by ``build(year) -> (frame, metadata)``, one after the other:
     each year's metadata goes on that year's partition (the UI shows a result per year), and the
     years come back as one frame with a ``year`` column, which the IO manager writes year by
-    year. A year that fails names itself."""
-    frames = []
+    year. A year that fails does not hide the others: they are all built, then the step fails
+    naming each failed year and its error, one per line (and writes nothing)."""
+    frames, failures, retriable = [], [], False
     for year in partition_years(context) or []:
         name = f"{(asset_key or context.asset_key).to_user_string()} [{year}]"
         try:
@@ -57,14 +58,19 @@ def each_year(context: dg.AssetExecutionContext, build: Callable[[int], tuple[pl
         except dg.RetryRequested:
             raise
         except dg.Failure as failure:
-            raise dg.Failure(f"{name}: {failure.description}", metadata=failure.metadata,
-                             allow_retries=failure.allow_retries) from failure
+            failures.append(f"{name}: {failure.description}")
+            retriable = retriable or failure.allow_retries
+            continue
         except Exception as error:
-            raise RuntimeError(f"{name}: {error}") from error
+            failures.append(f"{name}: {error}")
+            retriable = True
+            continue
         if YEAR not in df.columns:
             df = df.with_columns(pl.lit(year, dtype=pl.Int32).alias(YEAR))
         context.add_asset_metadata({**metadata, "partition": str(year)}, asset_key=asset_key, partition_key=str(year))
         frames.append(df.with_columns(pl.col(YEAR).cast(pl.Int32)))
+    if failures:
+        raise dg.Failure("\n".join(failures), allow_retries=retriable)
     return pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
 
 
