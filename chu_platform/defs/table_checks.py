@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import dagster as dg
 import polars as pl
 
-from chu_platform.defs.metadata import partition_label, partition_years
+from chu_platform.defs.metadata import partition_years
 from chu_platform.defs.resources import ChuSettings
 from chu_platform.lib import delta_store
 from chu_platform.marts.secrecy import preview_table
@@ -111,9 +111,9 @@ def table_checks(layer: str, table: str, checks: Sequence[Check],
                                           metadata=metadata)
             return
         # A range run: each year is evaluated on its own rows and recorded on its own partition,
-        # as a run of that year alone would; the step's result for each check sums the years up
-        # (a blocking one fails if any year fails, and names the years).
-        results: dict[str, list[tuple[int, bool, dg.AssetCheckSeverity]]] = {name: [] for name, _ in chosen}
+        # as a run of that year alone would. A blocking check failing in any year fails the
+        # step, naming the years, so that nothing downstream runs in this run.
+        blocked = []
         for year in years:
             data = CheckData(settings, key, year, context.instance, [year])
             for name, check in chosen:
@@ -121,15 +121,10 @@ def table_checks(layer: str, table: str, checks: Sequence[Check],
                 context.op_execution_context.log_event(dg.AssetCheckEvaluation(
                     asset_key=key, check_name=name, passed=passed, metadata=metadata, severity=severity,
                     partition=str(year), blocking=check.blocking))
-                results[name].append((year, passed, severity))
-        for name, _ in chosen:
-            failed = [(year, severity) for year, passed, severity in results[name] if not passed]
-            worst = (dg.AssetCheckSeverity.ERROR if any(s == dg.AssetCheckSeverity.ERROR for _, s in failed)
-                     else dg.AssetCheckSeverity.WARN)
-            yield dg.AssetCheckResult(
-                asset_key=key, check_name=name, passed=not failed, severity=worst,
-                metadata={"years": partition_label(years),
-                          "failed_years": ", ".join(str(year) for year, _ in failed) or "none"})
+                if not passed and check.blocking and severity == dg.AssetCheckSeverity.ERROR:
+                    blocked.append(f"{key.to_user_string()}:{name} [{year}]")
+        if blocked:
+            raise dg.Failure("blocking check(s) failed: " + ", ".join(blocked), allow_retries=False)
 
     return _checks
 
