@@ -333,10 +333,10 @@ def published(
     given = dict(filters or {})
     choosing = {f: v for f, v in given.items() if v and f in aggregates.AGGREGATES[name].filters}
     if not choosing:
-        return publish(run_analysis(con, name, period, given), analysis.secrecy, apply=secrecy)
+        return publish(run_analysis(con, name, period, given), analysis.secrecy, apply=secrecy, order=analysis.key)
     _check_filter_values(con, _check(analysis, period, given))
     whole = run_analysis(con, name, period, {**given, **dict.fromkeys(choosing)})
-    shown = publish(whole, analysis.secrecy, apply=secrecy)
+    shown = publish(whole, analysis.secrecy, apply=secrecy, order=analysis.key)
     for f, value in choosing.items():
         column = _ROW_CHOICE[f]
         shown = shown.filter(column == value if f == "establishment" else column.str.starts_with(value))
