@@ -143,3 +143,22 @@ def complementary(
     )
     safe = _protected(pl.col("__s"), pl.col("__k"), threshold) & ~_pinned(pl.col("__d"), pl.col("__u"), has, threshold)
     return sums.with_columns((~safe).alias(TOTAL)).sort(_ROW).select(*df.columns, SUPPRESSED, TOTAL)
+
+
+def group_safe(hidden: Sequence[int], shown: Sequence[int], threshold: int = THRESHOLD) -> bool:
+    """The rule for one group, on plain values (the dashboard's groups): whether the withheld
+    cells ``hidden`` of a group whose total and other cells ``shown`` are published protect
+    every count 1-9 among them, for a reader who knows the kinds ("<10", "s") and the rule.
+    ``complementary`` leaves every group it does not mark ``TOTAL`` in this state."""
+    top = threshold - 1
+    withheld, total = len(hidden), sum(hidden)
+    if withheld == 0:
+        return True
+    if not (withheld >= 2 and total >= threshold and total > withheld):
+        return False
+    bound = min((v for v in shown if v > 0), default=_BIG)
+    low = sum(v - 1 if 1 <= v <= top else v - threshold if v >= threshold else 0 for v in hidden)
+    up = sum(top - v if 1 <= v <= top else max(0, bound - v) if v >= threshold else 0 for v in hidden)
+    return not any(
+        (v == top or low == v - 1) and (v == 1 or up == top - v) for v in set(hidden) if 1 <= v <= top
+    )
