@@ -1,11 +1,14 @@
-"""An attacker with every answer one user may get: ``chu query`` (any allowed period and filter)
-and the BI warehouse (marts and published aggregates), trying to recover a withheld count by
+"""An attacker with every answer one user may get: ``chu query`` (any allowed period and filter),
+the BI warehouse (marts and published aggregates) and the dashboard, trying to recover a withheld count by
 adding and subtracting pairs and triples of answers.
 
 Each published count is named by what it counts (``Quantity``: a measure, a period, the
 establishments and diagnoses its events are restricted to, and the analysis' breakdown), so
 that the same count in two answers, or two counts of which one is part of the other, are
-recognised whichever analysis, filter or surface shows them. The attacks:
+recognised whichever analysis, filter or surface shows them. The dashboard's yearly cells
+(``dashboard.payload.masked_cells``: every count its page embeds or derives, per year, scope
+and item) join the answers; its year ranges are sums of them, withheld when any year is.
+The attacks:
 
 * **same count, two answers**: withheld in one and shown in another (the shown one gives it);
 * **pairs**: a count shown in two nested event sets (a day range inside a year, a diagnosis
@@ -203,6 +206,58 @@ def answers(con, universe: Universe, allowed, names: tuple[str, ...] = tuple(ana
     return got
 
 
+def _month(year: int, month: int) -> tuple[date, date]:
+    after = date(year + month // 12, month % 12 + 1, 1)
+    return date(year, month, 1), after - timedelta(days=1)
+
+
+def dashboard_cells(con, lake: str, universe: Universe) -> list[Cell]:
+    """The dashboard's yearly cells (every count its page embeds or derives, secrecy applied),
+    named like the others: scopes are sets of establishments, items diagnoses, specialties,
+    months or regions."""
+    from chu_platform.dashboard import extract, measures, payload
+
+    gold = extract.read_gold(lake)
+    est_region = {row[0]: row[2] for row in payload.Labels(gold).establishments}
+    cells_ = payload.masked_cells(measures.event_cells(gold), est_region)
+    code = {str(k): c for k, c in con.execute("SELECT diagnostic_key, code_diag FROM dim_diagnostic").fetchall()}
+    code["-1"] = None
+    rest = frozenset(f for f, r in est_region.items() if r is None) | {None}
+    regions = defaultdict(set)
+    for f, r in est_region.items():
+        regions[r].add(f)
+
+    def scope_set(scope: str) -> frozenset:
+        if scope == measures.ALL:
+            return universe.finess
+        kind, value = scope.split(":", 1)
+        return frozenset({value}) if kind == "e" else frozenset(regions[value])
+
+    kinds = {"cons": "consultations", "hosp": "stays", "deaths": "deaths", "answers": "answers"}
+    out = []
+    for measure, year, scope, item, n, masked in cells_.iter_rows():
+        base, _, part = measure.partition("_")
+        breakdown, _, tail = part.partition("_")
+        start, end = date(year, 1, 1), date(year, 12, 31)
+        finess, codes, extra = scope_set(scope), universe.codes, ()
+        if part == "rest" or tail == "rest":
+            finess = rest
+        if part == "unknown":
+            finess = frozenset({None})
+        if breakdown == "diag":
+            codes = frozenset({code[item]})
+        elif breakdown == "spec":
+            extra = ("specialty", None, item)
+        elif breakdown == "month":
+            start, end = _month(year, int(item))
+        elif base in ("deaths", "answers") and item != measures.TOTAL:
+            extra = (item,)
+        label = None if not masked else "<10" if 1 <= n <= 9 else "s"
+        out.append(Cell(Quantity(kinds[base], start, end, finess, codes, extra), None if masked else n, n, label,
+                        f"dashboard {measure} {year} {scope} {item}"))
+    return out
+
+
 def recoveries(got: list[Cell]) -> list[str]:
     """What the attacker recovers: withheld counts given back by another answer, pairs or triples."""
     found = []
@@ -239,7 +294,7 @@ def recoveries(got: list[Cell]) -> list[str]:
 @pytest.fixture(scope="module")
 def attack(gold):
     con = analyses.connect_gold(gold.lake)
-    return con, Universe(con)
+    return con, Universe(con), gold.lake
 
 
 def _asked_as_a_user_without_the_right_to_lift_secrecy(name, period, filters) -> bool:
@@ -247,8 +302,9 @@ def _asked_as_a_user_without_the_right_to_lift_secrecy(name, period, filters) ->
 
 
 def test_no_withheld_count_is_recoverable_from_the_answers_one_user_gets(attack):
-    con, universe = attack
+    con, universe, lake = attack
     got = answers(con, universe, _asked_as_a_user_without_the_right_to_lift_secrecy)
+    got += dashboard_cells(con, lake, universe)
     assert sum(c.shown is None and c.label is not None for c in got) > 50, "the attack must face withheld cells"
     assert len({c.where for c in got}) > 60, "the attack must combine many answers"
     found = recoveries(got)
@@ -256,7 +312,7 @@ def test_no_withheld_count_is_recoverable_from_the_answers_one_user_gets(attack)
 
 
 def test_the_attack_recovers_counts_when_any_question_is_allowed(attack):
-    con, universe = attack
+    con, universe, _ = attack
     # The issue's examples: a year against the year but a day or a month, one analysis of
     # events and one of people.
     found = recoveries(answers(con, universe, lambda *question: True,
