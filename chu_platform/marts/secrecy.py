@@ -198,16 +198,16 @@ def secret_columns(df: pl.DataFrame) -> dict[str, str]:
     return {c: secret_column(c) for c in df.columns if secret_column(c) in df.columns}
 
 
-def label(value: object, kind: str | None, fmt: Callable[[object], str] = str) -> str:
+def label(value: object, kind: str | None, fmt: Callable[[object], str] | None = None) -> str:
     """One cell as displayed: its kind's label when withheld (null value and a kind), else the
     value formatted ("" for a null that is not withheld)."""
     if value is None:
         return kind or ""
-    return fmt(value)
+    return (fmt or _text)(value)
 
 
 def display_cells(df: pl.DataFrame, formats: Mapping[str, Callable[[object], str]] | None = None) -> pl.DataFrame:
-    """THE rendering of a published frame for people: every column as text, "<10" or "s" in
+    """The one rendering of a published frame for people: every column as text, "<10" or "s" in
     each withheld cell, the ``secret_*`` columns dropped; ``formats`` maps a column to how a
     shown value is written (default ``str``; dates in ISO). The dashboard, ``chu query``'s
     table, previews and the export call it, so a withheld cell reads the same everywhere."""
@@ -241,7 +241,7 @@ def legend(lang: str = "en", kinds: set[str] | None = None) -> list[str]:
     return [text for kind, text in LEGEND[lang].items() if kinds is None or kind in kinds]
 
 
-def records(df: pl.DataFrame, secrecy: Secrecy | None = None) -> list[dict]:
+def records(df: pl.DataFrame) -> list[dict]:
     """JSON-ready rows: the label ("<10" or "s") in each withheld cell, ISO dates, rates rounded
     to 6 decimals; the ``secret_*`` columns folded into the cells they label."""
     labelled = secret_columns(df)
