@@ -171,7 +171,7 @@ def query(name, year, start, end, establishment, diagnosis, fmt, limit, no_secre
     total = df.height
     if limit is not None:
         df = df.head(limit)
-    missing = _no_data_line(con, name, period) if total == 0 else None
+    missing = _no_data_line(con, name, period)
     if fmt == "json":
         click.echo(json.dumps(records(df), ensure_ascii=False, indent=2))
     elif fmt == "csv":

@@ -98,6 +98,9 @@ def test_a_year_without_data_names_the_years_that_have_some(gold_in_env):
     result = _query("consultations_by_establishment", "--year", "2030")
     assert result.exit_code == 0, result.output
     assert "No data for 2030 in consultations_by_establishment; years with data: 2018-2021." in result.output
+    # The rate answers 0 / 0 for a year without data: the line says why.
+    rate = _query("hospitalisation_rate", "--year", "2030")
+    assert "No data for 2030 in hospitalisation_rate; years with data: 2018-2021." in rate.output
 
 
 @pytest.mark.parametrize(("args", "message"), [
