@@ -81,9 +81,9 @@ def complementary(
 
     ``count`` holds exact values (a null is treated as absent); ``masked`` names a boolean
     column of cells already masked for another reason (another total they belong to), which
-    count as masked whatever their value. A cell masked for another total is taken as known
-    to the reader within its kind's range only from below (conservative: it may be larger
-    than the cells this group shows).
+    count as masked whatever their value. The reader bounds every complementary cell of the
+    group by the smallest cell it still shows, whichever total it was withheld for (one above
+    that bound counts as known: it was withheld for another total, which may pin it).
     """
     by = list(by)
     top = threshold - 1
@@ -104,17 +104,42 @@ def complementary(
         *((hidden & (value == v)).any().over(group).alias(name) for v, name in zip(range(1, threshold), present)),
     )
     has = [pl.col(name) for name in present]
-    rest = work.filter(~hidden & (value > 0)).sort([*by, count, _ROW], nulls_last=True)
+    # The complementary cells withheld already, sorted, with running counts and sums: the room
+    # they leave under a bound b is (cells <= b) * b - (their sum).
+    before = (
+        work.filter(hidden & (value >= threshold))
+        .select(*by, value.cast(pl.Int64).alias("__cv"))
+        .sort("__cv")
+        .with_columns(pl.int_range(1, pl.len() + 1).over(group).alias("__cn"),
+                      pl.col("__cv").cum_sum().over(group).alias("__cs"))
+    )
+
+    def room_under(frame: pl.DataFrame, bound: str, name: str) -> pl.DataFrame:
+        # Both sides are sorted on the bound; within a group too, which polars cannot check.
+        joined = frame.sort(bound).join_asof(before, left_on=bound, right_on="__cv", by=by or None,
+                                             strategy="backward", check_sortedness=False)
+        return joined.with_columns(
+            (pl.col("__cn").fill_null(0) * pl.col(bound) - pl.col("__cs").fill_null(0)).alias(name)
+        ).drop("__cv", "__cn", "__cs")
+
+    rest = work.filter(~hidden & (value > 0)).sort([*by, count, _ROW], nulls_last=True).with_columns(
+        value.shift(-1).over(group).fill_null(_BIG).cast(pl.Int64).alias("__bound"),
+        value.min().over(group).cast(pl.Int64).alias("__bound0"),
+    )
+    rest = room_under(room_under(rest, "__bound", "__room"), "__bound0", "__room0").sort([*by, count, _ROW],
+                                                                                         nulls_last=True)
     candidates = (
         rest.with_columns(
             (pl.col("__s0") + value.cum_sum().over(group)).alias("__s"),
             (pl.col("__k0") + pl.int_range(1, pl.len() + 1).over(group)).alias("__k"),
             (pl.col("__d0") + (value - threshold).cum_sum().over(group)).alias("__d"),
-            value.shift(-1).over(group).fill_null(_BIG).alias("__bound"),
             pl.int_range(1, pl.len() + 1).over(group).alias("__rank"),
             value.cum_sum().over(group).alias("__added"),
         )
-        .with_columns((pl.col("__u0") + pl.col("__rank") * pl.col("__bound") - pl.col("__added")).alias("__u"))
+        .with_columns(
+            (pl.col("__u0") + pl.col("__room") + pl.col("__rank") * pl.col("__bound") - pl.col("__added")).alias("__u"),
+            (pl.col("__u0") + pl.col("__room0")).alias("__u0"),
+        )
         .with_columns(
             (_protected(pl.col("__s"), pl.col("__k"), threshold)
              & ~_pinned(pl.col("__d"), pl.col("__u"), has, threshold)).alias("__ok"),
@@ -133,13 +158,15 @@ def complementary(
     work = work.join(candidates, on=_ROW, how="left").with_columns(
         (hidden | pl.col("__more").fill_null(False)).alias(SUPPRESSED)
     )
-    shown_min = pl.when(~hidden & (value > 0)).then(value).otherwise(None).min().over(group).fill_null(_BIG)
-    added = hidden & (value >= threshold) & ~first
+    work = work.with_columns(
+        pl.when(~hidden & (value > 0)).then(value).otherwise(None).min().over(group).fill_null(_BIG).alias("__min")
+    )
+    room = (pl.col("__min") - value).clip(lower_bound=0)
     sums = work.with_columns(
         pl.when(hidden).then(value).otherwise(0).sum().over(group).alias("__s"),
         hidden.cast(pl.Int64).sum().over(group).alias("__k"),
         pl.when(hidden).then(_low_slack(value, threshold)).otherwise(0).sum().over(group).alias("__d"),
-        (pl.col("__u0") + pl.when(added).then(shown_min - value).otherwise(0).sum().over(group)).alias("__u"),
+        (pl.col("__u0") + pl.when(hidden & (value >= threshold)).then(room).otherwise(0).sum().over(group)).alias("__u"),
     )
     safe = _protected(pl.col("__s"), pl.col("__k"), threshold) & ~_pinned(pl.col("__d"), pl.col("__u"), has, threshold)
     return sums.with_columns((~safe).alias(TOTAL)).sort(_ROW).select(*df.columns, SUPPRESSED, TOTAL)
