@@ -1,4 +1,11 @@
-"""``chu query``: answer one of the eight analyses from gold, secrecy applied."""
+"""``chu query``: answer one of the eight analyses from gold, secrecy applied.
+
+Without the right to lift secrecy a question is one whole calendar year, and a filter only
+chooses rows (``analyses.question_refusal``): no two answers then give back a withheld count
+by subtraction. The table format writes rates as percentages and scores with one decimal;
+csv and json keep full precision; every format writes a withheld cell as "<10" or "s"
+(``secrecy.display_cells`` / ``secrecy.records``), the table with the legend of what it shows.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +18,17 @@ from chu_platform.lib import delta_store
 from chu_platform.marts import analyses
 from chu_platform.marts.export import render_csv
 from chu_platform.marts.periods import Period
-from chu_platform.marts.secrecy import MASK, audit_record, process_user, records, unmask_refusal
+from chu_platform.marts.secrecy import (
+    UNMASK_GROUP,
+    UNMASK_USERS,
+    audit_record,
+    display_cells,
+    kinds_shown,
+    legend,
+    process_user,
+    records,
+    unmask_refusal,
+)
 
 AUDIT_TABLE = ("ops", "secrecy_audit")
 
@@ -31,17 +48,52 @@ def _period(con, name: str, year: int | None, start: str | None, end: str | None
     return analyses.default_period(con, name)
 
 
-def render_table(rows: list[dict]) -> str:
-    if not rows:
+def _percent(value: float) -> str:
+    if 0 < abs(value) < 0.0005:
+        return "<0.1%"
+    return f"{value:.1%}"
+
+
+def _one_decimal(value: float) -> str:
+    return f"{value:,.1f}"
+
+
+def table_formats(name: str) -> dict:
+    """How the table writes shown values: shares as percentages, scores (satisfaction's mean
+    score, and its rate, which is that mean) with one decimal."""
+    if name == "satisfaction_by_region":
+        return {"score": _one_decimal, "rate": _one_decimal, "numerator": _one_decimal}
+    return {"rate": _percent}
+
+
+def render_table(frame) -> str:
+    """A frame of text cells (``display_cells``) as aligned columns; numbers right-aligned."""
+    if frame.is_empty():
         return "(no rows)"
-    columns = list(rows[0])
-    cells = [["" if v is None else str(v) for v in (r[c] for c in columns)] for r in rows]
+    columns = frame.columns
+    cells = [list(row) for row in frame.iter_rows()]
     widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+    numeric = [all(_numberlike(row[i]) for row in cells) for i in range(len(columns))]
 
     def line(values: list[str]) -> str:
-        return "  ".join(v.ljust(w) for v, w in zip(values, widths)).rstrip()
+        return "  ".join(v.rjust(w) if n else v.ljust(w) for v, w, n in zip(values, widths, numeric)).rstrip()
 
-    return "\n".join([line(columns), line(["-" * w for w in widths]), *(line(row) for row in cells)])
+    return "\n".join([line(list(columns)), line(["-" * w for w in widths]), *(line(row) for row in cells)])
+
+
+def _numberlike(text: str) -> bool:
+    return text in {"", "<10", "s", "<0.1%"} or text.replace(",", "").replace(".", "").rstrip("%").lstrip("-").isdigit()
+
+
+def _years(years: list[int]) -> str:
+    """``2015-2019, 2021``: runs of consecutive years."""
+    runs: list[list[int]] = []
+    for year in years:
+        if runs and year == runs[-1][-1] + 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
 
 
 def _refuse_unauthorised(lake: str, name: str) -> None:
@@ -67,19 +119,31 @@ def _record_lifted_secrecy(lake: str, name: str, parameters: dict, rows: int) ->
     )
 
 
+def _refuse_outside_lattice(name: str, period, filters: dict) -> None:
+    """Questions off the lattice only for the users who may lift secrecy anyway."""
+    why = analyses.question_refusal(name, period, filters)
+    if why is not None and unmask_refusal(process_user()) is not None:
+        raise click.ClickException(
+            f"{why}. Only the users named in {UNMASK_USERS} or members of the group {UNMASK_GROUP} may ask it."
+        )
+
+
 @click.command()
 @click.argument("name", type=click.Choice(list(analyses.ANALYSES)))
 @click.option("--year", type=int, help="One calendar year (default: the latest complete year in the data).")
-@click.option("--from", "start", metavar="DATE", help="Period start, inclusive (YYYY-MM-DD).")
+@click.option("--from", "start", metavar="DATE",
+              help="Period start, inclusive (YYYY-MM-DD); other than a whole year only for users who may lift secrecy.")
 @click.option("--to", "end", metavar="DATE", help="Period end, inclusive (YYYY-MM-DD).")
 @click.option("--establishment", metavar="FINESS", help="Only events at this establishment (FINESS number).")
 @click.option("--diagnosis", metavar="CODE", help="Only events with this CIM-10 code or code prefix (J45, J4).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), metavar="N", help="Show only the first N rows (secrecy is applied to all).")
 @click.option("--no-secrecy", is_flag=True,
               help="Show counts below 10: only for the OS users of CHU_UNMASK_USERS or the group CHU_UNMASK_GROUP; "
               "recorded in ops/secrecy_audit.")
-def query(name, year, start, end, establishment, diagnosis, fmt, no_secrecy) -> None:
-    """Answer analysis NAME from gold; counts of 1 to 9 and rates from them show as "<10"."""
+def query(name, year, start, end, establishment, diagnosis, fmt, limit, no_secrecy) -> None:
+    """Answer analysis NAME from gold; counts of 1 to 9 and figures from them read "<10", cells
+    withheld so that none can be recovered read "s"."""
     lake = delta_store.lake_root(os.environ["CHU_DATA_DIR"], os.environ.get("CHU_LAKE_URI", ""))
     if no_secrecy:
         _refuse_unauthorised(lake, name)
@@ -87,23 +151,49 @@ def query(name, year, start, end, establishment, diagnosis, fmt, no_secrecy) -> 
     filters = {"establishment": establishment, "diagnosis": diagnosis}
     try:
         period = _period(con, name, year, start, end)
+        if not no_secrecy:
+            _refuse_outside_lattice(name, period, filters)
         df = analyses.published(con, name, period, filters, secrecy=not no_secrecy)
     except analyses.AnalysisError as exc:
         raise click.ClickException(str(exc)) from None
     if no_secrecy:
         parameters = {"period": str(period), **{k: v for k, v in filters.items() if v}}
         _record_lifted_secrecy(lake, name, parameters, df.height)
-    rows = records(df, analyses.get(name).secrecy)
+    total = df.height
+    if limit is not None:
+        df = df.head(limit)
+    missing = _no_data_line(con, name, period)
     if fmt == "json":
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(records(df), ensure_ascii=False, indent=2))
     elif fmt == "csv":
-        click.echo(render_csv(rows, df.columns), nl=False)
+        rows = records(df)
+        click.echo(render_csv(rows, list(rows[0]) if rows else _published_columns(df)), nl=False)
     else:
         analysis = analyses.get(name)
         shown = "".join(f", {k} {v}" for k, v in filters.items() if v)
         click.echo(f"{analysis.title}, {period}{shown}")
         click.echo(f"  numerator: {analysis.numerator}; denominator: {analysis.denominator}")
-        click.echo(render_table(rows))
-        if any(r["masked"] for r in rows) and not no_secrecy:
-            click.echo(f'\n"{MASK}": statistical secrecy (a count of 1 to 9, a figure computed from one, '
-                       'or a cell withheld so that none can be recovered from a total)')
+        click.echo(missing or render_table(display_cells(df, table_formats(name))))
+        if limit is not None and total > limit:
+            click.echo(f"(first {limit} of {total} rows; --limit)")
+        if not no_secrecy:
+            lines = legend("en", kinds_shown(df))
+            if lines:
+                click.echo("")
+                click.echo("\n".join(lines))
+        return
+    if missing:
+        click.echo(missing, err=True)
+
+
+def _published_columns(df) -> list[str]:
+    return [c for c in df.columns if not c.startswith("secret_")]
+
+
+def _no_data_line(con, name: str, period) -> str | None:
+    """One line saying which years hold data, when the year asked holds none."""
+    years = analyses.years_present(con, name)
+    if any(y in years for y in period.year_range):
+        return None
+    held = f"years with data: {_years(years)}" if years else "no year has data yet (run `chu run`)"
+    return f"No data for {period} in {name}; {held}."

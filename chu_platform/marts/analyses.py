@@ -321,6 +321,37 @@ def run_analysis(
 _ROW_CHOICE = {"establishment": pl.col("finess"), "diagnosis": pl.col("code_diag")}
 
 
+def question_refusal(name: str, period: Period, filters: Mapping[str, str | None] | None = None) -> str | None:
+    """Why a user who may not lift secrecy may not ask this question, or ``None`` when he may.
+
+    Statistical secrecy holds answer by answer; across answers it holds only if their cells
+    are not parts of one another. So without the right to lift secrecy (``CHU_UNMASK_USERS``,
+    ``CHU_UNMASK_GROUP``) the questions are on a fixed lattice (docs/secrecy.md):
+
+    * the period is one whole calendar year: two years never overlap, so no difference of
+      two answers is a count of its own; any other period (a day range, a span of years) is
+      a part or a sum of years, and the difference gives back what a year withholds;
+    * a filter only chooses rows of the whole table (``--establishment`` on the per-establishment
+      analysis, ``--diagnosis`` on the per-diagnosis ones), which is published first; a filter
+      that restricts the events counted makes a table whose cells are parts of the unfiltered
+      ones (a prefix of another prefix, one establishment of the whole), and the difference
+      gives back a count of 1 to 9.
+    """
+    analysis = get(name)
+    if period.whole_year is None and not analysis.yearly:  # a yearly one refuses with its own message
+        return (f"statistical secrecy: {name} is answered for one whole calendar year at a time (--year Y), "
+                f"not for {period}: a shorter or longer period would give back withheld counts by "
+                "subtraction from the years (docs/secrecy.md)")
+    choosing = set(aggregates.AGGREGATES[name].filters)
+    restricting = sorted(f for f, value in (filters or {}).items() if value and f in analysis.filters and f not in choosing)
+    if restricting:
+        return (f"statistical secrecy: --{restricting[0]} on {name} restricts the events counted, and the "
+                "difference to the unrestricted answer would give back withheld counts (docs/secrecy.md); "
+                + (f"--{sorted(choosing)[0]} on it only chooses rows and may be used"
+                   if choosing else f"ask {name} for the whole group"))
+    return None
+
+
 def published(
     con: duckdb.DuckDBPyConnection,
     name: str,
@@ -333,10 +364,10 @@ def published(
     given = dict(filters or {})
     choosing = {f: v for f, v in given.items() if v and f in aggregates.AGGREGATES[name].filters}
     if not choosing:
-        return publish(run_analysis(con, name, period, given), analysis.secrecy, apply=secrecy)
+        return publish(run_analysis(con, name, period, given), analysis.secrecy, apply=secrecy, order=analysis.key)
     _check_filter_values(con, _check(analysis, period, given))
     whole = run_analysis(con, name, period, {**given, **dict.fromkeys(choosing)})
-    shown = publish(whole, analysis.secrecy, apply=secrecy)
+    shown = publish(whole, analysis.secrecy, apply=secrecy, order=analysis.key)
     for f, value in choosing.items():
         column = _ROW_CHOICE[f]
         shown = shown.filter(column == value if f == "establishment" else column.str.starts_with(value))

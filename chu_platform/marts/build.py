@@ -10,7 +10,7 @@ import polars as pl
 from chu_platform.lib.markdown import markdown_table
 from chu_platform.marts import analyses
 from chu_platform.marts.periods import Period
-from chu_platform.marts.secrecy import records
+from chu_platform.marts.secrecy import display_cells
 
 
 def build_mart(con: duckdb.DuckDBPyConnection, name: str, today: date | None = None) -> pl.DataFrame:
@@ -30,8 +30,8 @@ def build_mart(con: duckdb.DuckDBPyConnection, name: str, today: date | None = N
 
 
 def preview_markdown(df: pl.DataFrame, name: str, rows: int = 10) -> str:
-    """The first rows of the latest year as a Markdown table, masked cells as "<10"."""
+    """The first rows of the latest year as a Markdown table, withheld cells as "<10" or "s"."""
     if df.is_empty():
         return "(no rows)"
     latest = df.filter(pl.col("year") == df["year"].max()).head(rows)
-    return markdown_table(records(latest, analyses.get(name).secrecy), rows=None, width=None)
+    return markdown_table(display_cells(latest), rows=None, width=None)

@@ -24,7 +24,8 @@ PUBLIC_DIMENSIONS = ("dim_date", "dim_geography", "dim_etablissement", "dim_prof
 def published_aggregate(df: pl.DataFrame, analysis: str) -> pl.DataFrame:
     """An aggregate table as it may be published: each year's cells masked as that year's mart."""
     frame = df.drop(aggregates.INPUTS, strict=False)
-    return publish(frame, analyses.get(analysis).secrecy)
+    spec = analyses.get(analysis)
+    return publish(frame, spec.secrecy, order=spec.key)
 
 
 def aggregate_analysis(table: str) -> str | None:

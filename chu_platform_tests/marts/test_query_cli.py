@@ -46,26 +46,74 @@ def test_json_schema_is_stable(gold_in_env, name):
         assert row["period_from"] == "2020-01-01" and row["period_to"] == "2020-12-31"
         for key, kind in expected.items():
             value = row[key]
-            if row["masked"] and value == "<10":
+            if row["masked"] and value in ("<10", "s"):
                 assert key in ANALYSES[name].secrecy.columns
             elif value is not None:
                 assert isinstance(value, kind) or (kind is float and type(value) is int), (key, value)
     assert any(not r["masked"] for r in rows)
 
 
-def test_masked_cells_read_lt10_in_json_and_csv(gold_in_env):
-    args = ["hospitalisations_by_diagnosis", "--year", "2021", "--establishment", "750000001"]
+def test_withheld_cells_are_labelled_by_kind_in_json_and_csv(gold_in_env):
+    args = ["hospitalisations_by_sex_age", "--year", "2020"]
     as_json = json.loads(_query(*args, "--format", "json").output)
     as_csv = list(csv.DictReader(io.StringIO(_query(*args, "--format", "csv").output)))
-    masked = [r for r in as_json if r["masked"]]
-    assert masked and all(r["numerator"] == "<10" and r["rate"] == "<10" for r in masked)
     assert [r["numerator"] for r in as_csv] == [str(r["numerator"]) for r in as_json]
     lifted = json.loads(CliRunner().invoke(cli, ["query", *args, "--format", "json", "--no-secrecy"],
                                            env={"CHU_UNMASK_USERS": process_user()}).stdout)
-    small = [1 <= r["numerator"] <= 9 for r in lifted]
-    assert any(small)
-    # Every small count masked; a masked count that is not small is a complementary cell.
-    assert all(r["masked"] for r, s in zip(as_json, small) if s)
+    for column in ("numerator", "denominator"):
+        exact = {(r["sexe"], r["age_band"]): r[column] for r in lifted}
+        labels = {(r["sexe"], r["age_band"]): r[column] for r in as_json if isinstance(r[column], str)}
+        assert "s" in labels.values() or column == "numerator", "the synthetic gold has complementary cells in 2020"
+        # A count 1-9 reads "<10"; a withheld count of 10 or more reads "s", never "<10".
+        assert all(label == ("<10" if 1 <= exact[key] <= 9 else "s") for key, label in labels.items()), (labels, exact)
+        assert all(key in labels for key, n in exact.items() if 1 <= n <= 9)
+
+
+def test_table_writes_percentages_a_legend_and_honours_limit(gold_in_env):
+    result = _query("consultations_by_establishment", "--year", "2020", "--limit", "2")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    table = lines[2:6]
+    assert len(table) == 4 and table[0].split()[-4:] == ["numerator", "denominator", "rate", "masked"]
+    assert all(row.split()[-2].endswith("%") or row.split()[-2] in ("<10", "s") for row in table[2:])
+    assert "(first 2 of " in result.output
+    full = json.loads(_query("consultations_by_establishment", "--year", "2020", "--format", "json").output)
+    assert isinstance(full[0]["rate"], float) and full[0]["rate"] < 1, "json keeps the fraction"
+    assert len(json.loads(_query("consultations_by_establishment", "--year", "2020", "--format", "json",
+                                 "--limit", "2").output)) == 2
+    legend_shown = _query("hospitalisations_by_sex_age", "--year", "2020").output
+    assert '"<10": a count of 1 to 9' in legend_shown and '"s": withheld so that' in legend_shown
+
+
+def test_satisfaction_scores_have_one_decimal_in_the_table(gold_in_env):
+    out = _query("satisfaction_by_region", "--year", "2019").output
+    rows = [line.split() for line in out.splitlines() if "Île-de-France" in line or "Auvergne" in line]
+    assert rows
+    for row in rows:
+        score, rate = row[-7], row[-2]
+        assert all(v in ("<10", "s") or len(v.split(".")[-1]) == 1 for v in (score, rate)), row
+
+
+def test_a_year_without_data_names_the_years_that_have_some(gold_in_env):
+    result = _query("consultations_by_establishment", "--year", "2030")
+    assert result.exit_code == 0, result.output
+    assert "No data for 2030 in consultations_by_establishment; years with data: 2018-2021." in result.output
+    # The rate answers 0 / 0 for a year without data: the line says why.
+    rate = _query("hospitalisation_rate", "--year", "2030")
+    assert "No data for 2030 in hospitalisation_rate; years with data: 2018-2021." in rate.output
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["consultations_by_establishment", "--from", "2019-01-01", "--to", "2019-12-30"], "one whole calendar year"),
+    (["consultations_by_establishment", "--from", "2019-01-01", "--to", "2020-12-31"], "one whole calendar year"),
+    (["hospitalisation_rate", "--year", "2019", "--establishment", "750000001"], "restricts the events counted"),
+    (["consultations_by_establishment", "--year", "2019", "--diagnosis", "J45"], "--establishment on it only chooses"),
+])
+def test_questions_off_the_lattice_are_refused_without_the_right_to_lift_secrecy(gold_in_env, args, message):
+    refused = CliRunner().invoke(cli, ["query", *args], env={"CHU_UNMASK_USERS": "", "CHU_UNMASK_GROUP": ""})
+    assert refused.exit_code == 1 and message in refused.output and "CHU_UNMASK_USERS" in refused.output
+    allowed = CliRunner().invoke(cli, ["query", *args], env={"CHU_UNMASK_USERS": process_user()})
+    assert allowed.exit_code == 0, allowed.output
 
 
 def test_no_secrecy_is_logged_to_stderr_and_audited(gold_in_env):

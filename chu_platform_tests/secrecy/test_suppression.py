@@ -9,17 +9,19 @@ import pytest
 from chu_platform.marts import analyses
 from chu_platform.marts.periods import Period
 from chu_platform.marts.secrecy import publish
-from chu_platform.marts.suppression import SUPPRESSED, THRESHOLD, TOTAL, complementary
+from chu_platform.marts.suppression import SUPPRESSED, THRESHOLD, TOTAL, complementary, group_safe
 
 
-def attacker_values(shown: list[int], masked_count: int, total: int) -> list[set[int]]:
+def attacker_values(shown: list[int], hidden: list[int], total: int) -> list[set[int]]:
     """Every value each masked cell can take for a reader who knows the group's total, the
-    shown cells and the rule (a masked cell is at least 1 and at most the smallest shown
-    nonzero cell): brute force over every assignment."""
+    shown cells, the rule and each masked cell's kind as published: a "<10" cell is 1 to 9, an
+    "s" cell is at least 10 and at most the smallest shown nonzero cell. Brute force over every
+    assignment."""
     remainder = total - sum(shown)
     ceiling = min([v for v in shown if v > 0], default=remainder)
-    possible = [set() for _ in range(masked_count)]
-    for values in itertools.product(range(1, ceiling + 1), repeat=masked_count):
+    ranges = [range(1, THRESHOLD) if v < THRESHOLD else range(THRESHOLD, max(ceiling, THRESHOLD) + 1) for v in hidden]
+    possible = [set() for _ in hidden]
+    for values in itertools.product(*ranges):
         if sum(values) == remainder:
             for i, v in enumerate(values):
                 possible[i].add(v)
@@ -55,10 +57,45 @@ def test_no_masked_cell_is_recoverable_from_the_total(seed):
         hidden = [v for v, m in zip(values, masked) if m]
         shown = [v for v, m in zip(values, masked) if not m]
         assert len(hidden) >= 2 and sum(hidden) >= THRESHOLD, (region, values, masked)
-        for cell, possible in zip(hidden, attacker_values(shown, len(hidden), sum(values))):
-            assert cell in possible and len(possible) >= 2, (region, values, masked, possible)
+        for cell, possible in zip(hidden, attacker_values(shown, hidden, sum(values))):
+            assert cell in possible, (region, values, masked, possible)
+            if cell < THRESHOLD:
+                assert len(possible) >= 2, (region, values, masked, possible)
         checked += 1
     assert checked > 10, "the random frames must exercise the rule"
+
+
+def test_group_safe_is_exactly_what_a_reader_who_knows_the_kinds_cannot_pin_down():
+    """The plain-value rule against brute force: counts 1-9 withheld with the 0-3 smallest
+    other cells; safe exactly when every withheld count 1-9 keeps two possible values (and the
+    withheld cells are at least two adding up to 10 or more)."""
+    rng = random.Random(22)
+    agreed = unsafe = 0
+    for _ in range(800):
+        values = [rng.choice([0, 1, 1, 2, 3, 5, 8, 9, 9, 10, 10, 11, 12, 15, 25]) for _ in range(rng.randint(1, 4))]
+        small = [v for v in values if 1 <= v < THRESHOLD]
+        large = sorted(v for v in values if v >= THRESHOLD)
+        if not small:
+            continue
+        extra = rng.randint(0, min(3, len(large)))
+        hidden, shown = small + large[:extra], large[extra:] + [v for v in values if v == 0]
+        possible = attacker_values(shown, hidden, sum(values))
+        brute = (len(hidden) >= 2 and sum(hidden) >= THRESHOLD and sum(hidden) > len(hidden)
+                 and all(len(p) >= 2 for v, p in zip(hidden, possible) if v < THRESHOLD))
+        assert group_safe(hidden, shown) == brute, (hidden, shown, possible)
+        agreed += 1
+        unsafe += not brute
+    assert agreed > 300 and 30 < unsafe < agreed - 30
+
+
+def test_what_complementary_leaves_is_group_safe():
+    df = complementary(random_groups(random.Random(9), 200), "n", ["region"])
+    for _, group in df.group_by(["region"]):
+        if group[TOTAL].any():
+            continue
+        hidden = [v for v, m in zip(group["n"], group[SUPPRESSED]) if m]
+        shown = [v for v, m in zip(group["n"], group[SUPPRESSED]) if not m]
+        assert group_safe(hidden, shown), (hidden, shown)
 
 
 def test_next_smallest_cell_is_masked_and_ones_mask_the_total():

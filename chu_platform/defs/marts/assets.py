@@ -21,8 +21,9 @@ def mart_asset(name: str) -> dg.AssetsDefinition:
         automation_condition=FOLLOW_ANY_YEAR,
         description=(
             f"{aggregates.AGGREGATES[name].grain}: {analysis.title.lower()} = {analysis.numerator} / {analysis.denominator}, "
-            "over each calendar year present in gold. Counts of 1 to 9 and figures computed from "
-            "them are null with masked = true (statistical secrecy)."
+            "over each calendar year present in gold. A withheld cell is null, with masked = true and "
+            "secret_<column> = '<10' (a count of 1 to 9 or a figure computed from one) or 's' "
+            "(withheld so that none can be recovered by subtraction): statistical secrecy."
         ),
     )
     def mart(context: dg.AssetExecutionContext, settings: ChuSettings) -> pl.DataFrame:
