@@ -185,9 +185,7 @@ def group_safe(hidden: Sequence[int], shown: Sequence[int], threshold: int = THR
         return False
     bound = min((v for v in shown if v > 0), default=_BIG)
     low = sum(v - 1 if 1 <= v <= top else v - threshold if v >= threshold else 0 for v in hidden)
-    # A withheld cell above every shown one was withheld for another total: nothing here bounds it.
-    up = sum(top - v if 1 <= v <= top else (bound - v if v <= bound else _BIG) if v >= threshold else 0
-             for v in hidden)
+    up = sum(top - v if 1 <= v <= top else max(0, bound - v) if v >= threshold else 0 for v in hidden)
     return not any(
         (v == top or low == v - 1) and (v == 1 or up == top - v) for v in set(hidden) if 1 <= v <= top
     )
