@@ -28,7 +28,7 @@ def document(lake: str, instance: dg.DagsterInstance | None, check_specs: Mappin
     gold = extract.read_gold(lake)
     if not gold.years:
         raise DashboardError("gold holds no year of data yet: run `chu run` (or `chu demo`) first")
-    data = payload.build_payload(gold)
+    data = payload.build_payload(gold, payload.marts_masks(lake, gold))
     checks = quality.check_results(instance, check_specs)
     loads = quality.file_loads(lake)
     fresh = quality.freshness(lake, now)

@@ -18,6 +18,8 @@ import polars as pl
 from chu_platform.dashboard import measures, secrecy
 from chu_platform.dashboard.extract import UNKNOWN_DIAGNOSIS, Gold
 from chu_platform.dashboard.measures import ALL, TOTAL
+from chu_platform.marts import analyses
+from chu_platform.marts.periods import Period
 
 TOP = 12
 OTHERS = -2
@@ -61,11 +63,54 @@ def secrecy_groups(cells: pl.DataFrame, est_region: dict[str, str | None]) -> li
     return groups
 
 
-def masked_cells(cells: pl.DataFrame, est_region: dict[str, str | None]) -> pl.DataFrame:
-    """``cells`` with the ``masked`` flag of ``secrecy.protect`` over every group."""
+def marts_masks(lake: str, gold: Gold) -> dict[tuple, bool]:
+    """Whether the marts (``chu query``, the BI warehouse) withhold each yearly count they
+    share with the page, keyed as the page's cells: an establishment's and the group's
+    consultations, each diagnosis' consultations and stays, each specialty's consultations,
+    each region's deaths and answers, and the totals."""
+    con = analyses.connect_gold(lake)
+    diagnosis = {code: str(key) for key, code in gold.diagnoses.select("diagnostic_key", "code_diag").iter_rows()}
+    diagnosis.setdefault(None, str(UNKNOWN))
+
+    def keys(name: str, row: dict, year: int) -> list[tuple[tuple, str]]:
+        if name == "consultations_by_establishment":
+            own = ("cons_unknown", year, ALL, TOTAL) if row["finess"] is None else ("cons", year, f"e:{row['finess']}", TOTAL)
+            return [(own, "numerator"), (("cons", year, ALL, TOTAL), "denominator")]
+        if name == "consultations_by_diagnosis":
+            return [(("cons_diag", year, ALL, diagnosis.get(row["code_diag"])), "numerator"),
+                    (("cons", year, ALL, TOTAL), "denominator")]
+        if name == "hospitalisations_by_diagnosis":
+            return [(("hosp_diag", year, ALL, diagnosis.get(row["code_diag"])), "numerator"),
+                    (("hosp", year, ALL, TOTAL), "denominator")]
+        if name == "consultations_by_professional" and row["level"] == "specialty":
+            return [(("cons_spec", year, ALL, row["specialite"]), "numerator"), (("cons", year, ALL, TOTAL), "denominator")]
+        if name == "deaths_by_region":
+            return [(("deaths", year, ALL, row["region_code"]), "deaths"), (("deaths", year, ALL, TOTAL), "denominator")]
+        if name == "satisfaction_by_region":
+            return [(("answers", year, ALL, row["region_code"]), "nb_reponses")]
+        return []
+
+    fixed: dict[tuple, bool] = {}
+    for name in ("consultations_by_establishment", "consultations_by_diagnosis", "hospitalisations_by_diagnosis",
+                 "consultations_by_professional", "deaths_by_region", "satisfaction_by_region"):
+        for year in analyses.years_present(con, name):
+            try:
+                frame = analyses.published(con, name, Period.year(year))
+            except analyses.AnalysisError:
+                continue
+            for row in frame.iter_rows(named=True):
+                for key, column in keys(name, row, year):
+                    fixed[key] = fixed.get(key, False) or row[column] is None
+    return fixed
+
+
+def masked_cells(cells: pl.DataFrame, est_region: dict[str, str | None],
+                 fixed: dict[tuple, bool] | None = None) -> pl.DataFrame:
+    """``cells`` with the ``masked`` flag of ``secrecy.protect`` over every group, the counts
+    the marts also publish withheld exactly as the marts withhold them (``marts_masks``)."""
     keys = list(cells.select("measure", "year", "scope", "item").iter_rows())
     values = dict(zip(keys, cells["n"].to_list()))
-    hidden = secrecy.protect(values, secrecy_groups(cells, est_region))
+    hidden = secrecy.protect(values, secrecy_groups(cells, est_region), fixed)
     return cells.with_columns(pl.Series("masked", [k in hidden for k in keys], dtype=pl.Boolean))
 
 
@@ -121,12 +166,13 @@ def range_key(start: int, end: int) -> str:
     return f"{start}-{end}"
 
 
-def build_payload(gold: Gold) -> dict:
-    """The figures of every selection, masked; see the module docstring for the layout."""
+def build_payload(gold: Gold, fixed: dict[tuple, bool] | None = None) -> dict:
+    """The figures of every selection, masked; see the module docstring for the layout.
+    ``fixed``: the marts' masks of the counts both publish (``marts_masks``)."""
     years = gold.years
     labels = Labels(gold)
     est_region = {row[0]: row[2] for row in labels.establishments}
-    cells = masked_cells(measures.event_cells(gold), est_region)
+    cells = masked_cells(measures.event_cells(gold), est_region, fixed)
     months = _months(cells)
     est_region_frame = pl.DataFrame({"item": [f"e:{f}" for f, r in est_region.items() if r is not None],
                                      "region": [r for r in est_region.values() if r is not None]},

@@ -10,8 +10,13 @@ cell be recovered by subtraction, so:
 
 * ``protect`` (per year) masks every count 1-9 (primary), then, in every group of a total and
   its parts that the page shows or lets one derive, masks the next-smallest part until the
-  masked parts are at least two and add up to 10 or more (secondary), or masks the total; a
-  masked total keeps at least one of its parts masked. Repeated until nothing changes, since
+  group is safe for a reader who knows the kinds ("<10", "s"; ``marts.suppression.group_safe``)
+  (secondary), or masks the total; a masked total keeps at least one of its parts masked.
+  Counts the marts also publish (``fixed``: an establishment's, a diagnosis', a specialty's, a
+  region of death's count of a year, and their totals) keep the marts' masks, and the
+  complements are chosen among the cells only the page shows (a region's total rather than
+  one of its establishments): a count withheld on one surface and shown on the other would
+  give itself away. Repeated until nothing changes, since
   a cell masked in one group is a part or a total of others (region and establishment,
   diagnosis by region).
 * A range of years adds the yearly cells; it is masked when any of its years is
@@ -30,6 +35,7 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 import polars as pl
 
 from chu_platform.marts.secrecy import THRESHOLD
+from chu_platform.marts.suppression import group_safe
 
 
 Group = tuple[Hashable, Sequence[Hashable]]
@@ -59,22 +65,51 @@ def withheld(value) -> bool:
     return isinstance(value, str)
 
 
-def _needed(values: Mapping[Hashable, int], masked: set, total: Hashable, parts: Sequence[Hashable]) -> Hashable | None:
-    """The cell to mask next in one group, or ``None`` when the group is safe."""
+def _needed(values: Mapping[Hashable, int], masked: set, total: Hashable, parts: Sequence[Hashable],
+            fixed: Mapping[Hashable, bool] | None = None) -> Hashable | None:
+    """The cell to mask next in one group, or ``None`` when the group is safe. A cell of
+    ``fixed`` is masked or shown by another surface: never chosen while another will do."""
+    fixed = fixed or {}
     nonzero = [p for p in parts if values.get(p, 0) > 0]
     hidden = [p for p in nonzero if p in masked]
     shown = [p for p in nonzero if p not in masked]
+    free = [p for p in shown if p not in fixed]
+
+    def smallest(cells: list) -> Hashable:
+        return min(cells, key=lambda p: (values[p], str(p)))
+
     if total in masked:
-        return min(shown, key=lambda p: (values[p], str(p))) if shown and not hidden else None
-    if not hidden or (len(hidden) >= 2 and sum(values[p] for p in hidden) >= THRESHOLD):
+        return smallest(free or shown) if shown and not hidden else None
+    if group_safe([values[p] for p in hidden], [values[p] for p in shown]):
         return None
-    return min(shown, key=lambda p: (values[p], str(p))) if shown else total
+    if free:
+        return smallest(free)
+    if total not in fixed or not shown:
+        return total
+    return smallest(shown)
 
 
-def protect(values: Mapping[Hashable, int], groups: Iterable[Group]) -> set:
-    """The cells to mask: primary (1-9) and secondary, until every group is safe."""
+def _derivable(values: Mapping[Hashable, int], groups: list[tuple[Hashable, tuple]], fixed: dict) -> dict:
+    """``fixed`` plus the totals whose parts other surfaces all show (a region of one
+    establishment): masking them would hide nothing, so they are never chosen as complements."""
+    changed = True
+    while changed:
+        changed = False
+        for total, parts in groups:
+            if total in fixed or total not in values:
+                continue
+            if all(values.get(p, 0) == 0 or fixed.get(p) is False for p in parts):
+                fixed[total] = False
+                changed = True
+    return fixed
+
+
+def protect(values: Mapping[Hashable, int], groups: Iterable[Group], fixed: Mapping[Hashable, bool] | None = None) -> set:
+    """The cells to mask: primary (1-9), those ``fixed`` masks, and secondary until every
+    group is safe."""
     groups = [(t, tuple(p)) for t, p in groups]
-    masked = {k for k, v in values.items() if small(v)}
+    fixed = _derivable(values, groups, dict(fixed or {}))
+    masked = {k for k, v in values.items() if small(v)} | {k for k, m in fixed.items() if m and k in values}
     member_of: dict[Hashable, list[int]] = defaultdict(list)
     for i, (total, parts) in enumerate(groups):
         member_of[total].append(i)
@@ -85,7 +120,7 @@ def protect(values: Mapping[Hashable, int], groups: Iterable[Group]) -> set:
         i = queue.popleft()
         queued.discard(i)
         total, parts = groups[i]
-        extra = _needed(values, masked, total, parts)
+        extra = _needed(values, masked, total, parts, fixed)
         if extra is None:
             continue
         masked.add(extra)
