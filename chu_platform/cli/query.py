@@ -1,4 +1,5 @@
-"""``chu query``: answer one of the eight analyses from gold, secrecy applied."""
+"""``chu query``: answer one of the eight analyses, or one of the activity indicators
+(``marts/activity.py``), from gold, secrecy applied."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ import json
 import os
 
 import click
+import polars as pl
 
 from chu_platform.lib import delta_store
-from chu_platform.marts import analyses
-from chu_platform.marts.periods import Period
-from chu_platform.marts.secrecy import MASK, audit_record, process_user, records, unmask_refusal
+from chu_platform.marts import activity, analyses
+from chu_platform.marts.periods import Period, latest_complete_year
+from chu_platform.marts.secrecy import MASK, audit_record, process_user, publish, records, unmask_refusal
 
 AUDIT_TABLE = ("ops", "secrecy_audit")
 
@@ -77,7 +79,7 @@ def _record_lifted_secrecy(lake: str, name: str, parameters: dict, rows: int) ->
 
 
 @click.command()
-@click.argument("name", type=click.Choice(list(analyses.ANALYSES)))
+@click.argument("name", type=click.Choice([*analyses.ANALYSES, *activity.INDICATORS]))
 @click.option("--year", type=int, help="One calendar year (default: the latest complete year in the data).")
 @click.option("--from", "start", metavar="DATE", help="Period start, inclusive (YYYY-MM-DD).")
 @click.option("--to", "end", metavar="DATE", help="Period end, inclusive (YYYY-MM-DD).")
@@ -92,8 +94,11 @@ def query(name, year, start, end, establishment, diagnosis, fmt, no_secrecy) -> 
     lake = delta_store.lake_root(os.environ["CHU_DATA_DIR"], os.environ.get("CHU_LAKE_URI", ""))
     if no_secrecy:
         _refuse_unauthorised(lake, name)
-    con = analyses.connect_gold(lake)
     filters = {"establishment": establishment, "diagnosis": diagnosis}
+    if name in activity.INDICATORS:
+        _indicator(lake, name, year, start, end, filters, fmt, no_secrecy)
+        return
+    con = analyses.connect_gold(lake)
     try:
         period = _period(con, name, year, start, end)
         df = analyses.published(con, name, period, filters, secrecy=not no_secrecy)
@@ -112,6 +117,55 @@ def query(name, year, start, end, establishment, diagnosis, fmt, no_secrecy) -> 
         shown = "".join(f", {k} {v}" for k, v in filters.items() if v)
         click.echo(f"{analysis.title}, {period}{shown}")
         click.echo(f"  numerator: {analysis.numerator}; denominator: {analysis.denominator}")
+        click.echo(render_table(rows))
+        if any(r["masked"] for r in rows) and not no_secrecy:
+            click.echo(f'\n"{MASK}": statistical secrecy (a count of 1 to 9, a figure computed from one, '
+                       'or a cell withheld so that none can be recovered from a total)')
+
+
+def indicator_rows(lake: str, name: str, year: int | None, establishment: str | None,
+                   secrecy: bool = True) -> tuple[int, pl.DataFrame]:
+    """The year (the latest complete one by default) and the published rows of an activity
+    indicator; ``establishment`` keeps the group row and that establishment's rows."""
+    indicator = activity.get(name)
+    con = analyses.connect_gold(lake, tables=indicator.reads)
+    try:
+        whole = indicator.build(con)
+    except Exception as exc:  # noqa: BLE001 - a missing gold table, said in the user's terms
+        raise click.ClickException(f"{name} needs gold tables that are not built yet ({exc}); run `chu run` first")
+    df = publish(whole, indicator.secrecy, apply=secrecy)
+    years = sorted(df["year"].unique().to_list())
+    chosen = year if year is not None else latest_complete_year(years)
+    if chosen is None or chosen not in years:
+        raise click.ClickException(f"{name}: no data for {year if year is not None else 'any complete year'} in gold "
+                                   f"(years present: {', '.join(map(str, years)) or 'none'})")
+    df = df.filter(pl.col("year") == chosen)
+    if establishment:
+        if "finess" not in df.columns or df.filter(pl.col("finess") == establishment).is_empty():
+            raise click.ClickException(f"no establishment with FINESS '{establishment}' in {name} for {chosen}")
+        df = df.filter((pl.col("finess") == establishment) | (pl.col("level") == activity.GROUP))
+    return chosen, df
+
+
+def _indicator(lake, name, year, start, end, filters, fmt, no_secrecy) -> None:
+    if start or end:
+        raise click.UsageError(f"{name} is computed per calendar year: use --year instead of --from/--to")
+    if filters.get("diagnosis"):
+        raise click.UsageError(f"{name} does not take --diagnosis (it accepts --year and --establishment)")
+    if no_secrecy:
+        _refuse_unauthorised(lake, name)
+    chosen, df = indicator_rows(lake, name, year, filters.get("establishment"), secrecy=not no_secrecy)
+    if no_secrecy:
+        _record_lifted_secrecy(lake, name, {"period": str(chosen), **{k: v for k, v in filters.items() if v}}, df.height)
+    indicator = activity.get(name)
+    rows = records(df, indicator.secrecy)
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        click.echo(render_csv(rows, df.columns), nl=False)
+    else:
+        click.echo(f"{indicator.title}, {chosen}")
+        click.echo(f"  {indicator.grain}; {indicator.definition}")
         click.echo(render_table(rows))
         if any(r["masked"] for r in rows) and not no_secrecy:
             click.echo(f'\n"{MASK}": statistical secrecy (a count of 1 to 9, a figure computed from one, '

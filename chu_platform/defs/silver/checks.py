@@ -65,5 +65,7 @@ SILVER_CHECKS = layer_checks("silver", {
     "death_declarations": [CONTRACT, unique_key("source_file", "source_row")],
     "deaths": [CONTRACT],
     "satisfaction": [CONTRACT],
-}, partitioned={"consultations": care_years, "hospitalisations": hospitalisation_years,
+    "medicaments": [CONTRACT],
+    "prescriptions": [CONTRACT],
+}, partitioned={"consultations": care_years, "prescriptions": care_years, "hospitalisations": hospitalisation_years,
                 "death_declarations": deaths_years, "deaths": deaths_years, "satisfaction": satisfaction_years})
