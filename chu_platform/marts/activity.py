@@ -240,6 +240,9 @@ def _table(con: duckdb.DuckDBPyConnection, sql: str) -> pl.DataFrame:
     return pl.from_arrow(con.sql(sql).to_arrow_table())
 
 
+STAY_TABLES = ("fact_hospitalisation", "dim_patient", "dim_etablissement", "dim_diagnostic")
+
+
 def load_stays(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     facts = _table(con, "SELECT year, patient_key, etablissement_key, diagnostic_key, date_entree_key, "
                         "duree_sejour_jours FROM fact_hospitalisation")
@@ -293,7 +296,7 @@ INDICATORS: dict[str, Indicator] = {
             "One row per year of admission and group, establishment or diagnosis chapter",
             "days from admission to discharge of the stays admitted in the year: mean, median, P90, "
             "change of the mean since the previous year",
-            ("fact_hospitalisation", "dim_patient", "dim_etablissement", "dim_diagnostic"),
+            STAY_TABLES,
             Secrecy(counts=("stays",), derived={c: ("stays",) for c in ("mean_days", "median_days", "p90_days",
                                                                          "mean_change")},
                     margins=_PARTS_OF_GROUP),
@@ -305,7 +308,7 @@ INDICATORS: dict[str, Indicator] = {
             "One row per year of discharge and group or establishment",
             "stays discharged in the year followed by an admission of the same patient, in any "
             "establishment, 1 to 30 days after discharge / stays discharged in the year",
-            ("fact_hospitalisation", "dim_patient", "dim_etablissement"),
+            STAY_TABLES,
             Secrecy(counts=("stays", "readmitted"), derived={"rate": ("stays", "readmitted")},
                     margins=(Margin("stays", parts=pl.col("level") == ESTABLISHMENT, total_row=pl.col("level") == GROUP),
                              Margin("readmitted", parts=pl.col("level") == ESTABLISHMENT,
@@ -318,7 +321,7 @@ INDICATORS: dict[str, Indicator] = {
             "One row per year and group or establishment",
             "patients present at midnight per night; mean, peak (and its date), the establishment's "
             "own 95th percentile over all years, nights above it; no occupancy rate (no capacity source)",
-            ("fact_hospitalisation", "dim_etablissement"),
+            STAY_TABLES,
             # A peak of 1 to 9 patients is a count about people; below it, every night's count is too.
             Secrecy(counts=("peak_census", "p95_census"),
                     derived={"mean_census": ("peak_census",), "peak_date": ("peak_census",),
