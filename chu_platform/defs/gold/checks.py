@@ -172,6 +172,7 @@ GOLD_CHECKS = layer_checks("gold", {
         CONTRACT,
         *VOLUME_CHECKS,
         keys_in_dimensions({"date_key": DATE, "patient_key": PATIENT, "medicament_key": ("dim_medicament", "medicament_key"),
+                            "professionnel_key": ("dim_professionnel", "professionnel_key"),
                             "diagnostic_key": DIAGNOSTIC, "etablissement_key": ETABLISSEMENT}),
         reconciles_with("prescriptions"),
         unknown_share("medicament_key", 0.01, "CIS codes absent from the medicines table."),
