@@ -88,3 +88,27 @@ def test_top_medicines_and_prescriptions_per_consultation():
     assert top["share"].to_list() == [0.4, 0.4, 0.2]
     chapter_x = got.filter((pl.col("level") == "chapter") & (pl.col("chapitre") == "X"))
     assert chapter_x["all_prescriptions"].unique().to_list() == [3]
+
+
+def test_chu_query_serves_the_indicators_masked_with_their_own_options(gold_in_env):
+    import json
+
+    from click.testing import CliRunner
+
+    from chu_platform.cli import cli
+
+    def query(*args):
+        return CliRunner().invoke(cli, ["query", *args], catch_exceptions=False)
+
+    shown = query("readmissions_30d", "--year", "2020", "--format", "json")
+    assert shown.exit_code == 0, shown.output
+    rows = json.loads(shown.output)
+    assert {r["year"] for r in rows} == {2020}
+    counts = [r[c] for r in rows for c in ("stays", "readmitted")]
+    assert "<10" in counts and not any(isinstance(n, int) and 0 < n < 10 for n in counts)
+    site = json.loads(query("readmissions_30d", "--year", "2020", "--establishment", "750000001",
+                            "--format", "json").output)
+    assert {(r["level"], r["finess"]) for r in site} == {("group", None), ("establishment", "750000001")}
+    refused = query("census", "--from", "2020-01-01", "--to", "2020-06-30")
+    assert refused.exit_code == 2 and "per calendar year" in refused.output
+    assert query("medication_use", "--diagnosis", "J45").exit_code == 2
