@@ -202,27 +202,31 @@ MEDICATION_COLUMNS = ["year", "level", "chapitre", "rank", "code_cis", "denomina
 def medication_use(prescriptions: pl.DataFrame, consultations: pl.DataFrame) -> pl.DataFrame:
     """One row per year and: the group's prescriptions per consultation (``level`` group), each
     of the 10 medicines most prescribed in the year (``top``), each of the 5 most prescribed per
-    diagnosis chapter of the consultation (``chapter``); ties broken by CIS code.
+    diagnosis chapter of the consultation (``chapter``); ties broken by CIS code. On a medicine's
+    row, ``consultations`` are those of the year (or chapter) and ``per_consultation`` the share
+    of them at which the medicine was prescribed (a medicine is prescribed once per consultation).
 
     ``prescriptions``: year, consultation_id, code_cis, denomination, chapitre;
-    ``consultations``: year, consultation_id (every consultation, with or without a prescription).
+    ``consultations``: year, consultation_id, chapitre (every consultation, with or without a prescription).
     """
-    per_year = consultations.group_by("year").agg(pl.len().cast(pl.Int64).alias("consultations"))
-    totals = prescriptions.group_by("year").agg(pl.len().cast(pl.Int64).alias("prescriptions"))
-    group = per_year.join(totals, on="year", how="left").with_columns(
-        pl.col("prescriptions").fill_null(0), pl.lit(GROUP).alias("level"),
-        pl.col("prescriptions").fill_null(0).alias("all_prescriptions"),
-    ).with_columns((pl.col("prescriptions") / pl.col("consultations")).alias("per_consultation"))
-    frames = [group]
-    for level, by, top in (("top", [], TOP_MEDICINES), (CHAPTER, ["chapitre"], TOP_PER_CHAPTER)):
+    frames = []
+    for level, by, top in ((GROUP, [], None), ("top", [], TOP_MEDICINES), (CHAPTER, ["chapitre"], TOP_PER_CHAPTER)):
         keys = ["year", *by]
-        counts = prescriptions.group_by(*keys, "code_cis").agg(
-            pl.len().cast(pl.Int64).alias("prescriptions"), pl.col("denomination").first())
-        counts = counts.with_columns(pl.col("prescriptions").sum().over(keys).alias("all_prescriptions"))
-        ranked = counts.sort([*keys, "prescriptions", "code_cis"], descending=[False] * len(keys) + [True, False])
-        ranked = ranked.with_columns(pl.int_range(1, pl.len() + 1).over(keys).cast(pl.Int32).alias("rank"))
-        frames.append(ranked.filter(pl.col("rank") <= top).with_columns(
-            pl.lit(level).alias("level"), (pl.col("prescriptions") / pl.col("all_prescriptions")).alias("share")))
+        visits = consultations.group_by(keys).agg(pl.len().cast(pl.Int64).alias("consultations"))
+        if top is None:
+            counts = prescriptions.group_by(keys).agg(pl.len().cast(pl.Int64).alias("prescriptions"))
+            rows = visits.join(counts, on=keys, how="left").with_columns(
+                pl.col("prescriptions").fill_null(0), pl.col("prescriptions").fill_null(0).alias("all_prescriptions"))
+        else:
+            counts = prescriptions.group_by(*keys, "code_cis").agg(
+                pl.len().cast(pl.Int64).alias("prescriptions"), pl.col("denomination").first())
+            counts = counts.with_columns(pl.col("prescriptions").sum().over(keys).alias("all_prescriptions"))
+            ranked = counts.sort([*keys, "prescriptions", "code_cis"], descending=[False] * len(keys) + [True, False])
+            ranked = ranked.with_columns(pl.int_range(1, pl.len() + 1).over(keys).cast(pl.Int32).alias("rank"))
+            rows = ranked.filter(pl.col("rank") <= top).join(visits, on=keys, how="left").with_columns(
+                (pl.col("prescriptions") / pl.col("all_prescriptions")).alias("share"))
+        frames.append(rows.with_columns(pl.lit(level).alias("level"),
+                                        (pl.col("prescriptions") / pl.col("consultations")).alias("per_consultation")))
     whole = pl.concat(frames, how="diagonal_relaxed")
     for name in MEDICATION_COLUMNS:
         if name not in whole.columns:
@@ -259,7 +263,9 @@ def load_prescriptions(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl
         FROM fact_prescription p
         JOIN dim_medicament m USING (medicament_key)
         LEFT JOIN dim_diagnostic d USING (diagnostic_key)""")
-    consultations = _table(con, "SELECT year, consultation_id FROM fact_consultation")
+    consultations = _table(con, """
+        SELECT c.year, c.consultation_id, coalesce(d.chapitre, 'unknown') AS chapitre
+        FROM fact_consultation c LEFT JOIN dim_diagnostic d USING (diagnostic_key)""")
     return prescribed, consultations
 
 
@@ -335,7 +341,7 @@ INDICATORS: dict[str, Indicator] = {
             "each top-5 medicine per diagnosis chapter",
             "prescriptions (a medicine prescribed at a consultation); share = prescriptions of the "
             "medicine / all prescriptions of the year (or chapter); per consultation = prescriptions "
-            "/ consultations of the year",
+            "/ consultations of the year (or chapter)",
             ("fact_prescription", "dim_medicament", "dim_diagnostic", "fact_consultation"),
             Secrecy(counts=("prescriptions", "all_prescriptions", "consultations"),
                     derived={"share": ("prescriptions", "all_prescriptions"),

@@ -78,7 +78,8 @@ def test_top_medicines_and_prescriptions_per_consultation():
         "year": [2020] * 5, "consultation_id": ["1", "1", "2", "3", "3"],
         "code_cis": ["60000002", "60000001", "60000001", "60000003", "60000002"],
         "denomination": ["B", "A", "A", "C", "B"], "chapitre": ["IX", "IX", "X", "X", "X"]})
-    consultations = pl.DataFrame({"year": [2020] * 4, "consultation_id": ["1", "2", "3", "4"]})
+    consultations = pl.DataFrame({"year": [2020] * 4, "consultation_id": ["1", "2", "3", "4"],
+                                  "chapitre": ["IX", "X", "X", "X"]})
     got = activity.medication_use(prescriptions, consultations)
     group = got.filter(pl.col("level") == "group").row(0, named=True)
     assert (group["prescriptions"], group["consultations"], group["per_consultation"]) == (5, 4, 1.25)
@@ -86,8 +87,11 @@ def test_top_medicines_and_prescriptions_per_consultation():
     assert top.select("rank", "code_cis", "prescriptions").rows() == [(1, "60000001", 2), (2, "60000002", 2),
                                                                       (3, "60000003", 1)]
     assert top["share"].to_list() == [0.4, 0.4, 0.2]
+    # Prescribed at 2 of the year's 4 consultations.
+    assert top["per_consultation"].to_list() == [0.5, 0.5, 0.25]
     chapter_x = got.filter((pl.col("level") == "chapter") & (pl.col("chapitre") == "X"))
     assert chapter_x["all_prescriptions"].unique().to_list() == [3]
+    assert chapter_x["consultations"].unique().to_list() == [3]
 
 
 def test_chu_query_serves_the_indicators_masked_with_their_own_options(gold_in_env):
