@@ -185,7 +185,7 @@ def census(stays: pl.DataFrame, years: list[int]) -> pl.DataFrame:
         summary = per.sort("night").group_by("finess", "year").agg(
             pl.col("census").mean().alias("mean_census"),
             pl.col("census").max().alias("peak_census"),
-            pl.col("night").get(pl.col("census").arg_max()).alias("peak_date"),
+            pl.when(pl.col("census").max() > 0).then(pl.col("night").get(pl.col("census").arg_max())).alias("peak_date"),
             pl.col("p95_census").first(),
             (pl.col("census") > pl.col("p95_census")).sum().cast(pl.Int64).alias("saturation_days"),
         ).with_columns(pl.lit(level).alias("level"), pl.lit(None, dtype=pl.Float64).alias("occupancy_rate"))
