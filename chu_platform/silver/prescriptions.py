@@ -62,8 +62,8 @@ def typed_prescriptions(prescriptions: pl.DataFrame) -> pl.DataFrame:
 def build_prescriptions(prescriptions: pl.DataFrame, consultations: pl.DataFrame) -> pl.DataFrame:
     """One row per medicine prescribed at a consultation of the years ``consultations`` holds
     (its ``consultation_id``, ``year`` and ``date_consultation``)."""
-    typed = latest_per_key(typed_prescriptions(prescriptions), ["consultation_id", "code_cis_source"])
-    typed = typed.filter(pl.col("code_cis").is_not_null())
+    typed = typed_prescriptions(prescriptions).filter(pl.col("code_cis").is_not_null())
+    typed = latest_per_key(typed, ["consultation_id", "code_cis"])
     dated = consultations.select("consultation_id", "year", "date_consultation")
     return typed.join(dated, on="consultation_id", how="inner").select(PRESCRIPTION_COLUMNS).cast(
         {"year": pl.Int32}
@@ -77,5 +77,5 @@ def problems(prescriptions: pl.DataFrame, known_consultations: pl.Series) -> dic
     return {
         "malformed_cis_codes": int(typed["code_cis"].is_null().sum()),
         "orphan_prescriptions": int((~typed["consultation_id"].is_in(known_consultations.implode())).sum()),
-        "repeated_pairs": typed.height - typed.unique(["consultation_id", "code_cis_source"]).height,
+        "repeated_pairs": typed.height - typed.unique(["consultation_id", "code_cis"]).height,
     }

@@ -116,3 +116,4 @@ def test_chu_query_serves_the_indicators_masked_with_their_own_options(gold_in_e
     refused = query("census", "--from", "2020-01-01", "--to", "2020-06-30")
     assert refused.exit_code == 2 and "per calendar year" in refused.output
     assert query("medication_use", "--diagnosis", "J45").exit_code == 2
+
