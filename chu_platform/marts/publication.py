@@ -8,7 +8,7 @@ lake, which BI users cannot read) of:
 * the aggregates ``agg_<analysis>``, with the same secrecy (``publish``) applied year by year,
   and the dimension keys that join them to the dimensions;
 * the dimensions that describe no patient: dates, geography, establishments, professionals
-  (the public RPPS/FINESS directories), diagnoses.
+  (the public RPPS/FINESS directories), diagnoses, medicines (the public BDPM).
 
 Never the facts (one row per consultation, stay or death) nor ``dim_patient`` (one row per
 patient version, with the pseudonym): those stay in the analysts' warehouse, owner-only.
@@ -21,7 +21,8 @@ import polars as pl
 from chu_platform.marts import activity, aggregates, analyses
 from chu_platform.marts.secrecy import PERSONAL_COLUMNS, publish
 
-PUBLIC_DIMENSIONS = ("dim_date", "dim_geography", "dim_etablissement", "dim_professionnel", "dim_diagnostic")
+PUBLIC_DIMENSIONS = ("dim_date", "dim_geography", "dim_etablissement", "dim_professionnel", "dim_diagnostic",
+                     "dim_medicament")
 def published_aggregate(df: pl.DataFrame, analysis: str) -> pl.DataFrame:
     """An aggregate table as it may be published: each year's cells masked as that year's mart."""
     frame = df.drop(aggregates.INPUTS, strict=False)
