@@ -20,7 +20,7 @@ def indicator_asset(name: str) -> dg.AssetsDefinition:
         key=["marts", name], group_name="marts", kinds={"polars", "delta"},
         deps=[dg.AssetKey(["gold", t]) for t in indicator.reads],
         automation_condition=FOLLOW_ANY_YEAR,
-        description=(f"{indicator.grain}: {indicator.title.lower()} = {indicator.definition}. Counts of 1 to 9 "
+        description=(f"{indicator.grain}. {indicator.title}: {indicator.definition}. Counts of 1 to 9 "
                      "and figures computed from them are null with masked = true (statistical secrecy)."),
     )
     def mart(context: dg.AssetExecutionContext, settings: ChuSettings) -> pl.DataFrame:
