@@ -216,21 +216,27 @@ def _forecast_months(last: date, h: int) -> list[date]:
     return months
 
 
-def forecast_all(monthly: pl.DataFrame, model: Model = combination,
-                 min_months: int = BACKTEST_MONTHS + 2 * SEASON) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(forecast, backtest) for every series with at least ``min_months`` months of history
-    (the backtest's first fold needs two years before it)."""
+# A forecast needs two full years (a seasonal level and last year's months); the backtest's
+# first fold needs two years before its 24 months.
+MIN_FORECAST_MONTHS = 2 * SEASON
+MIN_BACKTEST_MONTHS = BACKTEST_MONTHS + 2 * SEASON
+
+
+def forecast_all(monthly: pl.DataFrame, model: Model = combination) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(forecast, backtest): the forecast of every series with at least 24 months of history,
+    the backtest of those with at least 48."""
     rows, scores = [], []
     for (measure, series), part in monthly.sort("month").group_by(["measure", "series"], maintain_order=True):
         y = part["value"].to_numpy()
-        if len(y) < min_months:
+        if len(y) < MIN_FORECAST_MONTHS:
             continue
         predicted = model(y, HORIZON)
         for i, month in enumerate(_forecast_months(part["month"].max(), HORIZON)):
             rows.append({"measure": measure, "series": series, "month": month, "forecast": float(predicted["mean"][i]),
                          **{f"{side}{level}": float(predicted[f"{side}{level}"][i])
                             for level in LEVELS for side in ("lo", "hi")}})
-        scores.append({"measure": measure, "series": series, **backtest(y, model)})
+        if len(y) >= MIN_BACKTEST_MONTHS:
+            scores.append({"measure": measure, "series": series, **backtest(y, model)})
     forecast = pl.DataFrame(rows, schema={"measure": pl.String, "series": pl.String, "month": pl.Date,
                                           "forecast": pl.Float64, "lo80": pl.Float64, "hi80": pl.Float64,
                                           "lo95": pl.Float64, "hi95": pl.Float64})
@@ -241,11 +247,7 @@ def forecast_all(monthly: pl.DataFrame, model: Model = combination,
 
 
 def worse_than_baseline(scores: pl.DataFrame, measures: tuple[str, ...] = MEASURES) -> pl.DataFrame:
-    """The group series on which the model's backtest MASE exceeds seasonal naive's (or is missing)."""
+    """The group series whose backtest MASE exceeds seasonal naive's (a group series with too
+    short a history has no backtest row, and nothing to compare)."""
     group = scores.filter((pl.col("series") == GROUP) & pl.col("measure").is_in(measures))
-    missing = [m for m in measures if m not in group["measure"].to_list()]
-    worse = group.filter(~(pl.col("mase") <= pl.col("mase_seasonal_naive")))
-    if missing:
-        worse = pl.concat([worse, pl.DataFrame({"measure": missing, "series": [GROUP] * len(missing)})],
-                          how="diagonal_relaxed")
-    return worse
+    return group.filter(~(pl.col("mase") <= pl.col("mase_seasonal_naive")))

@@ -57,6 +57,9 @@ def test_model_beats_seasonal_naive_on_a_large_seasonal_series():
     broken = forecast.forecast_all(monthly, model=lambda y, h: {k: np.zeros(h) for k in
                                                                  ("mean", "lo80", "hi80", "lo95", "hi95")})[1]
     assert forecast.worse_than_baseline(broken, ("stays",)).height == 1
+    # Two years of history: a forecast, no backtest, and no failure to report.
+    short, scores = forecast.forecast_all(monthly.filter(pl.col("month") >= date(2023, 1, 1)))
+    assert short.height == 12 and scores.is_empty() and forecast.worse_than_baseline(scores).is_empty()
 
 
 def test_complete_months_fill_gaps_and_stop_before_the_current_month():
