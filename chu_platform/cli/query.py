@@ -1,4 +1,5 @@
-"""``chu query``: answer one of the eight analyses from gold, secrecy applied.
+"""``chu query``: answer one of the eight analyses, or one of the activity indicators
+(``marts/activity.py``), from gold, secrecy applied.
 
 Without the right to lift secrecy a question is one whole calendar year, and a filter only
 chooses rows (``analyses.question_refusal``): no two answers then give back a withheld count
@@ -9,15 +10,17 @@ csv and json keep full precision; every format writes a withheld cell as "<10" o
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 
 import click
+import polars as pl
 
 from chu_platform.lib import delta_store
-from chu_platform.marts import analyses
-from chu_platform.marts.export import render_csv
-from chu_platform.marts.periods import Period
+from chu_platform.marts import activity, analyses
+from chu_platform.marts.periods import Period, latest_complete_year
 from chu_platform.marts.secrecy import (
     UNMASK_GROUP,
     UNMASK_USERS,
@@ -26,6 +29,7 @@ from chu_platform.marts.secrecy import (
     kinds_shown,
     legend,
     process_user,
+    publish,
     records,
     unmask_refusal,
 )
@@ -96,6 +100,14 @@ def _years(years: list[int]) -> str:
     return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
 
 
+def render_csv(rows: list[dict], columns: list[str]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({k: str(v).lower() if isinstance(v, bool) else v for k, v in r.items()} for r in rows)
+    return buffer.getvalue()
+
+
 def _refuse_unauthorised(lake: str, name: str) -> None:
     """Only the users the configuration names may lift secrecy; a refused attempt is recorded."""
     why = unmask_refusal(process_user())
@@ -129,7 +141,7 @@ def _refuse_outside_lattice(name: str, period, filters: dict) -> None:
 
 
 @click.command()
-@click.argument("name", type=click.Choice(list(analyses.ANALYSES)))
+@click.argument("name", type=click.Choice([*analyses.ANALYSES, *activity.INDICATORS]))
 @click.option("--year", type=int, help="One calendar year (default: the latest complete year in the data).")
 @click.option("--from", "start", metavar="DATE",
               help="Period start, inclusive (YYYY-MM-DD); other than a whole year only for users who may lift secrecy.")
@@ -147,8 +159,11 @@ def query(name, year, start, end, establishment, diagnosis, fmt, limit, no_secre
     lake = delta_store.lake_root(os.environ["CHU_DATA_DIR"], os.environ.get("CHU_LAKE_URI", ""))
     if no_secrecy:
         _refuse_unauthorised(lake, name)
-    con = analyses.connect_gold(lake)
     filters = {"establishment": establishment, "diagnosis": diagnosis}
+    if name in activity.INDICATORS:
+        _indicator(lake, name, year, start, end, filters, fmt, limit, no_secrecy)
+        return
+    con = analyses.connect_gold(lake)
     try:
         period = _period(con, name, year, start, end)
         if not no_secrecy:
@@ -197,3 +212,59 @@ def _no_data_line(con, name: str, period) -> str | None:
         return None
     held = f"years with data: {_years(years)}" if years else "no year has data yet (run `chu run`)"
     return f"No data for {period} in {name}; {held}."
+
+
+def indicator_rows(lake: str, name: str, year: int | None, establishment: str | None,
+                   secrecy: bool = True) -> tuple[int, pl.DataFrame]:
+    """The year (the latest complete one by default) and the published rows of an activity
+    indicator; ``establishment`` keeps the group row and that establishment's rows."""
+    indicator = activity.get(name)
+    con = analyses.connect_gold(lake, tables=indicator.reads)
+    try:
+        whole = indicator.build(con)
+    except Exception as exc:  # noqa: BLE001 - a missing gold table, said in the user's terms
+        raise click.ClickException(f"{name} needs gold tables that are not built yet ({exc}); run `chu run` first")
+    df = publish(whole, indicator.secrecy, apply=secrecy)
+    years = sorted(df["year"].unique().to_list())
+    chosen = year if year is not None else latest_complete_year(years)
+    if chosen is None or chosen not in years:
+        raise click.ClickException(f"{name}: no data for {year if year is not None else 'any complete year'} in gold "
+                                   f"(years with data: {_years(years) if years else 'none'})")
+    df = df.filter(pl.col("year") == chosen)
+    if establishment:
+        if "finess" not in df.columns or df.filter(pl.col("finess") == establishment).is_empty():
+            raise click.ClickException(f"no establishment with FINESS '{establishment}' in {name} for {chosen}")
+        df = df.filter((pl.col("finess") == establishment) | (pl.col("level") == activity.GROUP))
+    return chosen, df
+
+
+def _indicator(lake, name, year, start, end, filters, fmt, limit, no_secrecy) -> None:
+    if start or end:
+        raise click.UsageError(f"{name} is computed per calendar year: use --year instead of --from/--to")
+    if filters.get("diagnosis"):
+        raise click.UsageError(f"{name} does not take --diagnosis (it accepts --year and --establishment)")
+    if no_secrecy:
+        _refuse_unauthorised(lake, name)
+    chosen, df = indicator_rows(lake, name, year, filters.get("establishment"), secrecy=not no_secrecy)
+    if no_secrecy:
+        _record_lifted_secrecy(lake, name, {"period": str(chosen), **{k: v for k, v in filters.items() if v}}, df.height)
+    total = df.height
+    if limit is not None:
+        df = df.head(limit)
+    indicator = activity.get(name)
+    if fmt == "json":
+        click.echo(json.dumps(records(df), ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        rows = records(df)
+        click.echo(render_csv(rows, list(rows[0]) if rows else _published_columns(df)), nl=False)
+    else:
+        click.echo(f"{indicator.title}, {chosen}")
+        click.echo(f"  {indicator.grain}; {indicator.definition}")
+        click.echo(render_table(display_cells(df)))
+        if limit is not None and total > limit:
+            click.echo(f"(first {limit} of {total} rows; --limit)")
+        if not no_secrecy:
+            lines = legend("en", kinds_shown(df))
+            if lines:
+                click.echo("")
+                click.echo("\n".join(lines))

@@ -1,21 +1,18 @@
-"""Hospital stays (``Hospitalisations.csv``): probability and length rising with age."""
+"""Hospital stays (``Hospitalisations.csv``): probability and length rising with age, the
+months, weekdays, lengths and readmissions of French MCO activity (``hospital_activity``)."""
 
 from __future__ import annotations
 
 import numpy as np
 import polars as pl
 
-from chu_platform.generate import calendar
+from chu_platform.generate import calendar, hospital_activity
 from chu_platform.generate.streams import pick_lines, stream, weighted_choice, zipf_weights
 
 
 def admission_probability(age: np.ndarray) -> np.ndarray:
     """Yearly probability of at least one stay: newborns, then rising steadily after 40."""
     return np.where(age < 1, 0.08, 0.012 + 0.0011 * age + 0.00004 * np.maximum(age - 60, 0) ** 2)
-
-
-def mean_stay_days(age: np.ndarray) -> np.ndarray:
-    return 2.5 + age / 14.0
 
 
 def build(seed: int, years: list[int], patients: pl.DataFrame, hospitals: pl.DataFrame,
@@ -32,14 +29,16 @@ def build(seed: int, years: list[int], patients: pl.DataFrame, hospitals: pl.Dat
         stays = rng.poisson(admission_probability(age) * alive)
         rows = np.repeat(np.arange(patients.height), stays)
         patient_rows.append(rows)
-        days.append(calendar.sample_days(rng, [year], len(rows), calendar.CONSULTATION_MONTHS, calendar.ALL_WEEKDAYS))
+        days.append(calendar.sample_days(rng, [year], len(rows), hospital_activity.HOSPITAL_MONTHS,
+                                         hospital_activity.ADMISSION_WEEKDAYS))
     patient = np.concatenate(patient_rows)
     day = np.concatenate(days)
     day = np.maximum(day, birth[patient])
     age = (day - birth[patient]) / 365.25
-    length = np.maximum(1, rng.geometric(1.0 / mean_stay_days(age)))
+    length = hospital_activity.lengths(rng, age)
+    hospital = weighted_choice(rng, zipf_weights(hospitals.height, 0.7), len(patient))
+    patient, day, length, hospital = _with_readmissions(rng, years, patient, day, length, hospital, birth, hospitals.height)
     count = len(patient)
-    hospital = weighted_choice(rng, zipf_weights(hospitals.height, 0.7), count)
     diag = weighted_choice(rng, zipf_weights(diagnoses.height, 1.0)[rng.permutation(diagnoses.height)], count)
     unknown = pick_lines(rng, np.arange(count), unknown_rate)
     code = diagnoses["Code_diag"].gather(diag)
@@ -66,6 +65,26 @@ def build(seed: int, years: list[int], patients: pl.DataFrame, hospitals: pl.Dat
         "Num_Hospitalisation", "Id_patient", "identifiant_organisation", "Code_diagnostic",
         "Suite_diagnostic_consultation", "day", "Jour_Hospitalisation",
     ), unknown_rows
+
+
+def _with_readmissions(rng: np.random.Generator, years: list[int], patient: np.ndarray, day: np.ndarray,
+                       length: np.ndarray, hospital: np.ndarray, birth: np.ndarray, hospitals: int):
+    """The stays plus one readmission for a share of them (same patient, mostly the same
+    establishment, a few days after discharge); readmissions after the last year are not kept."""
+    age = (day - birth[patient]) / 365.25
+    again = rng.random(len(patient)) < hospital_activity.readmission_probability(age)
+    entry = day[again] + length[again] + 1 + hospital_activity.readmission_gaps(rng, int(again.sum()))
+    inside = entry < calendar.days_of(years)[-1] + 1
+    source = np.flatnonzero(again)[inside]
+    entry = entry[inside]
+    moved = rng.random(len(source)) >= hospital_activity.SAME_ESTABLISHMENT
+    elsewhere = weighted_choice(rng, zipf_weights(hospitals, 0.7), len(source))
+    return (
+        np.concatenate([patient, patient[source]]),
+        np.concatenate([day, entry.astype(day.dtype)]),
+        np.concatenate([length, hospital_activity.lengths(rng, (entry - birth[patient[source]]) / 365.25)]),
+        np.concatenate([hospital, np.where(moved, elsewhere, hospital[source])]),
+    )
 
 
 def impossible_dates(dates: pl.Series, rng: np.random.Generator, rows: np.ndarray) -> pl.Series:

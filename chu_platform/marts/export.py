@@ -25,19 +25,15 @@ import polars as pl
 from chu_platform import permissions
 from chu_platform.lib import delta_store
 from chu_platform.marts import analyses, publication
-from chu_platform.marts.secrecy import MASK, MASKED, Secrecy, records
+from chu_platform.marts import secrecy
+from chu_platform.marts.secrecy import MASK, MASKED
 
 FOLDER = "export"
 WORKBOOK = "chu-analyses.xlsx"
 README_SHEET = "Lisez-moi"
-# The meaning of each label a withheld cell may read (docs/secrecy.md); a label not listed here
-# is explained by the generic line.
-LEGEND = {
-    MASK: "Effectif de 1 à 9 personnes ou événements, ou chiffre calculé à partir d'un tel effectif "
-          "(règle du SNDS).",
-    "s": "Cellule masquée pour qu'une autre ne puisse pas être retrouvée par soustraction d'un total "
-         "(secret secondaire, convention de l'Insee).",
-}
+# The meaning of each label a withheld cell may read: the secrecy module's own French legend;
+# a label not listed there is explained by the generic line.
+LEGEND = secrecy.LEGEND["fr"]
 LEGEND_OTHER = "Valeur masquée au titre du secret statistique."
 # satisfaction_by_region's "rate" is the answer-weighted score (0-100), not a share.
 SCORE_RATES = frozenset({"satisfaction_by_region"})
@@ -76,13 +72,14 @@ def read_marts(lake: str) -> tuple[dict[str, pl.DataFrame], list[str]]:
     return found, missing
 
 
-def cells(df: pl.DataFrame, secrecy: Secrecy) -> list[dict]:
+def cells(df: pl.DataFrame) -> list[dict]:
     """Each row's values as the workbook and CSV show them: the mart's own values, and in each
-    withheld cell the label ``records`` renders."""
+    withheld cell the label ``records`` renders (the ``secret_*`` columns folded in)."""
+    hidden = set(secrecy.secret_columns(df).values())
     shown = []
-    for row, rendered in zip(df.iter_rows(named=True), records(df, secrecy)):
-        shown.append({name: rendered[name] if value is None and isinstance(rendered[name], str) else value
-                      for name, value in row.items()})
+    for row, rendered in zip(df.iter_rows(named=True), secrecy.records(df)):
+        shown.append({name: rendered[name] if value is None and isinstance(rendered.get(name), str) else value
+                      for name, value in row.items() if name not in hidden})
     return shown
 
 
@@ -135,7 +132,7 @@ def write_workbook(path: Path, marts: Mapping[str, pl.DataFrame], now: datetime)
     label = book.add_format({"align": "right", "italic": True})
     formats = {key: book.add_format({"num_format": code}) for key, code in FORMATS.items()}
     readme = book.add_worksheet(README_SHEET)
-    shown = {name: cells(df, analyses.get(name).secrecy) for name, df in marts.items()}
+    shown = {name: cells(df) for name, df in marts.items()}
 
     for name, df in marts.items():
         sheet = book.add_worksheet(name[:31])
@@ -235,7 +232,7 @@ def export(lake: str, folder: Path, now: datetime, formats: tuple[str, ...] = ("
         files.append(_install(folder / WORKBOOK, lambda p: write_workbook(p, marts, now), environ))
     for name, df in marts.items():
         if "csv" in formats:
-            text = render_csv(cells(df, analyses.get(name).secrecy), df.columns)
+            text = render_csv(cells(df), [c for c in df.columns if c not in secrecy.secret_columns(df).values()])
             files.append(_install(folder / f"{name}.csv", lambda p, t=text: p.write_text(t, encoding="utf-8"), environ))
         if "parquet" in formats:
             files.append(_install(folder / f"{name}.parquet", lambda p, d=df: d.write_parquet(p), environ))

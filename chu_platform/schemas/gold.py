@@ -96,6 +96,38 @@ class FactHospitalisation(_Strict):
         return data.lazyframe.select(pl.col("date_entree_key") // 10000 == pl.col("year"))
 
 
+class DimMedicament(_Strict):
+    medicament_key: pl.Int64 = pa.Field(unique=True)
+    code_cis: pl.String = pa.Field(unique=True)
+    denomination: pl.String = pa.Field(nullable=True)
+    forme_pharmaceutique: pl.String = pa.Field(nullable=True)
+    voies_administration: pl.String = pa.Field(nullable=True)
+    statut_amm: pl.String = pa.Field(nullable=True)
+    commercialise: pl.Boolean = pa.Field(nullable=True)
+    date_amm: pl.Date = pa.Field(nullable=True)
+    titulaire: pl.String = pa.Field(nullable=True)
+
+
+class FactPrescription(_Strict):
+    consultation_id: pl.String
+    medicament_key: pl.Int64
+    date_key: pl.Int32
+    year: pl.Int32
+    patient_key: pl.Int64
+    professionnel_key: pl.Int64
+    diagnostic_key: pl.Int64
+    etablissement_key: pl.Int64 = pa.Field(nullable=True)
+
+    @pa.dataframe_check
+    def one_row_per_medicine_and_consultation(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(~pl.struct("consultation_id", "medicament_key").is_duplicated())
+
+    @pa.dataframe_check
+    def consultation_in_year(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        key = pl.col("date_key")
+        return data.lazyframe.select((key == -1) | (key // 10000 == pl.col("year")))
+
+
 class FactDeces(_Strict):
     deces_id: pl.Int64 = pa.Field(unique=True)
     date_deces_key: pl.Int32
@@ -131,4 +163,6 @@ GOLD_MODELS = {
     "fact_hospitalisation": FactHospitalisation,
     "fact_deces": FactDeces,
     "fact_satisfaction": FactSatisfaction,
+    "dim_medicament": DimMedicament,
+    "fact_prescription": FactPrescription,
 }

@@ -102,6 +102,33 @@ class SilverHospitalisations(_Strict):
         return data.lazyframe.select(pl.col("date_entree").dt.year() == pl.col("year"))
 
 
+class SilverMedicaments(_Strict):
+    code_cis: pl.String = pa.Field(unique=True, str_matches=r"^[0-9]{8}$")
+    denomination: pl.String = pa.Field(nullable=True)
+    forme_pharmaceutique: pl.String = pa.Field(nullable=True)
+    voies_administration: pl.String = pa.Field(nullable=True)
+    statut_amm: pl.String = pa.Field(nullable=True)
+    commercialise: pl.Boolean = pa.Field(nullable=True)
+    date_amm: pl.Date = pa.Field(nullable=True)
+    titulaire: pl.String = pa.Field(nullable=True)
+
+
+class SilverPrescriptions(_Strict):
+    consultation_id: pl.String
+    code_cis: pl.String = pa.Field(str_matches=r"^[0-9]{8}$")
+    year: pl.Int32
+    date_consultation: pl.Date = pa.Field(nullable=True)
+
+    @pa.dataframe_check
+    def one_row_per_medicine_and_consultation(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(~pl.struct("consultation_id", "code_cis").is_duplicated())
+
+    @pa.dataframe_check
+    def date_in_partition_year(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        date = pl.col("date_consultation")
+        return data.lazyframe.select(date.is_null() | (date.dt.year() == pl.col("year")))
+
+
 class _DeathFields(_Strict):
     """What a declaration and a counted death share (same types and domains)."""
 
@@ -179,4 +206,6 @@ SILVER_MODELS = {
     "death_declarations": SilverDeathDeclarations,
     "deaths": SilverDeaths,
     "satisfaction": SilverSatisfaction,
+    "medicaments": SilverMedicaments,
+    "prescriptions": SilverPrescriptions,
 }

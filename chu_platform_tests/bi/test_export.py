@@ -99,7 +99,7 @@ def test_read_me_sheet_defines_each_analysis_with_its_period_date_and_legend(pub
         assert f"du {mart['period_from'].min():%d/%m/%Y} au {mart['period_to'].max():%d/%m/%Y}" in row[3]
         assert row[4] == mart.height and row[5] == mart[MASKED].sum()
     legend = {r[0]: r[1] for r in rows}
-    assert "SNDS" in legend[MASK]
+    assert "1 à 9" in legend[MASK]
     shown = {c for n in ANALYSES for r in workbook[n].iter_rows(min_row=2, values_only=True) for c in r
              if isinstance(c, str) and c in export.LEGEND}
     assert shown and all(legend.get(label) == export.LEGEND[label] for label in shown)

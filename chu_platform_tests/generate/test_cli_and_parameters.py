@@ -12,7 +12,8 @@ from chu_platform.cli.generate import masked
 from chu_platform.cli.options import parse_years
 from chu_platform.generate import Rates, sizes
 from chu_platform.generate.death_people import age_at_death_weights, deaths_in
-from chu_platform.generate.hospitalisations import admission_probability, mean_stay_days
+from chu_platform.generate.hospital_activity import mean_stay_days
+from chu_platform.generate.hospitalisations import admission_probability
 from chu_platform.generate.satisfaction import classement
 
 import polars as pl

@@ -5,6 +5,8 @@ import csv
 import datetime as dt
 from collections import Counter
 
+import pytest
+
 from chu_platform import sources
 from chu_platform_tests.generate.conftest import SCALE, YEARS
 from chu_platform_tests.generate.test_care_database import query
@@ -56,3 +58,41 @@ def test_deaths_at_national_volume_and_winter_peak(drop):
         if len(line) == sources.DEATHS_LINE_WIDTH:
             months[line[start + 4:end - 2]] += 1
     assert months[b"01"] > 1.15 * months[b"08"]
+
+
+
+@pytest.fixture(scope="module")
+def many_stays() -> list[tuple[str, dt.date, int]]:
+    """(patient, admission, days) of the stays of 20,000 generated patients over 2018-2021
+    (about 6,000 stays: enough that monthly and weekday shares are not noise)."""
+    from chu_platform.generate import _day, catalogues, establishments, hospitalisations, patients
+
+    people = patients.build(3, 20_000, _day(2022))
+    frame, _ = hospitalisations.build(3, list(YEARS), people, establishments.build(3, 100).hospitals,
+                                      catalogues.diagnoses(3, 200), 0.0)
+    return [(str(p), dt.date(1970, 1, 1) + dt.timedelta(days=int(d)), int(n))
+            for p, d, n in frame.select("Id_patient", "day", "Jour_Hospitalisation").iter_rows()]
+
+
+def test_stays_follow_french_mco_length_months_and_weekdays(many_stays):
+    """Shape of hospital_activity's cited figures: DMS about 5.6 days with a long right tail,
+    a winter peak over an August trough, fewer admissions at the weekend."""
+    lengths = sorted(days for _, _, days in many_stays)
+    mean, median, p90 = sum(lengths) / len(lengths), lengths[len(lengths) // 2], lengths[int(0.9 * len(lengths))]
+    assert 4.5 <= mean <= 7.0
+    assert median < mean and p90 >= 2 * median
+    months = Counter(day.month for _, day, _ in many_stays)
+    assert months[1] > 1.15 * months[8]
+    weekdays = Counter(day.isoweekday() for _, day, _ in many_stays)
+    assert (weekdays[6] + weekdays[7]) / 2 < 0.6 * sum(weekdays[d] for d in range(1, 6)) / 5
+
+
+def test_about_one_stay_in_ten_is_followed_by_a_readmission_within_30_days(many_stays):
+    admissions: dict[str, list[dt.date]] = {}
+    for patient, day, _ in many_stays:
+        admissions.setdefault(patient, []).append(day)
+    readmitted = sum(
+        any(1 <= (other - (day + dt.timedelta(days=days))).days <= 30 for other in admissions[patient])
+        for patient, day, days in many_stays
+    )
+    assert 0.06 <= readmitted / len(many_stays) <= 0.16

@@ -65,5 +65,7 @@ SILVER_CHECKS = layer_checks("silver", {
     "death_declarations": [CONTRACT, unique_key("source_file", "source_row")],
     "deaths": [CONTRACT],
     "satisfaction": [CONTRACT],
-}, partitioned={"consultations": care_years, "hospitalisations": care_years,
+    "medicaments": [CONTRACT],
+    "prescriptions": [CONTRACT],
+}, partitioned={"consultations": care_years, "prescriptions": care_years, "hospitalisations": care_years,
                 "death_declarations": deaths_years, "deaths": deaths_years, "satisfaction": care_years})
