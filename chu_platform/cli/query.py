@@ -30,6 +30,7 @@ from chu_platform.marts.secrecy import (
     legend,
     process_user,
     publish,
+    shown_columns,
     records,
     unmask_refusal,
 )
@@ -182,7 +183,7 @@ def query(name, year, start, end, establishment, diagnosis, fmt, limit, no_secre
         click.echo(json.dumps(records(df), ensure_ascii=False, indent=2))
     elif fmt == "csv":
         rows = records(df)
-        click.echo(render_csv(rows, list(rows[0]) if rows else _published_columns(df)), nl=False)
+        click.echo(render_csv(rows, list(rows[0]) if rows else shown_columns(df)), nl=False)
     else:
         analysis = analyses.get(name)
         shown = "".join(f", {k} {v}" for k, v in filters.items() if v)
@@ -199,10 +200,6 @@ def query(name, year, start, end, establishment, diagnosis, fmt, limit, no_secre
         return
     if missing:
         click.echo(missing, err=True)
-
-
-def _published_columns(df) -> list[str]:
-    return [c for c in df.columns if not c.startswith("secret_")]
 
 
 def _no_data_line(con, name: str, period) -> str | None:
@@ -256,7 +253,7 @@ def _indicator(lake, name, year, start, end, filters, fmt, limit, no_secrecy) ->
         click.echo(json.dumps(records(df), ensure_ascii=False, indent=2))
     elif fmt == "csv":
         rows = records(df)
-        click.echo(render_csv(rows, list(rows[0]) if rows else _published_columns(df)), nl=False)
+        click.echo(render_csv(rows, list(rows[0]) if rows else shown_columns(df)), nl=False)
     else:
         click.echo(f"{indicator.title}, {chosen}")
         click.echo(f"  {indicator.grain}; {indicator.definition}")

@@ -38,6 +38,13 @@ FAMILIES: tuple[tuple[str, str, tuple[str, str], tuple[str, str]], ...] = (
       "A new delivery of a year does not change its volume abruptly."),
      ("La dernière livraison change beaucoup le volume d'une année déjà reçue : à confirmer avec le fournisseur.",
       "The latest delivery changes a year already received a lot: to confirm with the supplier.")),
+    ("forecast", r"beats_seasonal_naive$",
+     ("Les prévisions d'activité se trompent moins, sur les deux dernières années, que la simple reprise "
+      "de l'an passé.",
+      "Over the last two years, the activity forecasts erred less than simply repeating last year."),
+     ("Les prévisions d'activité ne font pas mieux que la reprise de l'an passé : ne pas s'y fier pour "
+      "planifier avant correction.",
+      "The activity forecasts do no better than repeating last year: do not plan on them until fixed.")),
     ("duplicates", r"unique_key$",
      ("Aucune ligne n'est chargée deux fois.", "No row is loaded twice."),
      ("Des lignes sont chargées deux fois : les chiffres peuvent être gonflés.",

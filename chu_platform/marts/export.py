@@ -75,11 +75,11 @@ def read_marts(lake: str) -> tuple[dict[str, pl.DataFrame], list[str]]:
 def cells(df: pl.DataFrame) -> list[dict]:
     """Each row's values as the workbook and CSV show them: the mart's own values, and in each
     withheld cell the label ``records`` renders (the ``secret_*`` columns folded in)."""
-    hidden = set(secrecy.secret_columns(df).values())
+    columns = secrecy.shown_columns(df)
     shown = []
     for row, rendered in zip(df.iter_rows(named=True), secrecy.records(df)):
-        shown.append({name: rendered[name] if value is None and isinstance(rendered.get(name), str) else value
-                      for name, value in row.items() if name not in hidden})
+        shown.append({name: rendered[name] if row[name] is None and isinstance(rendered.get(name), str) else row[name]
+                      for name in columns})
     return shown
 
 
@@ -136,7 +136,7 @@ def write_workbook(path: Path, marts: Mapping[str, pl.DataFrame], now: datetime)
 
     for name, df in marts.items():
         sheet = book.add_worksheet(name[:31])
-        columns = df.columns
+        columns = secrecy.shown_columns(df)
         kinds = [_format_of(name, c, df.schema[c]) for c in columns]
         widths = [len(c) + 2 for c in columns]
         for j, column in enumerate(columns):
@@ -232,7 +232,7 @@ def export(lake: str, folder: Path, now: datetime, formats: tuple[str, ...] = ("
         files.append(_install(folder / WORKBOOK, lambda p: write_workbook(p, marts, now), environ))
     for name, df in marts.items():
         if "csv" in formats:
-            text = render_csv(cells(df), [c for c in df.columns if c not in secrecy.secret_columns(df).values()])
+            text = render_csv(cells(df), secrecy.shown_columns(df))
             files.append(_install(folder / f"{name}.csv", lambda p, t=text: p.write_text(t, encoding="utf-8"), environ))
         if "parquet" in formats:
             files.append(_install(folder / f"{name}.parquet", lambda p, d=df: d.write_parquet(p), environ))

@@ -198,6 +198,12 @@ def secret_columns(df: pl.DataFrame) -> dict[str, str]:
     return {c: secret_column(c) for c in df.columns if secret_column(c) in df.columns}
 
 
+def shown_columns(df: pl.DataFrame) -> list[str]:
+    """The columns a person reads: all but the ``secret_*`` labels (folded into their cells)."""
+    hidden = set(secret_columns(df).values())
+    return [c for c in df.columns if c not in hidden]
+
+
 def label(value: object, kind: str | None, fmt: Callable[[object], str] | None = None) -> str:
     """One cell as displayed: its kind's label when withheld (null value and a kind), else the
     value formatted ("" for a null that is not withheld)."""
