@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "run": "chu_platform.cli.run:run",
     "backfill": "chu_platform.cli.backfill:backfill",
     "ui": "chu_platform.cli.ui:ui",
+    "withdraw": "chu_platform.cli.withdraw:withdraw",
 }
 
 

@@ -47,8 +47,8 @@ def build_file_asset(entity: FileEntity) -> dg.AssetsDefinition:
             versions, companions, superseded = land_entity(entity, drop.client(), settings.data_path, uris["manifest"], year)
         except DropRefused as error:
             raise dg.Failure(str(error), allow_retries=False) from error
-        for reason in superseded:
-            context.log.warning(reason)
+        for notice in superseded:
+            context.log.warning(notice)
         if not versions:
             context.log.warning(
                 f"No file delivered for bronze/{entity.name}" + (f" in {year}" if year else "")

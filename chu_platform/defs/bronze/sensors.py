@@ -8,7 +8,7 @@ import dagster as dg
 
 from chu_platform.bronze import watch
 from chu_platform.bronze.discovery import chu_death_years
-from chu_platform.bronze.drop import DropUnavailable, LocalDrop
+from chu_platform.bronze.drop import SETTLE_SECONDS, DropUnavailable, LocalDrop
 from chu_platform.bronze.raw import raw_root, read_manifest
 from chu_platform.defs.bronze.assets import FILE_ASSETS
 from chu_platform.defs.bronze.resources import DropResource
@@ -17,7 +17,6 @@ from chu_platform.defs.resources import ChuSettings
 from chu_platform.partitions import yearly_partitions
 from chu_platform.tags import ON_DEMAND_TAG
 
-SETTLE_SECONDS = 5.0
 # The first year-partitioned asset of each source family: what is below another family's root
 # has that family's years.
 FAMILY_ROOTS = [dg.AssetKey(["bronze", "deaths"]), dg.AssetKey(["bronze", "satisfaction"]),
@@ -146,8 +145,9 @@ def ftp_new_files(context: dg.SensorEvaluationContext, settings: ChuSettings, dr
         return chu_death_years(client.read_bytes(f.path), f.path)
 
     keys = set(yearly_partitions.get_partition_keys())
-    # A local file untouched for SETTLE_SECONDS is complete; an FTP server's clock is not ours,
-    # so remote files wait for two identical listings.
+    # The settle rule of every landing (drop.SETTLE_SECONDS): a local file untouched for that
+    # long is complete; an FTP server's clock is not ours, so remote files wait for two
+    # identical listings.
     settle = SETTLE_SECONDS if isinstance(client, LocalDrop) else None
 
     def landed() -> set[tuple[str, int, float]]:
