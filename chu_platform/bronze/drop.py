@@ -22,8 +22,9 @@ from time import strptime
 IN_FLIGHT_SUFFIXES = (".part", ".tmp", ".filepart", ".crdownload")
 # The settle rule, one for the sensor and for every run that lands files (``chu run``,
 # ``chu backfill``, the UI): a file is complete once it has kept its size and modification
-# time for this long — by our clock for a local drop (its mtime is that old), by two
-# listings this far apart for an FTP server, whose clock is not ours.
+# time for this long (CHU_SETTLE_SECONDS; this is its default) — by our clock for a local
+# drop (its mtime is that old), by two listings this far apart for an FTP server, whose
+# clock is not ours.
 SETTLE_SECONDS = 5.0
 
 

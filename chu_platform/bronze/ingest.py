@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path, PurePosixPath
 
 import polars as pl
@@ -17,6 +17,7 @@ from chu_platform.bronze.drop import SETTLE_SECONDS, Drop, quiet
 from chu_platform.bronze.entities import FileEntity
 from chu_platform.bronze.lines import ROW, read_file, split_lines
 from chu_platform.bronze.parsed import Parsed, SourceFormatError, excerpt
+from chu_platform.partitions import FIRST_YEARS
 from chu_platform.sources import Recognised, recognise
 
 COMPANION = "companion"
@@ -57,8 +58,12 @@ def _companions(files, chosen) -> list:
     return [f for f in files if PurePosixPath(f.path).parent in folders and recognise(f.path) is None]
 
 
-def settle(drop: Drop, files: list, manifest: pl.DataFrame, settle_seconds: float = SETTLE_SECONDS,
-           sleep=time.sleep) -> tuple[list, list[tuple[str, str]]]:
+def _wait(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+def settle(drop: Drop, files: list, manifest: pl.DataFrame,
+           settle_seconds: float = SETTLE_SECONDS) -> tuple[list, list[tuple[str, str]]]:
     """The settle rule (``drop.SETTLE_SECONDS``) applied to the files a run is about to land:
     a file already in the raw zone with this size and time, or (local drop) untouched for
     ``settle_seconds``, is settled; the others are listed again after ``settle_seconds`` and
@@ -71,7 +76,7 @@ def settle(drop: Drop, files: list, manifest: pl.DataFrame, settle_seconds: floa
         (ready if known or quiet(drop, f, now, settle_seconds) else doubtful).append((f, r))
     if not doubtful:
         return ready, []
-    sleep(settle_seconds)
+    _wait(settle_seconds)
     writing = []
     for f, r in doubtful:
         again = drop.stat(f.path)
@@ -140,8 +145,8 @@ def _writing_notices(writing: list[tuple[str, str]], versions: list[raw.Landed])
             missing.append(why)
     if missing:
         raise raw.StillWriting(
-            "; ".join(missing) + ". Not loaded: a file is complete once unchanged for "
-            f"{SETTLE_SECONDS:g} s. Run again once the transfer has ended (the drop sensor loads it by itself)."
+            "; ".join(missing) + ". Not loaded: a file is complete once its size and time stay the same "
+            "(CHU_SETTLE_SECONDS). Run again once the transfer has ended (the drop sensor loads it by itself)."
         )
     return notices
 
@@ -163,8 +168,11 @@ def _parse(entity: FileEntity, version: raw.Landed, data: bytes, year: int | Non
             "complete and in its announced format, and re-deliver it."
         ) from exc
     if entity.name == "deaths":
+        encoding = "utf-8|cp1252" if version.fmt == "chu_csv" else "utf-8"
+        parsed = deaths.reject_misdated(parsed, lambda: split_lines(data, encoding), version.year, date.today(),
+                                        FIRST_YEARS["deaths"])
         if version.fmt == "chu_csv":
-            parsed = deaths.split_by_death_year(parsed, split_lines(data, "utf-8|cp1252"), year)
+            parsed = deaths.split_by_death_year(parsed, split_lines(data, encoding), year)
         parsed.rows = parsed.rows.with_columns(pl.lit(version.fmt).alias("_format"))
     return parsed
 

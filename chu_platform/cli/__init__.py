@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "demo": "chu_platform.cli.demo:demo",
     "generate": "chu_platform.cli.generate:generate",
     "query": "chu_platform.cli.query:query",
+    "repair": "chu_platform.cli.repair:repair",
     "run": "chu_platform.cli.run:run",
     "backfill": "chu_platform.cli.backfill:backfill",
     "ui": "chu_platform.cli.ui:ui",

@@ -92,13 +92,18 @@ def query(name, year, start, end, establishment, diagnosis, fmt, no_secrecy) -> 
     lake = delta_store.lake_root(os.environ["CHU_DATA_DIR"], os.environ.get("CHU_LAKE_URI", ""))
     if no_secrecy:
         _refuse_unauthorised(lake, name)
-    con = analyses.connect_gold(lake)
     filters = {"establishment": establishment, "diagnosis": diagnosis}
     try:
+        con = analyses.connect_gold(lake)
         period = _period(con, name, year, start, end)
         df = analyses.published(con, name, period, filters, secrecy=not no_secrecy)
     except analyses.AnalysisError as exc:
         raise click.ClickException(str(exc)) from None
+    except Exception as exc:
+        damaged = delta_store.damage_in(exc, lake)
+        if damaged is None:
+            raise
+        raise click.ClickException(str(damaged)) from None
     if no_secrecy:
         parameters = {"period": str(period), **{k: v for k, v in filters.items() if v}}
         _record_lifted_secrecy(lake, name, parameters, df.height)

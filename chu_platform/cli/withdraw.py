@@ -58,8 +58,9 @@ def _years_text(years) -> str:
 @click.option("--reason", default="", help="Why the delivery is withdrawn (kept in raw/withdrawals).")
 @click.option("--restore", is_flag=True, help="Take a withdrawal back: the version is loaded again.")
 @click.option("--no-rebuild", is_flag=True, help="Only record it; the next `chu run` rebuilds.")
+@click.option("--workers", default="auto", show_default=True, help="Passed to the rebuild's `chu run`.")
 @click.pass_context
-def withdraw(ctx: click.Context, path: str, reason: str, restore: bool, no_rebuild: bool) -> None:
+def withdraw(ctx: click.Context, path: str, reason: str, restore: bool, no_rebuild: bool, workers: str) -> None:
     """Withdraw the delivery PATH (its drop path, raw path or file name), then rebuild the
     years it fed from the remaining deliveries.
 
@@ -93,7 +94,7 @@ def withdraw(ctx: click.Context, path: str, reason: str, restore: bool, no_rebui
         return
     click.echo(f"Rebuilding from the remaining deliveries: {command}")
     declared_before = _declared_years(lake, years) if version.source == "deaths" else set()
-    ctx.invoke(run, sources=version.source, years=_years_text(years))
+    ctx.invoke(run, sources=version.source, years=_years_text(years), workers=workers)
     if version.source != "deaths":
         return
     # Late declarations: the register years the file's year declared deaths of, before and after.
@@ -101,4 +102,4 @@ def withdraw(ctx: click.Context, path: str, reason: str, restore: bool, no_rebui
     if later:
         click.echo(f"Rebuilding the years of death its declarations named: chu run --sources deaths "
                    f"--years {_years_text(later)}")
-        ctx.invoke(run, sources=version.source, years=_years_text(later))
+        ctx.invoke(run, sources=version.source, years=_years_text(later), workers=workers)

@@ -44,7 +44,8 @@ def build_file_asset(entity: FileEntity) -> dg.AssetsDefinition:
         year = int(context.partition_key) if entity.partitioned else None
         uris = side_uris(settings)
         try:
-            versions, companions, superseded = land_entity(entity, drop.client(), settings.data_path, uris["manifest"], year)
+            versions, companions, superseded = land_entity(entity, drop.client(), settings.data_path, uris["manifest"], year,
+                                                              settings.settle)
         except DropRefused as error:
             raise dg.Failure(str(error), allow_retries=False) from error
         for notice in superseded:

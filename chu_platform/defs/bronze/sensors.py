@@ -8,7 +8,7 @@ import dagster as dg
 
 from chu_platform.bronze import watch
 from chu_platform.bronze.discovery import chu_death_years
-from chu_platform.bronze.drop import SETTLE_SECONDS, DropUnavailable, LocalDrop
+from chu_platform.bronze.drop import DropUnavailable, LocalDrop
 from chu_platform.bronze.raw import raw_root, read_manifest
 from chu_platform.defs.bronze.assets import FILE_ASSETS
 from chu_platform.defs.bronze.resources import DropResource
@@ -145,10 +145,10 @@ def ftp_new_files(context: dg.SensorEvaluationContext, settings: ChuSettings, dr
         return chu_death_years(client.read_bytes(f.path), f.path)
 
     keys = set(yearly_partitions.get_partition_keys())
-    # The settle rule of every landing (drop.SETTLE_SECONDS): a local file untouched for that
-    # long is complete; an FTP server's clock is not ours, so remote files wait for two
-    # identical listings.
-    settle = SETTLE_SECONDS if isinstance(client, LocalDrop) else None
+    # The settle rule of every landing (CHU_SETTLE_SECONDS, bronze.drop): a local file
+    # untouched for that long is complete; an FTP server's clock is not ours, so remote files
+    # wait for two identical listings.
+    settle = settings.settle if isinstance(client, LocalDrop) else None
 
     def landed() -> set[tuple[str, int, float]]:
         manifest = read_manifest(settings.table_uri("raw", "manifest"))
