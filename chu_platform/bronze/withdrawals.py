@@ -67,6 +67,19 @@ def describe(history: pl.DataFrame, drop_paths: set[str]) -> list[str]:
             for r in gone.sort("drop_path").iter_rows(named=True)]
 
 
+def loaded_windows(manifest: pl.DataFrame, history: pl.DataFrame, year: int) -> list[tuple[float, float]]:
+    """(from, to) epoch seconds during which a delivery now withdrawn could be loaded for
+    ``year``: from its reception to its withdrawal. A table's materialisation of the year in
+    such a window is no reference for the volume checks: against it, the year rebuilt without
+    the withdrawn delivery would look like a jump and be refused."""
+    gone = withdrawn(history).filter(pl.col("year").is_null() | (pl.col("year") == year))
+    if gone.height == 0:
+        return []
+    received = manifest.group_by(list(KEY)).agg(pl.col("received_at").min())
+    spans = gone.join(received, on=list(KEY), how="inner", nulls_equal=True)
+    return [(r["received_at"].timestamp(), r["at"].timestamp()) for r in spans.iter_rows(named=True)]
+
+
 class WithdrawalError(ValueError):
     """The path names no delivery, or several."""
 

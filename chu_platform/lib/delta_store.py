@@ -80,6 +80,8 @@ def _open(uri: str, storage_options: dict[str, str] | None = None) -> DeltaTable
     try:
         return DeltaTable(uri, storage_options=storage_options)
     except TableNotFoundError as exc:
+        if _has_log(uri):
+            raise DamagedTable(uri, exc) from exc
         raise FileNotFoundError(
             f"No Delta table at {uri}: materialise the asset that writes it first"
         ) from exc
@@ -89,10 +91,10 @@ def _open(uri: str, storage_options: dict[str, str] | None = None) -> DeltaTable
 
 def _opens(uri: str, storage_options: dict[str, str] | None) -> bool:
     try:
-        DeltaTable(uri, storage_options=storage_options)
-    except TableNotFoundError:
+        _open(uri, storage_options)
+    except FileNotFoundError:
         return True
-    except (DeltaError, OSError):
+    except DamagedTable:
         return False
     return True
 
@@ -118,7 +120,16 @@ def table_uri(base_uri: str, key: Sequence[str]) -> str:
 
 
 def exists(uri: str, storage_options: dict[str, str] | None = None) -> bool:
-    return DeltaTable.is_deltatable(uri, storage_options=storage_options)
+    """Whether a table is there, readable or not (a log that lost its commits is a damaged
+    table, not an absent one: writing a new table over it would drop its other years)."""
+    return DeltaTable.is_deltatable(uri, storage_options=storage_options) or _has_log(uri)
+
+
+def _has_log(uri: str) -> bool:
+    """A local table folder whose ``_delta_log`` holds something (an empty one is a first write
+    that never committed)."""
+    log = Path(uri) / "_delta_log"
+    return "://" not in uri and log.is_dir() and any(log.iterdir())
 
 
 def _year_predicate(years: Sequence[int]) -> str:

@@ -56,16 +56,16 @@ def test_a_chu_death_file_row_of_a_future_year_is_rejected_not_lost(chu_env):
     landing = chu_env / "landing"
     landing.mkdir(parents=True)
     header = "nom,prenom,sexe,date_naissance,code_lieu_naissance,lieu_naissance,pays_naissance,date_deces,code_lieu_deces,numero_acte_deces\n"
-    rows = [f"A,B,1,1940-01-01,75056,PARIS,FRANCE,{YEAR}-03-01,75056,1", f"C,D,2,1950-01-01,75056,PARIS,FRANCE,{YEAR}-04-01,75056,2",
-            "E,F,1,1940-01-01,75056,PARIS,FRANCE,2035-03-01,75056,3"]
+    rows = [f"N{i},P,1,1940-01-01,75056,PARIS,FRANCE,{YEAR}-03-{i % 28 + 1:02d},75056,{i}" for i in range(40)]
+    rows.append("E,F,1,1940-01-01,75056,PARIS,FRANCE,2035-03-01,75056,99")  # line 42
     (landing / "deces.csv").write_text(header + "\n".join(rows) + "\n", encoding="utf-8")
     settings, resources = _resources(chu_env, landing)
     result = dg.materialize([DEATHS, DEATH_CHECKS], resources=resources, partition_key=str(YEAR))
     assert result.success
-    assert delta_store.read(settings.table_uri("bronze", "deaths")).height == 2
+    assert delta_store.read(settings.table_uri("bronze", "deaths")).height == 40
     rejects = delta_store.read(settings.table_uri("bronze", "rejects"))
     # Before: the 2035 row went to a partition that does not exist, with its year's rejects.
-    assert rejects.select("year", "line_number").rows() == [(YEAR, 4)]
+    assert rejects.select("year", "line_number").rows() == [(YEAR, 42)]
     assert rejects["reason"][0].startswith("date of death 2035-03-01 is in the future")
     assert available(settings, LocalDrop(landing))["deaths"] == {YEAR}
 
@@ -82,7 +82,7 @@ def test_register_files_of_a_year_outside_the_partitions_are_listed_with_why(chu
     assert dg.materialize([raw_unrecognised_files], resources=resources).success
     table = delta_store.read(settings.table_uri("raw", "unrecognised_files"))
     why = dict(table.select("path", "why").rows())
-    assert sorted(why) == [f"deces/deces-{future}.txt", "deces/deces-1850.txt"]
+    assert sorted(why) == ["deces/deces-1850.txt", f"deces/deces-{future}.txt"]
     assert why[f"deces/deces-{future}.txt"].startswith(f"year {future} (a year to come) is outside the deaths partitions 1970-")
     assert why["deces/deces-1850.txt"].startswith("year 1850 (before 1970, the first year of the source) is outside")
     assert table.schema["why"] == pl.String
