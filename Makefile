@@ -42,5 +42,5 @@ docs: docs-model
 	NO_MKDOCS_2_WARNING=1 $(RUN) mkdocs build --strict --site-dir site
 
 clean:
-	rm -rf data/* .venv
+	rm -rf data/* .venv .venv-clients
 	@touch data/.gitkeep

@@ -8,6 +8,7 @@ import chu_platform.defs as defs_package
 from chu_platform.defs.bronze.resources import drop_from_env
 from chu_platform.defs.reliability.resources import alerts_from_env
 from chu_platform.defs.marts.dashboard_assets import DASHBOARD_KEY
+from chu_platform.defs.marts.export_assets import EXPORT_KEY
 from chu_platform.defs.resources import io_manager_from_env, settings_from_env
 from chu_platform.defs.silver.resources import pseudonym_from_env
 from chu_platform.defs.warehouse import VIEW_LAYERS, build_analysts_warehouse_asset, build_warehouse_asset
@@ -44,7 +45,8 @@ def build_definitions() -> dg.Definitions:
     exposed = [
         spec.key
         for spec in platform.resolve_all_asset_specs()
-        if spec.group_name in VIEW_LAYERS and spec.key.path[0] in VIEW_LAYERS and spec.key != DASHBOARD_KEY
+        if spec.group_name in VIEW_LAYERS and spec.key.path[0] in VIEW_LAYERS
+        and spec.key not in (DASHBOARD_KEY, EXPORT_KEY)
     ]
     warehouses = [build_warehouse_asset(exposed), build_analysts_warehouse_asset(exposed)]
     return dg.Definitions.merge(platform, dg.Definitions(assets=warehouses))

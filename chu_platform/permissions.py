@@ -1,4 +1,5 @@
-"""Who may read what the platform writes: its owner only, except the one published warehouse.
+"""Who may read what the platform writes: its owner only, except what it publishes (the BI
+warehouse, the export folder).
 
 Every entry point (the ``chu`` command, the Dagster code server and run workers loading the
 definitions, the daemon and webserver opening the instance storage) calls ``restrict()``
@@ -8,7 +9,8 @@ umask is inherited by the processes these start (``dagster dev``'s children, run
 
 BI tools run as another OS user. When ``CHU_BI_GROUP`` names an OS group, the data folder
 lets that group through (0710: no listing) and the published warehouse, only it, becomes
-group-readable (0640); without it nothing is readable by anyone but the owner.
+group-readable (0640), with the export folder of the same published marts (0750, its files
+0640); without it nothing is readable by anyone but the owner.
 """
 
 from __future__ import annotations
@@ -63,6 +65,20 @@ def publish_file(path: str | Path, environ: dict[str, str] | None = None) -> Non
     else:
         os.chown(path, -1, gid)
         os.chmod(path, 0o640)
+
+
+def publish_dir(path: str | Path, environ: dict[str, str] | None = None) -> Path:
+    """A folder holding only published files (``chu export``'s): owner-only, or listable by the
+    BI group when there is one, its files then given ``publish_file``'s mode."""
+    folder = Path(path)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    gid = bi_group(environ)
+    if gid is None:
+        folder.chmod(0o700)
+    else:
+        os.chown(folder, -1, gid)
+        folder.chmod(0o750)
+    return folder
 
 
 def open_to_others(root: str | Path) -> list[tuple[Path, str]]:

@@ -125,6 +125,8 @@ def test_no_page_loads_a_script_from_the_network(site):
         html = (site / "data-model" / name).read_text(encoding="utf-8")
         assert '<pre class="mermaid">' in html
         assert "../assets/javascripts/mermaid.min.js" in SCRIPT_SRC.findall(html), name
+    fonts = [str(page.relative_to(site)) for page in pages if "fonts.googleapis.com" in page.read_text(encoding="utf-8")]
+    assert fonts == [], f"pages asking Google Fonts for the theme's font: {fonts[:3]}"
 
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -169,7 +171,9 @@ def test_data_model_diagrams_render_offline_in_a_browser(site, tmp_path):
                 page = browser.new_page(viewport={"width": 1400, "height": 1000})
                 left: list[tuple[str, str]] = []
                 errors: list[str] = []
+                console: list[str] = []
 
+                page.on("console", lambda m, console=console: console.append(m.text) if m.type == "error" else None)
                 page.route("**/*", _files_only(left))
                 page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
                 page.add_init_script(OPEN_SHADOWS)
@@ -177,8 +181,9 @@ def test_data_model_diagrams_render_offline_in_a_browser(site, tmp_path):
                 page.wait_for_function(DRAWN, arg=expected, timeout=15_000)
                 page.screenshot(path=str(tmp_path / f"{path.stem}.png"), full_page=True)
                 assert not errors, f"{name}: {errors}"
-                # fonts may be asked for (and refused); no script may be
-                assert [url for kind, url in left if kind == "script"] == [], name
+                # nothing may be asked for outside the site: no script, no font (theme.font: false)
+                assert left == [], name
+                assert console == [], f"{name}: {console}"
                 svg = page.evaluate("document.querySelector('div.mermaid').shadowRoot.querySelector('svg').outerHTML")
                 assert "Syntax error" not in svg, name
                 page.close()

@@ -31,3 +31,14 @@ def test_unpartitioned_and_empty_tables(tmp_path):
     assert con.sql("SELECT code FROM dim ORDER BY code").fetchall() == [("01",), ("2A",)]
     assert con.sql("SELECT count(*) FROM empty").fetchall() == [(0,)]
     assert [c[0] for c in con.sql("DESCRIBE empty").fetchall()] == ["code", "n"]
+
+
+def test_views_stored_in_a_file_type_never_written_columns_as_varchar(tmp_path):
+    """A ``void`` Delta column binds as NULL in DuckDB 2.0 and INTEGER in 1.x; a stored view with
+    either type would refuse to run in the other engine ("Contents of view were altered")."""
+    uri = str(tmp_path / "dim")
+    delta_store.write_table(pl.DataFrame({"code": ["01", "02"], "valid_to": [None, None]}), uri)
+    con = duckdb.connect()
+    warehouse.register_views(con, {"dim": uri})
+    assert con.sql("DESCRIBE dim").fetchall()[1][:2] == ("valid_to", "VARCHAR")
+    assert con.sql("SELECT code, valid_to FROM dim ORDER BY code").fetchall() == [("01", None), ("02", None)]

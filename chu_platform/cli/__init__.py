@@ -16,6 +16,7 @@ from chu_platform.settings import apply_defaults
 COMMANDS: dict[str, str] = {
     "bench": "chu_platform.cli.bench:bench",
     "dashboard": "chu_platform.cli.dashboard:dashboard",
+    "export": "chu_platform.cli.export:export",
     "demo": "chu_platform.cli.demo:demo",
     "generate": "chu_platform.cli.generate:generate",
     "query": "chu_platform.cli.query:query",

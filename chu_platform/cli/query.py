@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 
@@ -11,6 +9,7 @@ import click
 
 from chu_platform.lib import delta_store
 from chu_platform.marts import analyses
+from chu_platform.marts.export import render_csv
 from chu_platform.marts.periods import Period
 from chu_platform.marts.secrecy import MASK, audit_record, process_user, records, unmask_refusal
 
@@ -43,14 +42,6 @@ def render_table(rows: list[dict]) -> str:
         return "  ".join(v.ljust(w) for v, w in zip(values, widths)).rstrip()
 
     return "\n".join([line(columns), line(["-" * w for w in widths]), *(line(row) for row in cells)])
-
-
-def render_csv(rows: list[dict], columns: list[str]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows({k: str(v).lower() if isinstance(v, bool) else v for k, v in r.items()} for r in rows)
-    return buffer.getvalue()
 
 
 def _refuse_unauthorised(lake: str, name: str) -> None:

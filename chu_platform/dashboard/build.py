@@ -9,7 +9,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from chu_platform.dashboard import extract, figures, geo, html, narratives, payload, quality
+from chu_platform.dashboard import extract, figures, geo, html, narratives, payload, quality, secrecy
 
 TITLE = "CHU Platform"
 FILE_NAME = "dashboard.html"
@@ -34,7 +34,7 @@ def document(lake: str, instance: dg.DagsterInstance | None, check_specs: Mappin
     fresh = quality.freshness(lake, now)
     latency = quality.latency(lake)
     return {
-        "meta": {"lang": lang, "generated": now.strftime("%Y-%m-%d %H:%M UTC")},
+        "meta": {"lang": lang, "generated": quality.paris(now), "legend": secrecy.LEGEND},
         "data": data,
         "narr": narratives.selection_narratives(data),
         "quality": {"checks": checks, "loads": loads, "fresh": fresh,

@@ -16,8 +16,8 @@ PAGES = (
 # id, page, (title fr, how fr), (title en, how en)
 CHARTS = (
     ("ov-trend", "overview",
-     ("Évolution annuelle", "La courbe sous chaque chiffre clé : sa valeur pour chaque année présente, sur le périmètre choisi (groupe, région ou établissement)."),
-     ("Yearly trend", "The curve under each headline figure: its value for every year present, over the chosen scope (group, region or establishment).")),
+     ("Évolution annuelle", "Consultations et hospitalisations de chaque année de la période, sur le périmètre choisi (groupe, région ou établissement). Les chiffres clés ci-dessus sont ceux de la dernière année, comparés à l'année précédente."),
+     ("Yearly trend", "Consultations and hospitalisations of each year of the period, over the chosen scope (group, region or establishment). The headline figures above are the last year's, compared with the year before.")),
     ("c-est", "consultations",
      ("Taux de consultation par établissement", "Consultations à l'établissement / toutes les consultations du périmètre, sur la période. Les 12 premiers, puis les autres."),
      ("Consultation rate per establishment", "Consultations at the establishment / all consultations of the scope, over the period. Top 12, then the others.")),
@@ -61,11 +61,11 @@ CHARTS = (
      ("Position de l'établissement (quintiles)", "Score de l'établissement choisi face aux quintiles des établissements de sa région et de la France, chaque année."),
      ("Where the establishment stands (quintiles)", "Score of the chosen establishment against the quintiles of its region's and the nation's establishments, each year.")),
     ("q-rejects", "quality",
-     ("Lignes rejetées par fichier livré", "Lignes lues = lignes gardées + lignes rejetées (bronze/_loads), par fichier."),
-     ("Rejected lines per delivered file", "Lines read = rows kept + lines rejected (bronze/_loads), per file.")),
+     ("Lignes mises de côté par fichier livré", "Lignes illisibles mises de côté, sur les lignes reçues, pour chaque fichier livré (les 25 qui en ont le plus)."),
+     ("Lines set aside per delivered file", "Unreadable lines set aside, out of the lines received, for each delivered file (the 25 with the most).")),
     ("r-lat", "latency",
-     ("Latence médiane par requête et disposition", "Médiane (p50) des exécutions chaudes de chaque analyse, par exécution du banc d'essai (ops/query_latency)."),
-     ("Median latency per query and layout", "Median (p50) of the warm runs of each analysis, per benchmark run (ops/query_latency).")),
+     ("Temps de réponse de chaque analyse", "Temps médian, en millisecondes (échelle logarithmique), pour répondre à chaque analyse : sur cette plateforme et ses données (dernière mesure), et pour comparaison d'autres moteurs sur les mêmes questions, mesurés sur 1 million de consultations (documentation, « Benchmarks »)."),
+     ("Response time of each analysis", "Median time, in milliseconds (log scale), to answer each analysis: on this platform and its data (latest measurement), and for comparison other engines on the same questions, measured on 1 million consultations (documentation, \"Benchmarks\").")),
 )
 
 

@@ -39,9 +39,17 @@ def plotly_js_version() -> str:
     return match.group(1)
 
 
+_MAPS = {"d-map", "s-map"}
+
+
 def _chart(chart_id: str, wide: bool = False) -> str:
+    """A chart's card: title, the scope its figures are of when that is not the selection's,
+    the chart (or one line saying its cells are mostly withheld), a map's legend, how it is computed."""
+    legend = ('<div class="map-legend"><span class="swatch nodata"></span><span data-ui="no_data"></span>'
+              '<span class="swatch hatched"></span><span data-ui="withheld_cell"></span></div>') if chart_id in _MAPS else ""
     return (f'<div class="card{" wide" if wide else ""}" data-chart="{chart_id}"><h3></h3>'
-            f'<div class="chart" id="{chart_id}"></div><p class="how"></p></div>')
+            f'<p class="scope-note" hidden></p><div class="chart" id="{chart_id}"></div>'
+            f'<p class="withheld-note" id="{chart_id}-withheld" hidden></p>{legend}<p class="how"></p></div>')
 
 
 def _table(table_id: str, title_key: str) -> str:
@@ -60,12 +68,11 @@ def _pages() -> str:
         if page == "overview":
             body.append('<div class="kpis">' + "".join(
                 f'<div class="card kpi"><div class="label" data-kpi-label="{k}"></div><div class="value" data-kpi="{k}"></div>'
+                f'<div class="delta" data-kpi-delta="{k}"></div><div class="scope" data-kpi-scope="{k}"></div>'
                 f'<div class="chart spark" id="ov-spark-{k}"></div></div>' for k in _KPIS) + "</div>")
-            charts = []
-            body.append('<div class="grid"><div class="card wide" data-chart="ov-trend"><h3></h3><p class="how"></p></div></div>')
         if page == "quality":
-            body.append('<div class="grid">' + _table("q-checks", "checks") + _chart("q-rejects", True)
-                        + _table("q-fresh", "freshness") + "</div>")
+            body.append('<div class="grid">' + _table("q-checks", "attention") + _table("q-families", "checked")
+                        + _chart("q-rejects", True) + _table("q-fresh", "freshness") + "</div>")
         elif page == "latency":
             body.append('<div class="grid">' + _chart("r-lat", True) + _table("r-queries", "queries") + "</div>")
         elif charts:
@@ -102,11 +109,10 @@ def render(document: dict, title: str) -> str:
 <nav>{nav}</nav>
 <main>
   <p id="narrative"></p>
-  <p class="note" id="est-note" data-ui="est_note" hidden></p>
   <p class="note" id="filters-note" data-ui="filters_note" hidden></p>
   {_pages()}
 </main>
-<footer data-ui="masked"></footer>
+<footer id="legend"></footer>
 <script>{_static(PLOTLY_JS)}</script>
 <script id="chu-data" type="application/octet-stream">{data}</script>
 <script>{_static("dashboard.js")}</script>

@@ -2,7 +2,7 @@
 
 Every number a sentence quotes is formatted from the same masked payload the charts draw
 (``fmt_count``, ``fmt_rate``, mirrored by the page's script), so a sentence and its chart
-always agree, and a masked figure reads "<10" in both.
+always agree, and a withheld figure reads as its label ("<10" or "s", ``secrecy.label``) in both.
 """
 
 from __future__ import annotations
@@ -10,16 +10,23 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from chu_platform.dashboard.payload import OTHERS, UNKNOWN
+from chu_platform.dashboard.secrecy import MASK, withheld
 
 LANGS = ("fr", "en")
-MASK = "<10"
 THIN = "\u202f"
+WITHHELD_WORDS = {"fr": {"<10": "moins de 10", "s": "s (secret)"}, "en": {"<10": "fewer than 10", "s": "s (secret)"}}
 
 SEX = {"fr": {"F": "femmes", "M": "hommes"}, "en": {"F": "women", "M": "men"}}
 UNKNOWN_EST = {"fr": "établissement inconnu", "en": "unknown establishment"}
 
 
-def fmt_count(n: int | None, lang: str) -> str:
+def shown(value) -> bool:
+    return value is not None and not withheld(value)
+
+
+def fmt_count(n: int | str | None, lang: str) -> str:
+    if withheld(n):
+        return n
     if n is None:
         return MASK
     text = f"{n:,}"
@@ -28,21 +35,25 @@ def fmt_count(n: int | None, lang: str) -> str:
 
 def fmt_rate(r: float | None, lang: str) -> str:
     """A share as a percentage with one decimal (French: comma and a thin space before %)."""
+    if withheld(r):
+        return r
     if r is None:
         return MASK
     text = f"{100 * r:.1f}"
     return text.replace(".", ",") + f"{THIN}%" if lang == "fr" else f"{text}%"
 
 
-def fmt_score(s: float | None, lang: str) -> str:
+def fmt_score(s: float | str | None, lang: str) -> str:
+    if withheld(s):
+        return s
     if s is None:
         return MASK
     text = f"{s:.1f}"
     return text.replace(".", ",") if lang == "fr" else text
 
 
-def fmt_change(new: int | None, old: int | None, lang: str) -> str | None:
-    if new is None or old is None or old == 0:
+def fmt_change(new: int | str | None, old: int | str | None, lang: str) -> str | None:
+    if not shown(new) or not shown(old) or old == 0:
         return None
     change = (new - old) / old
     sign = "+" if change >= 0 else "−"
@@ -64,6 +75,9 @@ class Writer:
         self.region_names = dict(payload["regions"])
 
     def count(self, n):
+        """A count in a sentence: a withheld one in words ("moins de 10", "s (secret)")."""
+        if withheld(n):
+            return WITHHELD_WORDS[self.lang].get(n, n)
         return fmt_count(n, self.lang)
 
     def rate(self, r):
@@ -88,8 +102,8 @@ class Writer:
         return labels["diag"][index][1]
 
     def first(self, rows: list[list], kind: str) -> tuple[str, str] | None:
-        shown = [r for r in rows if r[0] != OTHERS and r[1] is not None]
-        return (self.member(kind, shown[0][0]), self.rate(shown[0][2])) if shown else None
+        listed = [r for r in rows if r[0] != OTHERS and shown(r[1])]
+        return (self.member(kind, listed[0][0]), self.rate(listed[0][2])) if listed else None
 
     def previous(self, end: int, scope: str, field: str):
         years = self.p["years"]
@@ -102,10 +116,12 @@ class Writer:
         text = self.t(
             f"{when.capitalize()}, {self.scope_name(scope)} a vu {self.count(sel['s'])} patients, pour "
             f"{self.count(sel['c'])} consultations et {self.count(sel['h'])} hospitalisations ; "
-            f"{self.rate(sel['r'])} des patients vus ont été hospitalisés.",
+            + (f"{self.rate(sel['r'])} des patients vus ont été hospitalisés." if shown(sel["r"])
+               else "leur taux d'hospitalisation est masqué (secret statistique)."),
             f"{when.capitalize()}, {self.scope_name(scope)} saw {self.count(sel['s'])} patients, with "
             f"{self.count(sel['c'])} consultations and {self.count(sel['h'])} hospitalisations; "
-            f"{self.rate(sel['r'])} of the patients seen were hospitalised.",
+            + (f"{self.rate(sel['r'])} of the patients seen were hospitalised." if shown(sel["r"])
+               else "their hospitalisation rate is withheld (statistical secrecy)."),
         )
         prev = self.previous(end, scope, "c")
         if prev is not None:
@@ -131,16 +147,23 @@ class Writer:
                                          "No publishable consultation in this selection.")
 
     def hospitalisations(self, start: int, end: int, scope: str, sel: dict) -> str:
-        text = self.t(
-            f"Le taux global d'hospitalisation est de {self.rate(sel['r'])} : {self.count(sel['hd'])} patients "
-            f"hospitalisés sur {self.count(sel['s'])} vus.",
-            f"The global hospitalisation rate is {self.rate(sel['r'])}: {self.count(sel['hd'])} patients "
-            f"hospitalised out of {self.count(sel['s'])} seen.")
+        if shown(sel["r"]):
+            text = self.t(
+                f"Le taux global d'hospitalisation est de {self.rate(sel['r'])} : {self.count(sel['hd'])} patients "
+                f"hospitalisés sur {self.count(sel['s'])} vus.",
+                f"The global hospitalisation rate is {self.rate(sel['r'])}: {self.count(sel['hd'])} patients "
+                f"hospitalised out of {self.count(sel['s'])} seen.")
+        else:
+            text = self.t(
+                f"Le taux global d'hospitalisation de cette sélection est masqué (secret statistique) ; "
+                f"patients vus : {self.count(sel['s'])}.",
+                f"The global hospitalisation rate of this selection is withheld (statistical secrecy); "
+                f"patients seen: {self.count(sel['s'])}.")
         top = self.first(sel["hdg"], "hdg")
         if top is not None:
             text += " " + self.t("Le diagnostic le plus fréquent des séjours est « {0} » ({1}).",
                                  "The most frequent diagnosis of stays is “{0}” ({1}).").format(*top)
-        groups = [r for r in sel["pyr"] if r[0] in ("F", "M") and r[1] != "all" and r[4] is not None]
+        groups = [r for r in sel["pyr"] if r[0] in ("F", "M") and r[1] != "all" and shown(r[4])]
         if groups:
             sexe, band, _, _, rate = max(groups, key=lambda r: (r[4], r[0], r[1]))
             text += " " + self.t(
@@ -154,16 +177,16 @@ class Writer:
         when = period(start, end, self.lang)
         if scope != "all":
             n = deaths.get(scope[2:], 0)
-            share = None if n is None or not total else n / total
+            share = n if withheld(n) else total if withheld(total) else None if not total else n / total
             return self.t(
                 f"{when.capitalize()}, {self.count(n)} décès ont eu lieu en {self.scope_name(scope)}, "
                 f"soit {self.rate(share)} des {self.count(total)} décès enregistrés.",
                 f"{when.capitalize()}, {self.count(n)} deaths took place in {self.scope_name(scope)}, "
                 f"{self.rate(share)} of the {self.count(total)} deaths registered.")
-        regions = [(c, n) for c, n in deaths.items() if c not in ("", "abroad", "unknown") and n is not None]
+        regions = [(c, n) for c, n in deaths.items() if c not in ("", "abroad", "unknown") and shown(n)]
         text = self.t(f"{when.capitalize()}, {self.count(total)} décès ont été enregistrés.",
                       f"{when.capitalize()}, {self.count(total)} deaths were registered.")
-        if regions and total:
+        if regions and shown(total) and total:
             code, n = max(regions, key=lambda r: (r[1], r[0]))
             text += " " + self.t(
                 f"La région qui en compte le plus est {self.region_names.get(code, code)} ({self.count(n)}, {self.rate(n / total)}).",
@@ -178,10 +201,10 @@ class Writer:
         score = lambda s: fmt_score(s, self.lang)  # noqa: E731
         if scope != "all":
             own = sat.get(scope[2:])
-            if own is None or own[0] is None:
+            if own is None or not shown(own[0]):
                 return self.t(f"Pas de score publiable pour {self.scope_name(scope)} sur cette période.",
                               f"No publishable score for {self.scope_name(scope)} in this period.")
-            above = own[0] >= nation[0] if nation[0] is not None else True
+            above = own[0] >= nation[0] if shown(nation[0]) else True
             return self.t(
                 f"{self.scope_name(scope)} obtient {score(own[0])}/100 ({self.count(own[1])} réponses, {own[2]} établissements), "
                 f"{'au-dessus' if above else 'en dessous'} de la moyenne nationale ({score(nation[0])}).",
@@ -192,7 +215,7 @@ class Writer:
             f"{nation[2]} établissements).",
             f"The answer-weighted mean score is {score(nation[0])}/100 ({self.count(nation[1])} answers, "
             f"{nation[2]} establishments).")
-        ranked = sorted(((v[0], c) for c, v in sat.items() if c not in ("all", "abroad", "unknown") and v[0] is not None),
+        ranked = sorted(((v[0], c) for c, v in sat.items() if c not in ("all", "abroad", "unknown") and shown(v[0])),
                         reverse=True)
         if len(ranked) >= 2:
             (best, b), (worst, w) = ranked[0], ranked[-1]
@@ -228,36 +251,64 @@ def selection_narratives(payload: dict) -> dict[str, dict[str, dict[str, str]]]:
 
 
 def quality_narrative(checks: list[dict], loads: list[dict], fresh: list[dict], lang: str) -> str:
+    """What was checked, what failed and what to do, in plain words and right plurals."""
+    from chu_platform.dashboard.plain import age, plural
+
+    fr = lang == "fr"
     counts = {s: sum(1 for c in checks if c["status"] == s) for s in ("passed", "warned", "failed", "not run")}
     lines = sum(r["lines_read"] for r in loads)
     rejects = sum(r["rejects"] for r in loads)
-    oldest = max(fresh, key=lambda r: r["age_days"]) if fresh else None
-    text = (
-        f"{len(checks)} contrôles : {counts['passed']} réussis, {counts['warned']} avertissements, "
-        f"{counts['failed']} échecs, {counts['not run']} jamais exécutés. {fmt_count(rejects, lang)} lignes rejetées "
-        f"sur {fmt_count(lines, lang)} lues dans {len(loads)} fichiers."
-        if lang == "fr" else
-        f"{len(checks)} checks: {counts['passed']} passed, {counts['warned']} warned, {counts['failed']} failed, "
-        f"{counts['not run']} never run. {fmt_count(rejects, lang)} lines rejected out of {fmt_count(lines, lang)} "
-        f"read in {len(loads)} files."
-    )
-    if oldest is not None:
-        text += (f" La source la moins récemment livrée est {oldest['source']} (il y a {fmt_score(oldest['age_days'], lang)} jours)."
-                 if lang == "fr" else
-                 f" The least recently delivered source is {oldest['source']} ({fmt_score(oldest['age_days'], lang)} days ago).")
+    parts = [
+        f"{plural(len(checks), 'contrôle', 'contrôles', lang)} vérifient les données à chaque chargement : "
+        f"{plural(counts['passed'], 'réussi', 'réussis', lang)}"
+        if fr else
+        f"{plural(len(checks), 'check', 'checks', lang)} verify the data at every load: {counts['passed']} passed"
+    ]
+    if counts["warned"]:
+        parts.append(plural(counts["warned"], "avertissement", "avertissements", lang) if fr
+                     else plural(counts["warned"], "warning", "warnings", lang))
+    if counts["failed"]:
+        parts.append(plural(counts["failed"], "échec", "échecs", lang) if fr else f"{counts['failed']} failed")
+    if counts["not run"]:
+        parts.append(f"{counts['not run']} pas encore exécuté{'s' if counts['not run'] > 1 else ''}" if fr
+                     else f"{counts['not run']} not run yet")
+    text = ", ".join(parts) + "."
+    if counts["warned"] or counts["failed"]:
+        text += (" Le tableau ci-dessous dit, pour chacun, ce qui ne va pas et ce que cela veut dire." if fr
+                 else " The table below says, for each, what is wrong and what it means.")
+    if loads:
+        text += (f" Sur {fmt_count(lines, lang)} lignes reçues dans {plural(len(loads), 'fichier', 'fichiers', lang)}, "
+                 f"{fmt_count(rejects, lang)} {'ont été mises' if rejects > 1 else 'a été mise'} de côté car illisibles."
+                 if fr else
+                 f" Of {fmt_count(lines, lang)} lines received in {plural(len(loads), 'file', 'files', lang)}, "
+                 f"{fmt_count(rejects, lang)} {'were' if rejects != 1 else 'was'} set aside as unreadable.")
+    if fresh:
+        oldest = max(fresh, key=lambda r: r["age_days"])
+        text += (f" Source la moins récemment livrée : {oldest['name']['fr']}, {age(oldest['age_days'], 'fr')}."
+                 if fr else
+                 f" Least recently delivered source: {oldest['name']['en']}, {age(oldest['age_days'], 'en')}.")
     return text
 
 
 def latency_narrative(latency: dict, lang: str) -> str:
+    """The latest measured response times against the others' on the same questions."""
+    fr = lang == "fr"
     history = latency["history"]
     if not history:
-        return ("Aucune mesure de temps de réponse n'est encore enregistrée : lancez `chu bench`."
-                if lang == "fr" else "No response time recorded yet: run `chu bench`.")
+        return ("Aucune mesure des temps de réponse n'est encore enregistrée : elle est faite par `chu demo` "
+                "et à chaque mesure demandée par l'exploitation (actif ops/query_benchmark)."
+                if fr else "No response time has been measured yet: `chu demo` records one, and operations "
+                "record more on demand (asset ops/query_benchmark).")
     last = history[-1]["run_at"]
-    latest = [r for r in history if r["run_at"] == last]
-    slowest = max(latest, key=lambda r: r["p50_ms"])
-    return (f"Dernière mesure le {last} : la requête la plus lente est {slowest['query']} "
-            f"({fmt_score(slowest['p50_ms'], lang)} ms en médiane, disposition {slowest['layout']})."
-            if lang == "fr" else
-            f"Latest run on {last}: the slowest query is {slowest['query']} "
-            f"({fmt_score(slowest['p50_ms'], lang)} ms median, layout {slowest['layout']}).")
+    served = [r for r in history if r["run_at"] == last and r.get("layout_id") == "served"] or \
+        [r for r in history if r["run_at"] == last]
+    slowest = max(served, key=lambda r: r["p50_ms"])
+    name = next((q["label"][lang] for q in latency["queries"] if q["name"] == slowest["query"]), slowest["query"])
+    ms = fmt_score(slowest["p50_ms"], lang)
+    return (f"Mesure du {last} (heure de Paris) : chacune des {len(served)} analyses répond en {ms} ms au plus "
+            f"(médiane ; la plus lente : {name}), sur les données de cette plateforme. "
+            "Ci-dessous, les temps d'autres moteurs sur les mêmes questions, mesurés sur 1 million de consultations."
+            if fr else
+            f"Measured on {last} (Paris time): each of the {len(served)} analyses answers in {ms} ms at most "
+            f"(median; the slowest: {name}), on this platform's data. "
+            "Below, other engines' times on the same questions, measured on 1 million consultations.")

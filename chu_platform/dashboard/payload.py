@@ -3,8 +3,10 @@
 Selections are precomputed here, never summed in the browser: for each year range (every
 ``from <= to`` of the years present) and each scope (the group, each region), the headline
 figures and the breakdowns the charts draw; for each establishment, its headline figures per
-range. Breakdowns keep the top ``TOP`` members and an "others" bar, masked when any member
-it gathers is (so that a masked top member cannot be recovered from the total).
+range. Breakdowns keep the top ``TOP`` members (the shown ones first) and an "others" bar. "Others"
+is shown whenever the total and every top member are, since it is then their difference, which
+a reader can compute anyway; it is withheld when a top member is (it would give that member
+back) or the total is. A withheld figure is embedded as its label (``secrecy.label``).
 """
 
 from __future__ import annotations
@@ -67,7 +69,11 @@ def masked_cells(cells: pl.DataFrame, est_region: dict[str, str | None]) -> pl.D
     return cells.with_columns(pl.Series("masked", [k in hidden for k in keys], dtype=pl.Boolean))
 
 
-def _share(n: int | None, total: int | None) -> float | None:
+def _share(n: int | str | None, total: int | str | None) -> float | str | None:
+    """``n / total``; a rate computed from a withheld count reads as that count's label."""
+    for count in (n, total):
+        if secrecy.withheld(count):
+            return count
     return None if n is None or not total else round(n / total, 5)
 
 
@@ -219,10 +225,11 @@ def _parts(ranged: pl.DataFrame, est_region: pl.DataFrame) -> dict[tuple[str, st
     return out
 
 
-def _top(rows: list[tuple[int, int, bool]], others: tuple[int, bool] | None, total: int | None) -> list[list]:
+def _top(rows: list[tuple[int, int, bool]], others: tuple[int, bool] | None, total: int | str | None) -> list[list]:
     out = [[i, secrecy.value(n, m), _share(secrecy.value(n, m), total)] for i, n, m in rows]
     if others is not None:
-        shown = secrecy.value(*others)
+        hidden = secrecy.withheld(total) or any(m for _, _, m in rows)
+        shown = secrecy.value(others[0], hidden)
         out.append([OTHERS, shown, _share(shown, total)])
     return out
 
@@ -291,14 +298,16 @@ def _region_satisfaction(ranged: pl.DataFrame, answers: dict[str, tuple[int, boo
         shown = secrecy.value(n, masked)
         if not n:
             continue
-        out[region] = [None if shown is None or score is None else round(score, 2), shown, establishments]
+        score = shown if secrecy.withheld(shown) else None if score is None else round(score, 2)
+        out[region] = [score, shown, establishments]
     return out
 
 
-def _establishment_satisfaction(sat: measures.Satisfaction, years: list[int]) -> dict[str, dict[str, float | None]]:
-    """Per establishment and range: its answer-weighted score, masked when a year of the range
-    had 1 to 9 answers (that year's score would otherwise be recoverable)."""
-    out: dict[str, dict[str, float | None]] = defaultdict(dict)
+def _establishment_satisfaction(sat: measures.Satisfaction, years: list[int]) -> dict[str, dict[str, float | str]]:
+    """Per establishment and range: its answer-weighted score, withheld (the label of its
+    answers) when a year of the range had 1 to 9 answers (that year's score would otherwise be
+    recoverable)."""
+    out: dict[str, dict[str, float | str]] = defaultdict(dict)
     rows = defaultdict(dict)
     for finess, year, n, weighted in sat.establishments.select("finess", "year", "nb_reponses", "weighted").iter_rows():
         rows[finess][year] = (n, weighted)
@@ -308,7 +317,7 @@ def _establishment_satisfaction(sat: measures.Satisfaction, years: list[int]) ->
             if not inside:
                 continue
             if any(secrecy.small(n) for n, _ in inside):
-                out[finess][range_key(a, b)] = None
+                out[finess][range_key(a, b)] = secrecy.label(sum(n for n, _ in inside))
             else:
                 out[finess][range_key(a, b)] = round(sum(w for _, w in inside) / sum(n for n, _ in inside), 2)
     return out

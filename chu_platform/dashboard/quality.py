@@ -8,14 +8,26 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 import polars as pl
 
 from chu_platform.bronze.ingest import LOADS_SCHEMA
 from chu_platform.bronze.raw import read_manifest
+from chu_platform.dashboard import peers, plain
 from chu_platform.lib import delta_store
 from chu_platform.marts import analyses
+
+# The directors read the time of their own clock.
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def paris(moment: datetime) -> str:
+    """``moment`` (UTC when naive) as Paris local time, "YYYY-MM-DD HH:MM"."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(PARIS).strftime("%Y-%m-%d %H:%M")
 
 
 def check_results(instance: dg.DagsterInstance | None, specs: Mapping[dg.AssetCheckKey, str]) -> list[dict]:
@@ -35,11 +47,17 @@ def check_results(instance: dg.DagsterInstance | None, specs: Mapping[dg.AssetCh
             status = "passed"
         else:
             status = "warned" if evaluation.severity == dg.AssetCheckSeverity.WARN else "failed"
+        asset = key.asset_key.to_user_string()
+        kind, checked, means = plain.family(key.name)
         rows.append({
-            "asset": key.asset_key.to_user_string(),
+            "asset": asset,
             "check": key.name,
             "status": status,
             "description": specs[key] or "",
+            "family": kind,
+            "subject": plain.subject(asset),
+            "checked": checked,
+            "means": means,
             "partition": record.partition if record is not None else None,
             "at": _iso(record.create_timestamp) if record is not None else None,
         })
@@ -52,7 +70,7 @@ def check_specs(definitions: dg.Definitions) -> dict[dg.AssetCheckKey, str]:
 
 
 def _iso(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return paris(datetime.fromtimestamp(timestamp, UTC))
 
 
 def file_loads(lake: str) -> list[dict]:
@@ -62,10 +80,10 @@ def file_loads(lake: str) -> list[dict]:
     table = (
         loads.group_by("entity", "file").agg(
             pl.col("lines_read").sum(), pl.col("rows").sum(), pl.col("rejects").sum(),
-            pl.col("_ingested_at").max().dt.strftime("%Y-%m-%d %H:%M UTC").alias("loaded_at"))
+            pl.col("_ingested_at").max().alias("loaded_at"))
         .sort("rejects", "file", descending=[True, False])
     )
-    return table.to_dicts()
+    return [{**row, "loaded_at": paris(row["loaded_at"]) if row["loaded_at"] else None} for row in table.to_dicts()]
 
 
 def freshness(lake: str, now: datetime | None = None) -> list[dict]:
@@ -80,9 +98,10 @@ def freshness(lake: str, now: datetime | None = None) -> list[dict]:
         pl.col("year").max().alias("latest_year"),
     ).sort("source")
     return [
-        {"source": r["source"], "files": r["files"], "latest_year": r["latest_year"],
-         "received_at": r["latest"].strftime("%Y-%m-%d %H:%M UTC"),
-         "age_days": round((now - r["latest"]).total_seconds() / 86400, 1)}
+        {"source": r["source"], "name": plain.source(r["source"]), "files": r["files"], "latest_year": r["latest_year"],
+         "received_at": paris(r["latest"]),
+         "age_days": round((now - r["latest"]).total_seconds() / 86400, 1),
+         "age": {lang: plain.age((now - r["latest"]).total_seconds() / 86400, lang) for lang in ("fr", "en")}}
         for r in table.iter_rows(named=True)
     ]
 
@@ -94,11 +113,11 @@ def latency(lake: str) -> dict:
     if delta_store.exists(uri):
         rows = delta_store.read(uri).sort("run_at")
         history = [
-            {"run_at": r["run_at"].strftime("%Y-%m-%d %H:%M"), "layout": r["layout_label"] or r["layout"],
+            {"run_at": paris(r["run_at"]), "layout": r["layout_label"] or r["layout"], "layout_id": r["layout"],
              "query": r["query"], "p50_ms": round(r["p50_ms"], 2), "p95_ms": round(r["p95_ms"], 2),
              "rows_scanned": r["rows_scanned"], "code_version": r["code_version"]}
             for r in rows.iter_rows(named=True)
         ]
-    queries = [{"name": a.name, "title": a.title, "numerator": a.numerator, "denominator": a.denominator}
-               for a in analyses.ANALYSES.values()]
-    return {"history": history, "queries": queries}
+    queries = [{"name": a.name, "title": a.title, "label": plain.analysis(a.name), "numerator": a.numerator,
+                "denominator": a.denominator} for a in analyses.ANALYSES.values()]
+    return {"history": history, "queries": queries, "peers": peers.PEERS}

@@ -1,4 +1,8 @@
-"""Statistical secrecy of everything the page embeds (DESIGN.md: counts 1-9 shown as "<10").
+"""Statistical secrecy of everything the page embeds (DESIGN.md: a count 1-9 reads "<10", a
+cell withheld only so that another cannot be recovered reads "s").
+
+A withheld cell is embedded as its label (``label``), never as its value nor as a blank: the
+page draws it as a cell with that label.
 
 The page lets a reader combine figures: a total and its parts, a region and its
 establishments, a period and a shorter one. Masking the cells 1-9 alone would let a masked
@@ -31,8 +35,28 @@ from chu_platform.marts.secrecy import THRESHOLD
 Group = tuple[Hashable, Sequence[Hashable]]
 
 
-def small(value: int | None) -> bool:
-    return value is not None and 1 <= value < THRESHOLD
+MASK = "<10"
+SECRET = "s"
+LEGEND = {
+    "fr": "<10 : moins de 10 personnes ou événements (et tout taux qui en est calculé) ; "
+          "s : secret, valeur de 10 ou plus masquée pour qu'une autre ne puisse être retrouvée par soustraction.",
+    "en": "<10: fewer than 10 people or events (and any rate computed from it); "
+          "s: secret, a value of 10 or more withheld so that another cannot be recovered by subtraction.",
+}
+
+
+def small(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value < THRESHOLD
+
+
+def label(n: int) -> str:
+    """How a withheld count reads: "<10" when it is 1-9, "s" (secret) when it is withheld only
+    so that another cannot be recovered. The dashboard's one place for the labels."""
+    return MASK if small(n) else SECRET
+
+
+def withheld(value) -> bool:
+    return isinstance(value, str)
 
 
 def _needed(values: Mapping[Hashable, int], masked: set, total: Hashable, parts: Sequence[Hashable]) -> Hashable | None:
@@ -102,6 +126,8 @@ def nested_differences(counts: pl.DataFrame, keys: Sequence[str], column: str) -
     ).drop("_diff")
 
 
-def value(n: int | None, masked: bool) -> int | None:
-    """A count as embedded: ``None`` (shown as "<10") when masked."""
-    return None if masked or n is None else int(n)
+def value(n: int | None, masked: bool) -> int | str | None:
+    """A count as embedded: its ``label`` when masked, ``None`` when there is none."""
+    if n is None:
+        return None
+    return label(int(n)) if masked else int(n)

@@ -58,6 +58,11 @@ class ChuSettings(dg.ConfigurableResource):
         """The authorised analysts' warehouse over gold, owner-only."""
         return self.data_path / "analysts" / "warehouse.duckdb"
 
+    @property
+    def export_path(self) -> Path:
+        """The published marts as files (``chu export``, ``marts/export``): xlsx, CSV, Parquet."""
+        return self.data_path / "export"
+
     def table_uri(self, layer: str, table: str) -> str:
         return delta_store.table_uri(self.lake, [layer, table])
 

@@ -21,6 +21,10 @@ from chu_platform.marts import publication
 
 VIEW_LAYERS = ("gold", "marts")
 T = TypeVar("T")
+# The oldest storage format DuckDB 2.0 writes (version number 64), which every DuckDB from 0.10
+# on reads: the 1.x engines that BI drivers (Metabase, ODBC, JDBC) and duckdb_engine bundle
+# refuse DuckDB 2.0's own format. docs/bi-tools.md lists the clients tried.
+STORAGE_VERSION = "v1.0.0"
 
 
 def view_name(key: dg.AssetKey) -> str:
@@ -34,8 +38,13 @@ def _replace(path: Path, fill: Callable[[duckdb.DuckDBPyConnection], T]) -> tupl
     half a catalogue."""
     building = path.with_name(f".{path.name}.{os.getpid()}.building")
     building.unlink(missing_ok=True)
-    with duckdb.connect(str(building)) as con:
+    quoted = "'" + str(building).replace("'", "''") + "'"
+    with duckdb.connect() as con:
+        con.execute(f"ATTACH {quoted} AS warehouse (STORAGE_VERSION '{STORAGE_VERSION}')")
+        con.execute("USE warehouse")
         result = fill(con)
+        con.execute("USE memory")
+        con.execute("DETACH warehouse")
     return building, result
 
 
@@ -51,6 +60,7 @@ def _install(context: dg.AssetExecutionContext, building: Path, path: Path, crea
             f"{noun}s": dg.MetadataValue.int(len(created)),
             f"{noun}_names": ", ".join(created),
             "readable_by": permissions.readers(path),
+            "storage_version": f"{STORAGE_VERSION} (read by DuckDB 0.10 and later, 1.x BI drivers included)",
         }
     )
 

@@ -1,81 +1,38 @@
-"""Reference catalogues of the care base: CIM-10-shaped diagnoses, specialties, mutual
+"""Reference catalogues of the care base: real CIM-10 diagnoses, specialties, mutual
 insurers and medicines."""
 
 from __future__ import annotations
+
+from importlib import resources
 
 import numpy as np
 import polars as pl
 
 from chu_platform.generate.streams import stream
 
-# CIM-10 chapters: letter ranges and the nature words their labels start with.
-_CHAPTERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("AB", ("Infection", "Maladie infectieuse", "Infection virale", "Mycose")),
-    ("C", ("Tumeur maligne",)),
-    ("D", ("Tumeur benigne", "Carcinome in situ", "Anemie", "Trouble de la coagulation")),
-    ("E", ("Diabete", "Trouble metabolique", "Carence", "Trouble thyroidien")),
-    ("F", ("Trouble mental", "Episode depressif", "Trouble anxieux", "Trouble du comportement")),
-    ("G", ("Affection du systeme nerveux", "Migraine", "Epilepsie", "Neuropathie")),
-    ("H", ("Affection de l'oeil", "Otite", "Conjonctivite", "Cataracte")),
-    ("I", ("Cardiopathie", "Hypertension", "Insuffisance cardiaque", "Thrombose")),
-    ("J", ("Infection respiratoire", "Bronchite", "Pneumopathie", "Asthme")),
-    ("K", ("Affection digestive", "Ulcere", "Gastrite", "Hernie")),
-    ("L", ("Dermatite", "Infection cutanee", "Eczema")),
-    ("M", ("Arthrose", "Lombalgie", "Affection musculo-squelettique", "Chondrocalcinose")),
-    ("N", ("Infection urinaire", "Insuffisance renale", "Lithiase")),
-    ("O", ("Complication de la grossesse", "Accouchement")),
-    ("P", ("Affection perinatale",)),
-    ("Q", ("Malformation congenitale", "Anomalie chromosomique")),
-    ("R", ("Douleur", "Fievre", "Symptome", "Malaise")),
-    ("ST", ("Fracture", "Luxation", "Plaie", "Contusion", "Brulure", "Effet toxique")),
-    ("VWXY", ("Chute", "Accident de transport", "Exposition")),
-    ("Z", ("Examen de controle", "Vaccination", "Suivi", "Surveillance")),
-)
-_SITES = (
-    "de la tete", "du cou", "du thorax", "de l'abdomen", "du membre superieur", "du membre inferieur",
-    "de la hanche", "du genou", "de l'epaule", "du poignet", "de la colonne", "du foie", "du poumon",
-    "du rein", "de la vessie", "de l'estomac", "du colon", "de la peau", "de l'oeil", "de l'oreille",
-    "du coeur", "du cerveau", "de la langue", "du sein", "de la prostate", "du pancreas",
-)
-_QUALIFIERS = (
-    "", "", "", "aigue", "chronique", "sans precision", "avec complication", "sans complication",
-    "recidivante", "bilaterale", "fermee", "ouverte", "region pelvienne et cuisse", "non classee ailleurs",
-)
+DIAGNOSES_FILE = "cim10_diagnoses.csv"
+# Chapters drawn three times as often: circulatory, respiratory, digestive, musculoskeletal,
+# symptoms, injuries and contacts with health services fill most of a hospital's activity.
+_COMMON_CHAPTERS = "IJKMRSZ"
+
+
+def reference_diagnoses() -> pl.DataFrame:
+    """The real CIM-10 code/label pairs shipped in ``chu_platform/reference`` (SOURCES.md):
+    ``Code_diag``, ``Diagnostic``, one row per code."""
+    text = resources.files("chu_platform.reference").joinpath(DIAGNOSES_FILE).read_bytes()
+    return pl.read_csv(text, separator=";", schema={"code": pl.String, "libelle": pl.String}).select(
+        pl.col("code").alias("Code_diag"), pl.col("libelle").alias("Diagnostic"))
 
 
 def diagnoses(seed: int, count: int) -> pl.DataFrame:
-    """``count`` distinct codes ``L99`` + optional 1-3 digit subcode, with ASCII labels as in
-    the CHU files. Row order is the popularity rank used for the skewed draws."""
+    """``count`` real CIM-10 codes with their labels (at most the reference's size), ASCII as in
+    the CHU files, so every code means what its label says. Row order is the popularity rank
+    used for the skewed draws."""
+    reference = reference_diagnoses()
     rng = stream(seed, "diagnoses")
-    letters = [letter for letters, _ in _CHAPTERS for letter in letters]
-    natures = {letter: natures for letters, natures in _CHAPTERS for letter in letters}
-    letter_weight = np.array([3 if ch in "IJKMRSZ" else 1 for ch in letters], dtype=float)
-    draw = max(count * 3, 1000)
-    letter_idx = rng.choice(len(letters), size=draw, p=letter_weight / letter_weight.sum())
-    head = rng.integers(0, 100, draw)
-    sub_len = rng.choice([0, 1, 2, 3], size=draw, p=[0.25, 0.5, 0.15, 0.1])
-    sub = rng.integers(0, 1000, draw)
-    frame = pl.DataFrame({"letter": np.array(letters)[letter_idx], "head": head, "sub_len": sub_len, "sub": sub})
-    frame = frame.with_columns(
-        pl.concat_str([
-            pl.col("letter"), pl.col("head").cast(pl.String).str.zfill(2),
-            pl.col("sub").cast(pl.String).str.zfill(3).str.slice(0, pl.col("sub_len")),
-        ]).alias("Code_diag")
-    ).unique(subset="Code_diag", keep="first", maintain_order=True).head(count)
-    n = frame.height
-    nature_pick = rng.integers(0, 1 << 30, n)
-    nature = [natures[l][k % len(natures[l])] for l, k in zip(frame["letter"].to_list(), nature_pick.tolist(), strict=True)]
-    site = np.array(_SITES)[rng.integers(0, len(_SITES), n)]
-    qualifier = np.array(_QUALIFIERS)[rng.integers(0, len(_QUALIFIERS), n)]
-    return frame.with_columns(
-        pl.Series("nature", nature), pl.Series("site", site), pl.Series("qualifier", qualifier),
-    ).select(
-        "Code_diag",
-        pl.when(pl.col("qualifier") == "")
-        .then(pl.concat_str([pl.col("nature"), pl.col("site")], separator=" "))
-        .otherwise(pl.concat_str([pl.col("nature"), pl.lit(" "), pl.col("site"), pl.lit(", "), pl.col("qualifier")]))
-        .alias("Diagnostic"),
-    )
+    weight = np.array([3.0 if code[0] in _COMMON_CHAPTERS else 1.0 for code in reference["Code_diag"].to_list()])
+    picked = rng.choice(reference.height, size=min(count, reference.height), replace=False, p=weight / weight.sum())
+    return reference[picked.tolist()]
 
 
 # (code, fonction, spécialité, profession, share of professionals)

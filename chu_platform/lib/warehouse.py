@@ -114,6 +114,25 @@ def register_views(
     for name, uri in tables.items():
         if not delta_store.exists(uri, storage_options):
             continue
-        con.execute(f'CREATE OR REPLACE VIEW "{name}" AS {delta_select(uri, storage_options)}')
+        con.execute(f'CREATE OR REPLACE VIEW "{name}" AS {portable_select(uri, storage_options)}')
         created.append(name)
     return created
+
+
+def portable_select(uri: str, storage_options: dict[str, str] | None = None) -> str:
+    """``delta_select`` for a view stored in a file that other DuckDB versions open.
+
+    A view keeps the column types it was created with, and refuses to run where they bind
+    differently ("Contents of view were altered"). A column Delta stores as ``void`` (no value
+    ever written) reads as type NULL in DuckDB 2.0 but INTEGER in 1.x: it is cast to VARCHAR,
+    the type an empty table's columns get here too.
+    """
+    listed = delta_files(uri, storage_options)
+    if listed is None:
+        raise FileNotFoundError(f"No Delta table at {uri}")
+    select = listed.select()
+    voids = [field.name for field in listed.schema if pa.types.is_null(field.type)]
+    if not voids or not listed.paths:
+        return select
+    replaced = ", ".join(f'CAST("{name}" AS VARCHAR) AS "{name}"' for name in voids)
+    return f"SELECT * REPLACE ({replaced}) FROM ({select})"

@@ -31,7 +31,8 @@ def allowed(data: dict, span: str, scope: str, lang: str) -> set[str]:
         counts += [old, new]
         values.add(fmt_change(new, old, lang))
     values |= {fmt_count(n, lang) for n in counts} | {fmt_rate(r, lang) for r in rates}
-    values |= {str(y) for y in data["years"]} | {"100", "0-17", "18-39", "40-64", "65-79", "80"}
+    # "moins de 10" / "fewer than 10": the threshold a withheld count is below, not a figure
+    values |= {str(y) for y in data["years"]} | {"100", "0-17", "18-39", "40-64", "65-79", "80", "10"}
     return values
 
 

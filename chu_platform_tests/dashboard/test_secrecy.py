@@ -96,9 +96,9 @@ def test_no_breakdown_lets_a_masked_member_be_recovered(built):
     for key, sel in built.data["sel"].items():
         for field, total in (("est", sel["c"]), ("dg", sel["c"]), ("sp", sel["c"]), ("hdg", sel["h"])):
             rows = sel[field]
-            if total is None or any(r[0] == OTHERS and r[1] is None for r in rows):
+            if secrecy.withheld(total) or any(r[0] == OTHERS and secrecy.withheld(r[1]) for r in rows):
                 continue
-            hidden = [r for r in rows if r[1] is None]
+            hidden = [r for r in rows if secrecy.withheld(r[1])]
             assert len(hidden) != 1, (key, field, rows)
 
 
@@ -111,3 +111,18 @@ def test_no_identifier_or_pseudonym_in_the_file(built):
     assert not [i for i in identifiers if i in text]
     for column in ("patient_pseudo", "patient_key", "identifiant", "annee_naissance", "Num_Secu"):
         assert column not in text
+
+
+def test_others_is_shown_when_it_is_the_difference_of_shown_figures():
+    from chu_platform.dashboard.payload import _top
+
+    shown = _top([(1, 50, False), (2, 30, False)], (20, True), 100)
+    assert shown[-1] == [OTHERS, 20, 0.2], "total and top members shown: others is their difference"
+    hidden = _top([(1, 50, False), (2, 5, True)], (45, True), 100)
+    assert hidden[1][1] == "<10" and hidden[-1][1] == "s", "a withheld top member keeps others withheld"
+    assert _top([(1, 50, False)], (45, False), "s")[-1][1] == "s", "a withheld total keeps others withheld"
+
+
+def test_a_withheld_label_says_the_truth():
+    assert [secrecy.value(n, True) for n in (1, 9, 10, 400)] == ["<10", "<10", "s", "s"]
+    assert secrecy.value(12, False) == 12 and secrecy.value(None, True) is None

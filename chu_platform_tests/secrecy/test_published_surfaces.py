@@ -28,8 +28,10 @@ from dagster._serdes import serialize_value
 from chu_platform.cli import cli
 from chu_platform.lib import delta_store, postgres
 from chu_platform.lib.markdown import table_cells
+from chu_platform.marts import export
 from chu_platform.marts.secrecy import BOUND_COUNTS, BOUND_DERIVED, MASKED, PERSONAL_COLUMNS
 from chu_platform.permissions import open_to_others
+from chu_platform_tests.bi import clients
 
 AS_ROOT = os.geteuid() == 0
 
@@ -79,8 +81,10 @@ def test_everything_under_data_is_owner_only_but_the_published_warehouse(platfor
     if bi_user is None:
         assert opened == {}
         return
-    assert opened == {Path("data"): "drwx--x---", Path("data/warehouse.duckdb"): "-rw-r-----"}
-    for path in (platform, platform / "warehouse.duckdb"):
+    exported = {Path("data/export") / name: "-rw-r-----" for name in export.published_names()}
+    assert opened == {Path("data"): "drwx--x---", Path("data/warehouse.duckdb"): "-rw-r-----",
+                      Path("data/export"): "drwxr-x---", **exported}
+    for path in (platform, platform / "warehouse.duckdb", platform / "export", platform / "export" / export.WORKBOOK):
         assert path.stat().st_gid == bi_user.pw_gid
     assert len(list(platform.rglob("*"))) > 100, "the run wrote the lake, the instance and the warehouses"
 
@@ -101,6 +105,8 @@ def _as_user(uid: int, gid: int, data: str, probe: str, control: str, out) -> No
             except duckdb.Error as exc:
                 found["lake"] = type(exc).__name__ + ": " + str(exc)[:200]
             found["control"] = con.execute(f"SELECT count(*) FROM read_csv('{control}')").fetchone()[0]
+        with open(f"{data}/export/{export.WORKBOOK}", "rb") as workbook:
+            found["workbook"] = workbook.read(4)
     except Exception as exc:  # noqa: BLE001 - reported to the parent, which fails the test
         found["error"] = repr(exc)
     for target in (f"{data}/analysts/warehouse.duckdb", probe, f"{data}/lake", data):
@@ -130,6 +136,7 @@ def test_bi_user_opens_the_warehouse_but_cannot_read_the_lake(platform, bi_user)
     found = parent.recv()
     assert "error" not in found, found
     assert found["warehouse_rows"] > 0 and found["control"] == 2, found
+    assert found["workbook"] == b"PK\x03\x04", "the BI group reads the exported workbook (a zip)"
     # DuckDB cannot even see the file ("No files found") or is refused it: either way, no rows.
     assert found["lake"] != "read" and found[str(probe)] == "PermissionError", found
     assert found[f"{platform}/analysts/warehouse.duckdb"] == "PermissionError"
@@ -157,6 +164,16 @@ def test_published_warehouse_has_no_small_count_and_nothing_row_level(platform):
             if MASKED in columns:
                 masked += con.execute(f'SELECT count(*) FROM "{table}" WHERE "{MASKED}"').fetchone()[0]
     assert masked > 0, "the small run has cells to mask, or this test would prove nothing"
+
+
+def test_the_oldest_duckdb_tried_reads_both_warehouses_of_a_full_run(platform, tmp_path):
+    """DuckDB 1.1.3 (bundled by BI drivers of 2024) reads every table and view the run built,
+    aggregates and dates included, exactly as the platform's own DuckDB does."""
+    paths = [platform / "warehouse.duckdb", platform / "analysts" / "warehouse.duckdb"]
+    got = clients.read_with(clients.client_python(clients.VERSIONS[0]), paths, clients.newest_format_file(tmp_path))
+    assert got["files"] == clients.read_here(paths)
+    assert {"dim_date", "agg_deaths_by_region", "deaths_by_region"} <= set(got["files"][str(paths[0])])
+    assert {"fact_consultation", "dim_patient"} <= set(got["files"][str(paths[1])])
 
 
 def test_no_stored_event_shows_a_small_count_or_a_pseudonym(platform):

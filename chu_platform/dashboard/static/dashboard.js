@@ -1,63 +1,130 @@
 /* CHU Platform dashboard: draws the embedded, already masked figures of the selection.
-   Nothing is computed from masked cells here: every selection was precomputed in Python. */
+   Nothing is computed from withheld cells here: every selection was precomputed in Python,
+   and a withheld cell arrives as its label ("<10" or "s"), which the page draws as a cell. */
 "use strict";
 
 const THIN = "\u202f";
-const MASK = "<10";
-const COLORS = { main: "#1f4e79", accent: "#c0504d", light: "#9dc3e6", grey: "#a6a6a6", green: "#548235" };
+const COLORS = { main: "#1f4e79", accent: "#c0504d", light: "#9dc3e6", grey: "#a6a6a6", green: "#548235",
+  withheld: "#d9d9d9", withheldLine: "#7f7f7f", nodata: "#f2f2f2" };
+const HATCH = { shape: "/", fgcolor: COLORS.withheldLine, bgcolor: COLORS.withheld, size: 6, solidity: 0.25 };
 const UI = {
   fr: {
     from: "De", to: "à", region: "Région", est: "Établissement", all_regions: "Toutes les régions",
     all_est: "Tous les établissements", seen: "Patients vus", cons: "Consultations", hosp: "Hospitalisations",
     rate: "Taux d'hospitalisation", deaths: "Décès", sat: "Satisfaction moyenne", others: "Autres",
-    unknown_est: "Établissement inconnu", masked: "<10 : effectif masqué (secret statistique)",
-    est_note: "Détail non calculé par établissement : figures de sa région, l'établissement en rouge.",
-    region_note: "Narratif de la région de l'établissement.", women: "Femmes", men: "Hommes",
-    generated: "Généré le", check: "Contrôle", asset: "Actif", status: "Statut", description: "Description",
-    when: "Exécuté", source: "Source", files: "Fichiers", latest: "Dernière livraison", age: "Âge (jours)",
-    latest_year: "Dernière année", queries: "Requêtes de référence", query: "Analyse", numerator: "Numérateur",
-    denominator: "Dénominateur", no_history: "Aucune mesure : lancez chu bench", nation: "France",
-    choose_est: "Choisissez un établissement pour le situer", statuses: { passed: "réussi", warned: "avertissement", failed: "échec", "not run": "jamais exécuté" },
-    score: "Score", year: "Année", abroad: "Étranger", unknown: "Inconnu", file: "Fichier", rejects: "Lignes rejetées",
-    lines_read: "Lignes lues", checks: "Résultats des contrôles (dernière exécution)", freshness: "Fraîcheur des sources",
-    filters_note: "Les filtres ne s'appliquent pas à cette page.", secret: "masqué (secret : regroupe des effectifs masqués)", subtitle: "Tableau de bord des décideurs",
+    unknown_est: "Établissement inconnu", women: "Femmes", men: "Hommes",
+    generated: "Généré le", paris: "heure de Paris", status: "Résultat", subject: "Données", checked_what: "Ce qui est vérifié",
+    means: "Ce que cela veut dire", when: "Dernière exécution (heure de Paris)", source: "Source", files: "Fichiers",
+    latest: "Dernière livraison", age: "Ancienneté", latest_year: "Dernière année reçue",
+    queries: "Temps de réponse médians (millisecondes)", query: "Analyse", nation: "France",
+    choose_est: "Choisissez un établissement pour le situer",
+    statuses: { passed: "réussi", warned: "avertissement", failed: "échec", "not run": "pas encore exécuté" },
+    score: "Score", year: "Année", file: "Fichier", rejects: "Lignes mises de côté", lines_read: "Lignes reçues",
+    attention: "Ce qui demande attention", checked: "Ce qui est vérifié à chaque chargement",
+    freshness: "Fraîcheur des sources", nothing_wrong: "Aucun contrôle en avertissement ni en échec.",
+    checks_count: "Contrôles", passed_count: "Réussis",
+    filters_note: "Les filtres ne s'appliquent pas à cette page.", subtitle: "Tableau de bord des décideurs",
+    no_data: "pas de données", withheld_cell: "masqué (<10 ou s : secret statistique)",
+    withheld_hover: "valeur masquée (secret statistique)",
+    mostly: (n, total) => `${n} valeurs sur ${total} de ce graphique sont masquées (secret statistique) : il n'est pas dessiné. Élargissez la période ou le périmètre.`,
+    scope_group: "Groupe", scope_region: (r) => `Région ${r}`, scope_est: "Établissement",
+    scope_fallback: (r) => `Chiffre de la région ${r} : pas de détail par établissement`,
+    card_fallback: (r) => `Établissement choisi : chiffres de sa région (${r}), faute de détail publiable par établissement.`,
+    card_est: "Chiffres de l'établissement choisi.",
+    card_highlight: (r) => `Établissements de sa région (${r}) ; l'établissement choisi en rouge.`,
+    vs: (y) => `par rapport à ${y}`, points: "pt",
+    our_data: "Cette plateforme, ses données", no_history: "Pas encore de mesure sur cette plateforme (chu demo en fait une).",
+    peers_source: "Autres moteurs : documentation, « Benchmarks », section « Peers » (1 million de consultations, médiane de 5 exécutions).",
+    quintile: (q) => (q === 1 ? "1er quintile" : `${q}e quintile`),
+    est_position: (name, y, s, qr, qn) => `En ${y}, ${name} obtient ${s}/100 : ${qr ? `${qr} de sa région, ` : ""}${qn} de la France (1er : les 20 % les moins bien notés, 5e : les 20 % les mieux notés).`,
+    est_overview: (name, y, c, h, r, prev) => `En ${y}, ${name} a reçu ${c} consultations et ${h} hospitalisations ; ${r === null ? "son taux d'hospitalisation est masqué (secret statistique)." : `${r} de ses patients vus ont été hospitalisés.`}${prev}`,
+    est_prev: (y, change) => ` Ses consultations évoluent de ${change} par rapport à ${y}.`,
+    est_cons: (name, c, share) => `${name} : ${c} consultations sur la période${share === null ? "" : `, soit ${share} des consultations de sa région`}. Diagnostics, spécialités et mois : chiffres de la région.`,
+    est_hosp: (name, r, hd, s) => `${name} : ${r === null ? "taux d'hospitalisation masqué (secret statistique)" : `taux d'hospitalisation de ${r}`} sur la période (${hd} patients hospitalisés sur ${s} vus). Diagnostics, sexe et âge : chiffres de la région.`,
+    words: { "<10": "moins de 10", s: "s (secret)" },
+    est_deaths: (r) => `Les décès sont comptés au lieu du décès, par région : voici ceux de la région de l'établissement (${r}).`,
+    est_sat: (name, s, y) => `${name} : score e-Satis moyen ${s}/100 sur la période${y}.`,
+    est_sat_none: (name) => `${name} : pas de score e-Satis publiable sur cette période.`,
+    withheld_count: "masqué", in_others: "inclus dans Autres",
   },
   en: {
     from: "From", to: "to", region: "Region", est: "Establishment", all_regions: "All regions",
     all_est: "All establishments", seen: "Patients seen", cons: "Consultations", hosp: "Hospitalisations",
     rate: "Hospitalisation rate", deaths: "Deaths", sat: "Mean satisfaction", others: "Others",
-    unknown_est: "Unknown establishment", masked: "<10: count masked (statistical secrecy)",
-    est_note: "Not broken down per establishment: figures of its region, the establishment in red.",
-    region_note: "Narrative of the establishment's region.", women: "Women", men: "Men",
-    generated: "Generated on", check: "Check", asset: "Asset", status: "Status", description: "Description",
-    when: "Run", source: "Source", files: "Files", latest: "Latest delivery", age: "Age (days)",
-    latest_year: "Latest year", queries: "Reference queries", query: "Analysis", numerator: "Numerator",
-    denominator: "Denominator", no_history: "No measurement yet: run chu bench", nation: "France",
-    choose_est: "Choose an establishment to place it", statuses: { passed: "passed", warned: "warned", failed: "failed", "not run": "never run" },
-    score: "Score", year: "Year", abroad: "Abroad", unknown: "Unknown", file: "File", rejects: "Rejected lines",
-    lines_read: "Lines read", checks: "Check results (latest run)", freshness: "Source freshness",
-    filters_note: "Filters do not apply to this page.", secret: "masked (secrecy: gathers masked counts)", subtitle: "Decision-makers' dashboard",
+    unknown_est: "Unknown establishment", women: "Women", men: "Men",
+    generated: "Generated on", paris: "Paris time", status: "Result", subject: "Data", checked_what: "What is checked",
+    means: "What it means", when: "Last run (Paris time)", source: "Source", files: "Files",
+    latest: "Latest delivery", age: "Age", latest_year: "Latest year received",
+    queries: "Median response times (milliseconds)", query: "Analysis", nation: "France",
+    choose_est: "Choose an establishment to place it",
+    statuses: { passed: "passed", warned: "warning", failed: "failed", "not run": "not run yet" },
+    score: "Score", year: "Year", file: "File", rejects: "Lines set aside", lines_read: "Lines received",
+    attention: "What needs attention", checked: "What is checked at every load",
+    freshness: "Source freshness", nothing_wrong: "No check warned or failed.",
+    checks_count: "Checks", passed_count: "Passed",
+    filters_note: "Filters do not apply to this page.", subtitle: "Decision-makers' dashboard",
+    no_data: "no data", withheld_cell: "withheld (<10 or s: statistical secrecy)",
+    withheld_hover: "value withheld (statistical secrecy)",
+    mostly: (n, total) => `${n} of the ${total} values of this chart are withheld (statistical secrecy): it is not drawn. Widen the period or the scope.`,
+    scope_group: "Group", scope_region: (r) => `Region ${r}`, scope_est: "Establishment",
+    scope_fallback: (r) => `Figure of the region ${r}: no breakdown per establishment`,
+    card_fallback: (r) => `Establishment chosen: figures of its region (${r}), for lack of a publishable breakdown per establishment.`,
+    card_est: "Figures of the chosen establishment.",
+    card_highlight: (r) => `Establishments of its region (${r}); the chosen one in red.`,
+    vs: (y) => `against ${y}`, points: "pt",
+    our_data: "This platform, its data", no_history: "No measurement on this platform yet (chu demo records one).",
+    peers_source: "Other engines: documentation, \"Benchmarks\", section \"Peers\" (1 million consultations, median of 5 runs).",
+    quintile: (q) => `${q}${q === 1 ? "st" : q === 2 ? "nd" : q === 3 ? "rd" : "th"} quintile`,
+    est_position: (name, y, s, qr, qn) => `In ${y}, ${name} scores ${s}/100: ${qr ? `${qr} of its region, ` : ""}${qn} of France (1st: the lowest-rated 20%, 5th: the highest-rated 20%).`,
+    est_overview: (name, y, c, h, r, prev) => `In ${y}, ${name} had ${c} consultations and ${h} hospitalisations; ${r === null ? "its hospitalisation rate is withheld (statistical secrecy)." : `${r} of its patients seen were hospitalised.`}${prev}`,
+    est_prev: (y, change) => ` Its consultations changed by ${change} from ${y}.`,
+    est_cons: (name, c, share) => `${name}: ${c} consultations in the period${share === null ? "" : `, ${share} of its region's consultations`}. Diagnoses, specialties and months: figures of the region.`,
+    est_hosp: (name, r, hd, s) => `${name}: ${r === null ? "hospitalisation rate withheld (statistical secrecy)" : `hospitalisation rate ${r}`} in the period (${hd} patients hospitalised out of ${s} seen). Diagnoses, sex and age: figures of the region.`,
+    words: { "<10": "fewer than 10", s: "s (secret)" },
+    est_deaths: (r) => `Deaths are counted at the place of death, per region: these are the establishment's region's (${r}).`,
+    est_sat: (name, s, y) => `${name}: mean e-Satis score ${s}/100 over the period${y}.`,
+    est_sat_none: (name) => `${name}: no publishable e-Satis score in this period.`,
+    withheld_count: "withheld", in_others: "within Others",
   },
 };
 
 let P = null;
 const state = { lang: "fr", page: "overview", from: null, to: null, region: "", est: "" };
 
+/* ---------- numbers: one format for figures, axes and colour scales ---------- */
+const withheld = (v) => typeof v === "string";
+const number = (v) => typeof v === "number" && isFinite(v);
+function grouped(text) {
+  const [whole, decimals] = text.split(".");
+  const sep = state.lang === "fr" ? THIN : ",";
+  const out = whole.replace(/\B(?=(\d{3})+(?!\d))/g, sep);
+  return decimals === undefined ? out : out + (state.lang === "fr" ? "," : ".") + decimals;
+}
 function fmtCount(n) {
-  if (n === null || n === undefined) return MASK;
-  const text = Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-  return state.lang === "fr" ? text.replace(/,/g, THIN) : text;
+  if (withheld(n)) return n;
+  if (!number(n)) return "–";
+  return grouped(Math.round(n).toString());
 }
 function fmtRate(r) {
-  if (r === null || r === undefined) return MASK;
-  const text = (100 * r).toFixed(1);
-  return state.lang === "fr" ? text.replace(".", ",") + THIN + "%" : text + "%";
+  if (withheld(r)) return r;
+  if (!number(r)) return "–";
+  const text = grouped((100 * r).toFixed(1));
+  return state.lang === "fr" ? text + THIN + "%" : text + "%";
 }
 function fmtScore(s) {
-  if (s === undefined) return "–";
-  if (s === null) return MASK;
-  const text = s.toFixed(1);
-  return state.lang === "fr" ? text.replace(".", ",") : text;
+  if (withheld(s)) return s;
+  if (!number(s)) return "–";
+  return grouped(s.toFixed(1));
+}
+function fmtMs(v) { return number(v) ? grouped(v < 10 ? v.toFixed(1) : Math.round(v).toString()) : "–"; }
+function fmtChange(now, before, kind) {
+  if (!number(now) || !number(before)) return null;
+  if (kind === "count" && before === 0) return null;
+  const diff = kind === "rate" ? 100 * (now - before) : kind === "score" ? now - before : 100 * (now - before) / before;
+  const size = Math.abs(diff).toFixed(1);
+  if (Number(size) === 0) return state.lang === "fr" ? "stable" : "unchanged";
+  const unit = kind === "count" ? "%" : t("points");
+  return (diff > 0 ? "+" : "−") + grouped(size) + (state.lang === "fr" || unit !== "%" ? THIN : "") + unit;
 }
 const t = (key) => UI[state.lang][key];
 
@@ -85,6 +152,7 @@ function regionOf() {
   if (est) return est[2] || "";
   return state.region;
 }
+const regionName = (code) => Object.fromEntries(D().regions)[code] || code;
 function groupScope() { const r = regionOf(); return r ? `r:${r}` : "all"; }
 function selFor(a, b, scope) { return D().sel[`${rangeKey(a, b)}|${scope || groupScope()}`]; }
 function estValue(field, a, b) {
@@ -92,24 +160,34 @@ function estValue(field, a, b) {
   if (!row || !row[field]) return 0;
   return row[field][D().ranges.indexOf(rangeKey(a, b))];
 }
+function estRate(a, b) {
+  const seen = estValue("s", a, b), hospitalised = estValue("hd", a, b);
+  if (withheld(hospitalised)) return hospitalised;
+  if (withheld(seen)) return seen;
+  return number(seen) && seen > 0 && number(hospitalised) ? Math.round(hospitalised / seen * 1e5) / 1e5 : null;
+}
 
+/* The figures of a year range: the establishment's own where it has them, else its region's
+   (flagged in ``fallback``), else the group's or the chosen region's. */
 function headline(a, b) {
   const sel = selFor(a, b);
   const deaths = D().deaths[rangeKey(a, b)] || {};
-  const sat = (D().sat[rangeKey(a, b)] || {});
+  const sat = D().sat[rangeKey(a, b)] || {};
   const region = regionOf();
+  const regionDeaths = region ? deaths[region] : deaths[""];
   const out = {
     seen: sel.s, cons: sel.c, hosp: sel.h, rate: sel.r,
-    deaths: region ? (deaths[region] === undefined ? 0 : deaths[region]) : (deaths[""] === undefined ? 0 : deaths[""]),
+    deaths: regionDeaths === undefined ? 0 : regionDeaths,
     sat: region ? (sat[region] ? sat[region][0] : undefined) : (sat.all ? sat.all[0] : undefined),
+    fallback: {},
   };
   if (state.est !== "") {
     out.seen = estValue("s", a, b); out.cons = estValue("c", a, b); out.hosp = estValue("h", a, b);
-    const hospitalised = estValue("hd", a, b);
-    out.rate = out.seen && hospitalised !== null ? Math.round(hospitalised / out.seen * 1e5) / 1e5 : null;
+    out.rate = estRate(a, b);
     const row = D().est[state.est];
     const score = row && row.sat ? row.sat[D().ranges.indexOf(rangeKey(a, b))] : undefined;
     out.sat = score === undefined || score === -1 ? undefined : score;
+    out.fallback.deaths = true;
   }
   return out;
 }
@@ -117,6 +195,7 @@ const yearsInRange = () => D().years.filter((y) => y >= state.from && y <= state
 
 /* ---------- plotly helpers ---------- */
 const CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
+const SPARK_CONFIG = { displayModeBar: false, responsive: true };
 function layout(extra) {
   return Object.assign({
     margin: { l: 60, r: 20, t: 10, b: 40 }, height: 320, paper_bgcolor: "white", plot_bgcolor: "white",
@@ -124,7 +203,31 @@ function layout(extra) {
     separators: state.lang === "fr" ? ", " : ".,", showlegend: false,
   }, extra || {});
 }
-function draw(id, data, lay) { Plotly.react(id, data, layout(lay), CONFIG); }
+function showChart(id, note) {
+  const el = document.getElementById(id), msg = document.getElementById(`${id}-withheld`);
+  if (note) {
+    Plotly.purge(el);
+    el.hidden = true;
+    if (msg) { msg.textContent = note; msg.hidden = false; }
+  } else {
+    el.hidden = false;
+    if (msg) msg.hidden = true;
+  }
+}
+function draw(id, data, lay, config) {
+  showChart(id, null);
+  Plotly.react(id, data, layout(lay), config || CONFIG);
+}
+/* A chart whose cells are mostly withheld says so in one line instead of drawing them. */
+function mostlyWithheld(id, values) {
+  const cells = values.filter((v) => v !== null && v !== undefined && v !== 0);
+  const hidden = cells.filter(withheld).length;
+  if (cells.length >= 2 && hidden * 2 > cells.length) {
+    showChart(id, UI[state.lang].mostly(hidden, cells.length));
+    return true;
+  }
+  return false;
+}
 function labelOf(kind, index) {
   if (index === -2) return t("others");
   if (index === -1) return t("unknown_est");
@@ -135,45 +238,116 @@ function labelOf(kind, index) {
   return d[0] ? `${d[1]} (${d[0]})` : d[1];
 }
 const short = (s, n) => (s.length > n ? s.slice(0, n - 1) + "…" : s);
-function shareBars(id, rows, kind, highlight) {
-  const ordered = rows.slice().reverse();
-  const labels = ordered.map((r) => short(labelOf(kind, r[0]), 36));
-  draw(id, [{
-    type: "bar", orientation: "h", y: labels, x: ordered.map((r) => (r[2] === null ? 0 : r[2])),
-    text: ordered.map((r) => (r[1] === null ? (r[0] === -2 ? t("secret") : MASK) : `${fmtRate(r[2])} · ${fmtCount(r[1])}`)), textposition: "auto",
-    hovertext: ordered.map((r) => labelOf(kind, r[0])), hoverinfo: "text+x",
-    marker: { color: ordered.map((r) => (highlight !== undefined && r[0] === highlight ? COLORS.accent : r[0] === -2 ? COLORS.grey : COLORS.main)) },
-  }], { margin: { l: 10, r: 20, t: 10, b: 40 }, xaxis: { tickformat: ".0%", rangemode: "tozero" }, yaxis: { automargin: true }, height: 360 });
+/* Horizontal bars, withheld cells as hatched grey stubs carrying their label. A stub's length
+   is fixed (an eighth of the longest shown bar): it says "a cell is here", not its size. */
+function cellBars(id, rows, lay) {
+  const stub = Math.max(...rows.filter((r) => number(r.x)).map((r) => Math.abs(r.x)), 0.01) / 8;
+  const y = rows.map((r) => r.label);
+  const traces = [{
+    type: "bar", orientation: "h", y, x: rows.map((r) => (number(r.x) ? r.x : null)), text: rows.map((r) => (number(r.x) ? r.text : "")),
+    textposition: "auto", hovertext: rows.map((r) => r.hover), hoverinfo: "text",
+    marker: { color: rows.map((r) => r.color || COLORS.main) }, name: "shown",
+  }, {
+    type: "bar", orientation: "h", y, x: rows.map((r) => (withheld(r.value) ? stub : null)),
+    text: rows.map((r) => (withheld(r.value) ? r.value : "")), textposition: "outside", cliponaxis: false,
+    textfont: { color: "#444" }, hovertext: rows.map((r) => `${r.hover}: ${r.value} (${t("withheld_hover")})`), hoverinfo: "text",
+    marker: { color: COLORS.withheld, pattern: HATCH, line: { color: COLORS.withheldLine, width: 1 } }, name: "withheld",
+  }];
+  draw(id, traces, Object.assign({ barmode: "overlay" }, lay));
 }
-function lineChart(id, x, series, yfmt) {
-  draw(id, series.map((s) => ({
-    type: "scatter", mode: "lines+markers", x, y: s.y.map((v) => (v === null ? null : v)), name: s.name,
-    line: { color: s.color || COLORS.main, width: 2 }, connectgaps: false,
-    text: s.y.map((v) => (yfmt === "rate" ? fmtRate(v) : fmtCount(v))), hoverinfo: "x+text+name",
-  })), { xaxis: { type: "category" }, yaxis: { tickformat: yfmt === "rate" ? ".1%" : ",d", rangemode: "tozero" }, showlegend: series.length > 1, legend: { orientation: "h" } });
+function shareBars(id, rows, kind, highlight) {
+  if (mostlyWithheld(id, rows.map((r) => r[1]))) return;
+  const ordered = rows.slice().reverse();
+  cellBars(id, ordered.map((r) => ({
+    label: short(labelOf(kind, r[0]), r[3] ? 24 : 36) + (r[3] ? ` (${t("in_others")})` : ""), hover: labelOf(kind, r[0]), value: r[1],
+    x: withheld(r[1]) ? null : r[2], text: `${fmtRate(r[2])} · ${fmtCount(r[1])}`,
+    color: highlight !== undefined && r[0] === highlight ? COLORS.accent : r[0] === -2 ? COLORS.grey : COLORS.main,
+  })), { margin: { l: 10, r: 40, t: 10, b: 40 }, xaxis: { tickformat: ".0%", rangemode: "tozero" }, yaxis: { automargin: true }, height: 360 });
+}
+/* Lines with gaps never: a withheld point is a grey marker on the axis with its label. */
+function lineChart(id, x, series, yfmt, xaxis) {
+  if (mostlyWithheld(id, series.flatMap((s) => s.y))) return;
+  const traces = [];
+  for (const s of series) {
+    traces.push({
+      type: "scatter", mode: "lines+markers", x, y: s.y.map((v) => (number(v) ? v : null)), name: s.name,
+      line: { color: s.color || COLORS.main, width: 2 }, connectgaps: true,
+      text: s.y.map((v) => (yfmt === "rate" ? fmtRate(v) : fmtCount(v))), hoverinfo: "x+text+name",
+    });
+    if (s.y.some(withheld)) {
+      traces.push({
+        type: "scatter", mode: "markers+text", x, y: s.y.map((v) => (withheld(v) ? 0 : null)), name: t("withheld_cell"),
+        text: s.y.map((v) => (withheld(v) ? v : "")), textposition: "top center", cliponaxis: false,
+        marker: { symbol: "square", size: 11, color: COLORS.withheld, line: { color: COLORS.withheldLine, width: 1 } },
+        hovertext: s.y.map((v) => (withheld(v) ? `${v} (${t("withheld_hover")})` : "")), hoverinfo: "x+text", showlegend: false,
+      });
+    }
+  }
+  draw(id, traces, { xaxis: Object.assign({ type: "category" }, xaxis || {}), yaxis: { tickformat: yfmt === "rate" ? ".1%" : ",d", rangemode: "tozero" },
+    showlegend: series.length > 1, legend: { orientation: "h" } });
+}
+function setScopeNote(chartId, text) {
+  const note = document.querySelector(`[data-chart="${chartId}"] .scope-note`);
+  if (!note) return;
+  note.textContent = text || "";
+  note.hidden = !text;
 }
 
 /* ---------- pages ---------- */
 const KPIS = [
-  ["seen", fmtCount], ["cons", fmtCount], ["hosp", fmtCount], ["rate", fmtRate], ["deaths", fmtCount], ["sat", fmtScore],
+  ["seen", fmtCount, "count"], ["cons", fmtCount, "count"], ["hosp", fmtCount, "count"], ["rate", fmtRate, "rate"],
+  ["deaths", fmtCount, "count"], ["sat", fmtScore, "score"],
 ];
+function scopeLabel(fallback) {
+  if (state.est !== "" && !fallback) return t("scope_est");
+  const r = regionOf();
+  if (state.est !== "" && fallback) return UI[state.lang].scope_fallback(regionName(r));
+  return r ? UI[state.lang].scope_region(regionName(r)) : t("scope_group");
+}
 function renderOverview() {
-  const h = headline(state.from, state.to);
-  const years = D().years;
+  const last = state.to;
+  const before = D().years.includes(last - 1) ? last - 1 : null;
+  const h = headline(last, last);
+  const prev = before === null ? null : headline(before, before);
+  const years = yearsInRange();
   const series = years.map((y) => headline(y, y));
-  for (const [key, fmt] of KPIS) {
+  for (const [key, fmt, kind] of KPIS) {
     document.querySelector(`[data-kpi="${key}"]`).textContent = fmt(h[key]);
-    document.querySelector(`[data-kpi-label="${key}"]`).textContent = t(key);
-    draw(`ov-spark-${key}`, [{
-      type: "scatter", mode: "lines+markers", x: years.map(String), y: series.map((s) => s[key]),
-      line: { color: COLORS.main, width: 2 }, marker: { size: 5, color: years.map((y) => (y >= state.from && y <= state.to ? COLORS.accent : COLORS.light)) },
-      text: series.map((s) => fmt(s[key])), hoverinfo: "x+text",
-    }], { height: 90, margin: { l: 8, r: 8, t: 4, b: 18 }, xaxis: { type: "category", tickfont: { size: 9 }, tickvals: [String(years[0]), String(years[years.length - 1])] }, yaxis: { visible: false, rangemode: "tozero" } });
+    document.querySelector(`[data-kpi-label="${key}"]`).textContent = `${t(key)} ${last}`;
+    const change = prev ? fmtChange(h[key], prev[key], kind) : null;
+    document.querySelector(`[data-kpi-delta="${key}"]`).textContent = change ? `${change} ${UI[state.lang].vs(before)}` : "";
+    const scope = document.querySelector(`[data-kpi-scope="${key}"]`);
+    scope.textContent = scopeLabel(h.fallback[key]);
+    scope.classList.toggle("fallback", Boolean(h.fallback[key]));
+    const values = series.map((s) => s[key]);
+    Plotly.react(`ov-spark-${key}`, [{
+      type: "scatter", mode: "lines+markers", x: years.map(String), y: values.map((v) => (number(v) ? v : null)),
+      line: { color: COLORS.main, width: 2 }, connectgaps: true,
+      marker: { size: 5, color: years.map((y) => (y === last ? COLORS.accent : COLORS.light)) },
+      text: values.map((v) => fmt(v)), hoverinfo: "x+text",
+    }], layout({ height: 90, margin: { l: 8, r: 8, t: 4, b: 18 },
+      xaxis: { type: "category", tickfont: { size: 9 }, tickvals: [String(years[0]), String(years[years.length - 1])] },
+      yaxis: { visible: false } }), SPARK_CONFIG);
   }
+  lineChart("ov-trend", years.map(String), [
+    { name: t("cons"), y: series.map((s) => s.cons) },
+    { name: t("hosp"), y: series.map((s) => s.hosp), color: COLORS.accent },
+  ], "count");
+  setScopeNote("ov-trend", state.est !== "" ? t("card_est") : "");
+}
+function regionFallbackNotes(ids) {
+  const text = state.est !== "" ? UI[state.lang].card_fallback(regionName(regionOf())) : "";
+  for (const id of ids) setScopeNote(id, text);
 }
 function renderConsultations() {
   const sel = selFor(state.from, state.to);
-  shareBars("c-est", sel.est, "est", state.est === "" ? undefined : Number(state.est));
+  let est = sel.est;
+  if (state.est !== "" && !est.some((r) => r[0] === Number(state.est))) {
+    // The chosen establishment is among "others": its own bar under them, so that it is always shown.
+    const c = estValue("c", state.from, state.to);
+    est = [...est, [Number(state.est), c, number(c) && number(sel.c) && sel.c ? c / sel.c : c, true]];
+  }
+  shareBars("c-est", est, "est", state.est === "" ? undefined : Number(state.est));
   shareBars("c-diag", sel.dg, "dg");
   shareBars("c-spec", sel.sp, "sp");
   const years = yearsInRange();
@@ -184,68 +358,105 @@ function renderConsultations() {
     const mo = selFor(yr, yr).mo || [];
     mo.forEach((v, i) => { x.push(`${yr}-${String(i + 1).padStart(2, "0")}`); y.push(v); });
   }
-  lineChart("c-month", x, [{ name: t("cons"), y }], "count");
+  const januaries = x.filter((m) => m.endsWith("-01"));
+  lineChart("c-month", x, [{ name: t("cons"), y }], "count",
+    years.length > 2 ? { tickvals: januaries, ticktext: januaries.map((m) => m.slice(0, 4)), tickangle: 0 } : {});
+  setScopeNote("c-year", state.est !== "" ? t("card_est") : "");
+  regionFallbackNotes(["c-diag", "c-spec", "c-month"]);
+  setScopeNote("c-est", state.est !== "" ? UI[state.lang].card_highlight(regionName(regionOf())) : "");
 }
 function renderHospitalisations() {
   const sel = selFor(state.from, state.to);
-  const years = D().years;
+  const years = yearsInRange();
   const rates = years.map((y) => headline(y, y).rate);
   lineChart("h-year", years.map(String), [{ name: t("rate"), y: rates }], "rate");
+  setScopeNote("h-year", state.est !== "" ? t("card_est") : "");
   shareBars("h-diag", sel.hdg, "dg");
   const bands = ["0-17", "18-39", "40-64", "65-79", "80+"];
-  const rows = (sexe) => bands.map((b) => sel.pyr.find((r) => r[0] === sexe && r[1] === b) || [sexe, b, 0, 0, 0]);
+  const rows = (sexe) => bands.map((b) => sel.pyr.find((r) => r[0] === sexe && r[1] === b) || [sexe, b, 0, 0, null]);
   const men = rows("M"), women = rows("F");
-  draw("h-pyr", [
-    { type: "bar", orientation: "h", name: t("men"), y: bands, x: men.map((r) => -(r[4] || 0)), marker: { color: COLORS.main },
-      text: men.map((r) => fmtRate(r[4])), textposition: "outside", hoverinfo: "y+text+name" },
-    { type: "bar", orientation: "h", name: t("women"), y: bands, x: women.map((r) => r[4] || 0), marker: { color: COLORS.accent },
-      text: women.map((r) => fmtRate(r[4])), textposition: "outside", hoverinfo: "y+text+name" },
-  ], { barmode: "overlay", bargap: 0.15, showlegend: true, legend: { orientation: "h" },
-    xaxis: { tickformat: ".0%", tickvals: [-0.3, -0.2, -0.1, 0, 0.1, 0.2, 0.3], ticktext: ["30%", "20%", "10%", "0", "10%", "20%", "30%"], range: [-0.4, 0.4] },
+  regionFallbackNotes(["h-diag", "h-pyr"]);
+  if (mostlyWithheld("h-pyr", [...men, ...women].map((r) => r[4]))) return;
+  const shown = [...men, ...women].map((r) => r[4]).filter(number);
+  const top = Math.max(0.05, ...shown);
+  const stub = top / 8;
+  const side = (list, sign, name, color) => [
+    { type: "bar", orientation: "h", name, y: bands, x: list.map((r) => (number(r[4]) ? sign * r[4] : null)), marker: { color },
+      text: list.map((r) => (number(r[4]) ? fmtRate(r[4]) : "")), textposition: "outside", cliponaxis: false, hoverinfo: "y+text+name" },
+    { type: "bar", orientation: "h", name: `${name} · ${t("withheld_count")}`, y: bands, x: list.map((r) => (withheld(r[4]) ? sign * stub : null)),
+      marker: { color: COLORS.withheld, pattern: HATCH, line: { color: COLORS.withheldLine, width: 1 } }, showlegend: false,
+      text: list.map((r) => (withheld(r[4]) ? r[4] : "")), textposition: "outside", cliponaxis: false,
+      hovertext: list.map((r) => (withheld(r[4]) ? `${name}, ${r[1]}: ${r[4]} (${t("withheld_hover")})` : "")), hoverinfo: "text" },
+  ];
+  const bound = Math.ceil(top * 10) / 10;
+  const step = bound > 0.4 ? 0.2 : 0.1;
+  const ticks = [];
+  for (let v = -bound; v <= bound + 1e-9; v += step) ticks.push(Math.round(v * 100) / 100);
+  draw("h-pyr", [...side(men, -1, t("men"), COLORS.main), ...side(women, 1, t("women"), COLORS.accent)], {
+    barmode: "overlay", bargap: 0.15, showlegend: true, legend: { orientation: "h" },
+    xaxis: { tickvals: ticks, ticktext: ticks.map((v) => fmtRate(Math.abs(v)).replace(/[,.]0(?=\u202f?%)/, "")), range: [-bound - 0.12, bound + 0.12] },
     margin: { l: 60, r: 20, t: 10, b: 40 } });
 }
 function colorFor(v, lo, hi) {
-  if (v === null || v === undefined) return "#e7e6e6";
+  if (withheld(v)) return COLORS.withheld;
+  if (!number(v) || v === 0) return COLORS.nodata;
   const f = hi > lo ? (v - lo) / (hi - lo) : 0.5;
   const a = [222, 235, 247], b = [8, 48, 107];
   return `rgb(${a.map((c, i) => Math.round(c + f * (b[i] - c))).join(",")})`;
 }
-function regionMap(id, values, fmt, colorTitle) {
-  const shown = Object.values(values).filter((v) => v !== null && v !== undefined);
+function centre(shape) {
+  const xs = [], ys = [];
+  shape.x.forEach((x, i) => { if (x !== null) { xs.push(x); ys.push(shape.y[i]); } });
+  return [(Math.min(...xs) + Math.max(...xs)) / 2, (Math.min(...ys) + Math.max(...ys)) / 2];
+}
+/* Regions coloured by value; no data plain light grey, withheld hatched with its label. */
+function regionMap(id, values, fmt, colorTitle, tickformat) {
+  const shown = Object.values(values).filter((v) => number(v) && v !== 0);
   const lo = Math.min(...shown), hi = Math.max(...shown);
-  const names = Object.fromEntries(D().regions);
   const selected = regionOf();
-  const traces = Object.entries(P.geo).map(([code, shape]) => ({
-    type: "scatter", mode: "lines", x: shape.x, y: shape.y, fill: "toself", fillcolor: colorFor(values[code], lo, hi),
-    line: { color: code === selected ? COLORS.accent : "white", width: code === selected ? 3 : 1 },
-    hoveron: "fills", hoverinfo: "text", text: `${names[code] || code}: ${fmt(values[code] === undefined ? 0 : values[code])}`, name: code,
-  }));
+  const traces = Object.entries(P.geo).map(([code, shape]) => {
+    const v = values[code];
+    return {
+      type: "scatter", mode: "lines", x: shape.x, y: shape.y, fill: "toself", fillcolor: colorFor(v, lo, hi),
+      fillpattern: withheld(v) ? HATCH : undefined,
+      line: { color: code === selected ? COLORS.accent : "white", width: code === selected ? 3 : 1 },
+      hoveron: "fills", hoverinfo: "text", name: code,
+      text: `${regionName(code)} : ${withheld(v) ? `${v} (${t("withheld_hover")})` : number(v) && v !== 0 ? fmt(v) : t("no_data")}`,
+    };
+  });
   traces.push({
     type: "scatter", mode: "markers", x: [null], y: [null], hoverinfo: "skip",
     marker: { color: [lo, hi], cmin: lo, cmax: hi, colorscale: [[0, "rgb(222,235,247)"], [1, "rgb(8,48,107)"]], showscale: isFinite(lo),
-      colorbar: { title: { text: colorTitle }, thickness: 12, len: 0.8 } },
+      colorbar: { title: { text: colorTitle }, thickness: 12, len: 0.8, tickformat } },
   });
-  const tiles = Object.entries(P.geo).filter(([, s]) => s.tile).map(([code, s]) => ({
+  const annotations = Object.entries(P.geo).filter(([, s]) => s.tile).map(([, s]) => ({
     x: (s.x[0] + s.x[1]) / 2, y: s.y[2] + 0.05, text: s.label, showarrow: false, yanchor: "bottom", font: { size: 9 },
   }));
-  draw(id, traces, { height: 460, margin: { l: 0, r: 0, t: 0, b: 0 }, annotations: tiles,
+  for (const [code, shape] of Object.entries(P.geo)) {
+    if (!withheld(values[code])) continue;
+    const [x, y] = centre(shape);
+    annotations.push({ x, y, text: `<b>${values[code]}</b>`, showarrow: false, font: { size: 12, color: "#222" },
+      bgcolor: "rgba(255,255,255,0.85)", borderpad: 1 });
+  }
+  draw(id, traces, { height: 460, margin: { l: 0, r: 0, t: 0, b: 0 }, annotations,
     xaxis: { visible: false, range: [-5.3, 10] }, yaxis: { visible: false, scaleanchor: "x", scaleratio: 1.45, range: [41.3, 51.3] } });
 }
 function renderDeaths() {
   const deaths = D().deaths[currentRange()] || {};
   const values = {};
   for (const [code] of D().regions) if (!["abroad", "unknown", ""].includes(code)) values[code] = deaths[code] === undefined ? 0 : deaths[code];
-  regionMap("d-map", values, fmtCount, t("deaths"));
-  const names = Object.fromEntries(D().regions);
+  regionMap("d-map", values, fmtCount, t("deaths"), ",d");
   const total = deaths[""];
   const ranked = Object.entries(deaths).filter(([c]) => c !== "" && c !== "abroad" && c !== "unknown")
-    .sort((a, b) => (b[1] === null ? -1 : b[1]) - (a[1] === null ? -1 : a[1]));
+    .sort((a, b) => (number(b[1]) ? b[1] : -1) - (number(a[1]) ? a[1] : -1));
   const ordered = ranked.slice().reverse();
-  draw("d-rank", [{
-    type: "bar", orientation: "h", y: ordered.map(([c]) => names[c] || c), x: ordered.map(([, n]) => (n === null || !total ? 0 : n / total)),
-    text: ordered.map(([, n]) => (n === null ? MASK : `${fmtCount(n)} · ${fmtRate(total ? n / total : null)}`)), textposition: "auto",
-    marker: { color: ordered.map(([c]) => (c === regionOf() ? COLORS.accent : COLORS.main)) }, hoverinfo: "y+text",
-  }], { margin: { l: 200, r: 20, t: 10, b: 40 }, height: 460, xaxis: { tickformat: ".0%" } });
+  if (!mostlyWithheld("d-rank", ordered.map(([, n]) => n))) {
+    cellBars("d-rank", ordered.map(([c, n]) => ({
+      label: regionName(c), hover: regionName(c), value: n,
+      x: number(n) && number(total) && total ? n / total : null, text: `${fmtCount(n)} · ${fmtRate(number(total) && total && number(n) ? n / total : null)}`,
+      color: c === regionOf() ? COLORS.accent : COLORS.main,
+    })), { margin: { l: 200, r: 40, t: 10, b: 40 }, height: 460, xaxis: { tickformat: ".0%" } });
+  }
   const years = yearsInRange();
   const region = regionOf();
   lineChart("d-year", years.map(String), [{ name: t("deaths"), y: years.map((y) => {
@@ -253,27 +464,32 @@ function renderDeaths() {
     const v = region ? d[region] : d[""];
     return v === undefined ? 0 : v;
   }) }], "count");
+  regionFallbackNotes(["d-map", "d-rank", "d-year"]);
+}
+/* Which quintile (1-5) ``score`` falls in, given the four bounds P20..P80. */
+function quintileOf(score, bounds) {
+  if (!bounds || !number(score)) return null;
+  return 1 + bounds.filter((b) => score > b).length;
 }
 function renderSatisfaction() {
   const sat = D().sat[currentRange()] || {};
   const values = {};
   for (const [code, v] of Object.entries(sat)) if (code !== "all") values[code] = v[0];
-  regionMap("s-map", values, fmtScore, t("score"));
-  const names = Object.fromEntries(D().regions);
+  regionMap("s-map", values, fmtScore, t("score"), ".0f");
   const scores = D().scores.filter((r) => r[1] === state.to);
   const byRegion = {};
   for (const [, , score, region] of scores) if (region) (byRegion[region] = byRegion[region] || []).push(score);
-  const codes = Object.keys(byRegion).sort((a, b) => (names[a] || a).localeCompare(names[b] || b));
+  const codes = Object.keys(byRegion).sort((a, b) => regionName(a).localeCompare(regionName(b)));
   const traces = codes.map((code) => ({
-    type: "box", name: short(names[code] || code, 22), y: byRegion[code], boxpoints: false,
+    type: "box", name: short(regionName(code), 22), y: byRegion[code], boxpoints: false,
     marker: { color: code === regionOf() ? COLORS.accent : COLORS.main }, hoverinfo: "y+name",
   }));
   if (state.est !== "") {
     const own = scores.find((r) => r[0] === Number(state.est));
-    if (own && own[3]) traces.push({ type: "scatter", mode: "markers", x: [short(names[own[3]] || own[3], 22)], y: [own[2]],
+    if (own && own[3]) traces.push({ type: "scatter", mode: "markers", x: [short(regionName(own[3]), 22)], y: [own[2]],
       marker: { color: COLORS.accent, size: 12, symbol: "diamond" }, name: estRow()[1], hoverinfo: "y+name" });
   }
-  draw("s-spread", traces, { margin: { l: 50, r: 20, t: 10, b: 20 }, height: 400, xaxis: { tickangle: -40, automargin: true }, yaxis: { title: { text: t("score") } } });
+  draw("s-spread", traces, { margin: { l: 50, r: 20, t: 10, b: 20 }, height: 400, xaxis: { tickangle: -40, automargin: true }, yaxis: { title: { text: t("score") }, tickformat: ".0f" } });
   const years = D().years.filter((y) => D().quintiles[String(y)]);
   const band = (key, color, name) => {
     const q = years.map((y) => (D().quintiles[String(y)] || {})[key] || [null, null, null, null]);
@@ -282,64 +498,133 @@ function renderSatisfaction() {
   };
   const quint = band("all", COLORS.grey, t("nation"));
   const est = estRow();
+  let position = "";
   if (est) {
-    if (est[2]) quint.push(...band(est[2], COLORS.light, names[est[2]] || est[2]));
+    if (est[2]) quint.push(...band(est[2], COLORS.light, regionName(est[2])));
     const own = D().scores.filter((r) => r[0] === Number(state.est));
     quint.push({ type: "scatter", mode: "lines+markers", x: own.map((r) => String(r[1])), y: own.map((r) => r[2]),
       line: { color: COLORS.accent, width: 3 }, name: short(est[1], 30), hoverinfo: "y+name" });
+    const latest = own.filter((r) => r[1] <= state.to).sort((a, b) => a[1] - b[1]).pop();
+    if (latest) {
+      const q = D().quintiles[String(latest[1])] || {};
+      const qr = quintileOf(latest[2], q[est[2]]), qn = quintileOf(latest[2], q.all);
+      const Q = UI[state.lang].quintile;
+      position = UI[state.lang].est_position(est[1], latest[1], fmtScore(latest[2]), qr ? Q(qr) : null, Q(qn));
+    }
   }
   draw("s-quint", quint, { height: 360, showlegend: true, legend: { orientation: "h", font: { size: 9 } }, xaxis: { type: "category" },
-    yaxis: { title: { text: t("score") } },
+    yaxis: { title: { text: t("score") }, tickformat: ".0f" },
     annotations: est ? [] : [{ text: t("choose_est"), xref: "paper", yref: "paper", x: 0.5, y: 1, showarrow: false, font: { color: COLORS.accent } }] });
+  setScopeNote("s-quint", position);
+  setScopeNote("s-map", "");
+  setScopeNote("s-spread", "");
 }
 function table(el, columns, rows) {
-  const head = `<tr>${columns.map((c) => `<th>${c[1]}</th>`).join("")}</tr>`;
+  const head = `<tr>${columns.map((c) => `<th>${escapeHtml(c[1])}</th>`).join("")}</tr>`;
   const body = rows.map((r) => `<tr>${columns.map((c) => `<td class="${c[2] ? c[2](r) : ""}">${escapeHtml(c[3] ? c[3](r) : r[c[0]])}</td>`).join("")}</tr>`).join("");
   el.innerHTML = `<table>${head}${body}</table>`;
 }
 function escapeHtml(v) {
   return String(v === null || v === undefined ? "" : v).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]));
 }
+const ORDER = ["failed", "warned", "not run", "passed"];
 function renderQuality() {
   const q = P.quality;
-  const S = UI[state.lang].statuses;
-  table(document.getElementById("q-checks"), [
-    ["status", t("status"), (r) => `status-${r.status.replace(" ", "-")}`, (r) => S[r.status]], ["asset", t("asset")], ["check", t("check")],
-    ["description", t("description")], ["at", t("when")],
-  ], q.checks.slice().sort((a, b) => ["failed", "warned", "not run", "passed"].indexOf(a.status) - ["failed", "warned", "not run", "passed"].indexOf(b.status)));
-  const loads = q.loads.slice(0, 25).reverse();
+  const L = state.lang;
+  const S = UI[L].statuses;
+  const attention = q.checks.filter((c) => c.status === "failed" || c.status === "warned")
+    .sort((a, b) => ORDER.indexOf(a.status) - ORDER.indexOf(b.status));
+  const box = document.getElementById("q-checks");
+  if (attention.length) {
+    table(box, [
+      ["status", t("status"), (r) => `status-${r.status.replace(" ", "-")}`, (r) => S[r.status]],
+      ["subject", t("subject"), null, (r) => r.subject[L]], ["checked", t("checked_what"), null, (r) => r.checked[L]],
+      ["means", t("means"), null, (r) => r.means[L]], ["at", t("when"), null, (r) => r.at || "–"],
+    ], attention);
+  } else {
+    box.innerHTML = `<p class="ok">${escapeHtml(t("nothing_wrong"))}</p>`;
+  }
+  const families = {};
+  for (const c of q.checks) {
+    const key = c.checked[L];
+    const f = (families[key] = families[key] || { checked: key, total: 0, passed: 0, notRun: 0 });
+    f.total += 1; if (c.status === "passed") f.passed += 1; if (c.status === "not run") f.notRun += 1;
+  }
+  table(document.getElementById("q-families"), [
+    ["checked", t("checked_what")], ["total", t("checks_count")], ["passed", t("passed_count"), (r) => (r.passed + r.notRun < r.total ? "status-warned" : "status-passed")],
+  ], Object.values(families).sort((a, b) => b.total - a.total));
+  const loads = q.loads.filter((r) => r.rejects > 0).slice(0, 25).reverse();
   draw("q-rejects", [
     { type: "bar", orientation: "h", y: loads.map((r) => short(r.file, 48)), x: loads.map((r) => r.rejects), marker: { color: COLORS.accent },
       text: loads.map((r) => `${fmtCount(r.rejects)} / ${fmtCount(r.lines_read)}`), textposition: "auto", hoverinfo: "y+text" },
-  ], { margin: { l: 330, r: 20, t: 10, b: 40 }, height: Math.max(300, 22 * loads.length + 60), xaxis: { title: { text: t("rejects") } } });
+  ], { margin: { l: 330, r: 20, t: 10, b: 40 }, height: Math.max(300, 22 * loads.length + 60),
+    xaxis: { title: { text: t("rejects") }, tickformat: ",d", rangemode: "tozero" } });
   table(document.getElementById("q-fresh"), [
-    ["source", t("source")], ["files", t("files")], ["latest_year", t("latest_year")], ["received_at", t("latest")],
-    ["age_days", t("age"), null, (r) => fmtScore(r.age_days)],
+    ["source", t("source"), null, (r) => r.name[L]], ["files", t("files")], ["latest_year", t("latest_year")],
+    ["received_at", t("latest"), null, (r) => `${r.received_at} (${t("paris")})`], ["age", t("age"), null, (r) => r.age[L]],
   ], q.fresh);
 }
 function renderLatency() {
-  const h = P.latency.history;
-  const groups = {};
-  for (const r of h) (groups[`${r.query} · ${r.layout}`] = groups[`${r.query} · ${r.layout}`] || []).push(r);
-  const traces = Object.entries(groups).map(([name, rows]) => ({
-    type: "scatter", mode: "lines+markers", name, x: rows.map((r) => r.run_at), y: rows.map((r) => r.p50_ms), hoverinfo: "x+y+name",
-  }));
-  draw("r-lat", traces.length ? traces : [{ type: "scatter", x: [], y: [] }], {
-    height: 420, showlegend: traces.length > 0, legend: { font: { size: 9 } }, xaxis: { visible: traces.length > 0 },
-    yaxis: { title: { text: "p50 (ms)" }, type: traces.length ? "log" : "linear", visible: traces.length > 0 },
-    annotations: traces.length ? [] : [{ text: t("no_history"), xref: "paper", yref: "paper", x: 0.5, y: 0.5, showarrow: false }] });
-  table(document.getElementById("r-queries"), [["name", t("query")], ["title", "", null, (r) => r.title], ["numerator", t("numerator")], ["denominator", t("denominator")]], P.latency.queries);
+  const L = state.lang;
+  const lat = P.latency;
+  const history = lat.history;
+  const last = history.length ? history[history.length - 1].run_at : null;
+  const latest = history.filter((r) => r.run_at === last);
+  const served = latest.filter((r) => r.layout_id === "served");
+  const ours = Object.fromEntries((served.length ? served : latest).map((r) => [r.query, r.p50_ms]));
+  const names = lat.queries.map((q) => q.label[L]);
+  const engines = [];
+  if (last) engines.push({ name: `${t("our_data")} (${last})`, values: lat.queries.map((q) => ours[q.name]), color: COLORS.accent });
+  const palette = [COLORS.main, "#5b9bd5", "#70ad47", "#ffc000", "#7f7f7f"];
+  lat.peers.engines.forEach((e, i) => engines.push({ name: e.name[L], values: lat.queries.map((q) => e.p50_ms[q.name]), color: palette[i % palette.length] }));
+  const y = names.slice().reverse();
+  draw("r-lat", engines.slice().reverse().map((e) => ({
+    type: "bar", orientation: "h", name: e.name, y, x: e.values.slice().reverse(), marker: { color: e.color },
+    text: e.values.slice().reverse().map((v) => `${fmtMs(v)} ms`), textposition: "outside", cliponaxis: false, hoverinfo: "y+text+name",
+  })), { barmode: "group", height: 640, showlegend: true, legend: { orientation: "h", traceorder: "reversed" },
+    margin: { l: 10, r: 60, t: 10, b: 40 }, yaxis: { automargin: true },
+    xaxis: { type: "log", title: { text: "ms" }, tickformat: ",.0f" } });
+  setScopeNote("r-lat", last ? "" : t("no_history"));
+  const columns = [["label", t("query"), null, (r) => r.label[L]]];
+  if (last) columns.push(["ours", t("our_data"), null, (r) => fmtMs(ours[r.name])]);
+  lat.peers.engines.forEach((e) => columns.push([e.label, e.name[L], null, (r) => fmtMs(e.p50_ms[r.name])]));
+  table(document.getElementById("r-queries"), columns, lat.queries);
+  document.getElementById("r-queries").insertAdjacentHTML("beforeend", `<p class="how">${escapeHtml(t("peers_source"))}</p>`);
 }
 const RENDER = { overview: renderOverview, consultations: renderConsultations, hospitalisations: renderHospitalisations,
   deaths: renderDeaths, satisfaction: renderSatisfaction, quality: renderQuality, latency: renderLatency };
 
 /* ---------- text, filters, navigation ---------- */
+/* The sentence over the page when one establishment is chosen: its own figures, and where
+   the page shows its region's instead, said so. */
+const say = (n) => (withheld(n) ? UI[state.lang].words[n] : fmtCount(n));
+const sayRate = (r) => (number(r) ? fmtRate(r) : null);
+function estNarrative(page) {
+  const est = estRow(), U = UI[state.lang];
+  const name = est[1];
+  const a = state.from, b = state.to;
+  if (page === "overview") {
+    const h = headline(b, b);
+    const before = D().years.includes(b - 1) ? headline(b - 1, b - 1) : null;
+    const change = before ? fmtChange(h.cons, before.cons, "count") : null;
+    return U.est_overview(name, b, say(h.cons), say(h.hosp), sayRate(h.rate), change ? U.est_prev(b - 1, change) : "");
+  }
+  if (page === "consultations") {
+    const c = estValue("c", a, b), total = selFor(a, b).c;
+    const share = number(c) && number(total) && total ? c / total : null;
+    return U.est_cons(name, say(c), sayRate(share));
+  }
+  if (page === "hospitalisations") return U.est_hosp(name, sayRate(estRate(a, b)), say(estValue("hd", a, b)), say(estValue("s", a, b)));
+  if (page === "deaths") return U.est_deaths(regionName(regionOf()));
+  const h = headline(a, b);
+  return h.sat === undefined ? U.est_sat_none(name) : U.est_sat(name, fmtScore(h.sat), a === b ? ` (${a})` : ` (${a}–${b})`);
+}
 function narrative(page) {
   if (page === "quality") return P.quality.narr[state.lang];
   if (page === "latency") return P.latency.narr[state.lang];
+  if (state.est !== "") return estNarrative(page);
   const texts = P.narr[state.lang][`${currentRange()}|${groupScope()}`];
-  const text = texts ? texts[page] : "";
-  return state.est !== "" ? `${text} (${t("region_note")})` : text;
+  return texts ? texts[page] : "";
 }
 function renderText() {
   document.documentElement.lang = state.lang;
@@ -351,7 +636,8 @@ function renderText() {
   }
   for (const el of document.querySelectorAll("[data-ui]")) el.textContent = t(el.dataset.ui);
   for (const el of document.querySelectorAll("[data-lang]")) el.classList.toggle("active", el.dataset.lang === state.lang);
-  document.getElementById("generated").textContent = `${t("generated")} ${P.meta.generated}`;
+  document.getElementById("generated").textContent = `${t("generated")} ${P.meta.generated} (${t("paris")})`;
+  document.getElementById("legend").textContent = P.meta.legend[state.lang];
   fillFilters();
 }
 function option(value, text, selected) {
@@ -371,7 +657,6 @@ function fillFilters() {
 }
 function render() {
   document.getElementById("narrative").textContent = narrative(state.page);
-  document.getElementById("est-note").hidden = state.est === "" || !["consultations", "hospitalisations"].includes(state.page);
   document.getElementById("filters-note").hidden = !["quality", "latency"].includes(state.page);
   RENDER[state.page]();
   document.body.dataset.rendered = `${state.page}|${currentRange()}|${state.region}|${state.est}|${state.lang}`;
@@ -396,8 +681,9 @@ async function main() {
   P = await loadData();
   state.lang = P.meta.lang;
   const years = D().years;
+  // Trends by default: every year present; the headline figures are the last year's.
+  state.from = years[0];
   state.to = years[years.length - 1];
-  state.from = years.includes(state.to) ? state.to : years[0];
   bind();
   renderText();
   show("overview");

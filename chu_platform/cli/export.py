@@ -1,0 +1,37 @@
+"""``chu export``: the published marts as an Excel workbook, CSV and Parquet files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+FORMATS = ("xlsx", "csv", "parquet")
+
+
+@click.command()
+@click.option("--out", "out", type=click.Path(file_okay=False), default=None,
+              help="Folder to write into (default: <CHU_DATA_DIR>/export, which `chu run` refreshes too).")
+@click.option("--format", "formats", type=click.Choice(FORMATS), multiple=True,
+              help="Only these formats (repeatable; default: all three).")
+def export(out: str | None, formats: tuple[str, ...]) -> None:
+    """Write the published, masked marts: chu-analyses.xlsx (a sheet per analysis), and a CSV and a
+    Parquet file per analysis. Readable by the owner only, or by CHU_BI_GROUP like the warehouse."""
+    from datetime import UTC, datetime
+
+    from chu_platform.lib import delta_store
+    from chu_platform.marts import export as exporting
+
+    data_dir = os.environ["CHU_DATA_DIR"]
+    lake = delta_store.lake_root(data_dir, os.environ.get("CHU_LAKE_URI", ""))
+    folder = Path(out) if out else Path(data_dir) / exporting.FOLDER
+    try:
+        written = exporting.export(lake, folder, datetime.now(UTC), formats or FORMATS, own_folder=out is None)
+    except (exporting.ExportError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    for name, rows in written.rows.items():
+        click.echo(f"  {name:<32} {rows:>6} rows, {written.masked[name]} with withheld cells")
+    if written.missing:
+        click.echo(f"  no mart yet (run `chu run`): {', '.join(written.missing)}", err=True)
+    click.echo(f"{len(written.files)} files written in {folder.resolve()}")
