@@ -75,7 +75,7 @@ def repair_name(uri: str) -> str:
     return "/".join(uri.rstrip("/").split("/")[-2:])
 
 
-def _open(uri: str, storage_options: dict[str, str] | None = None) -> DeltaTable:
+def open_table(uri: str, storage_options: dict[str, str] | None = None) -> DeltaTable:
     """The table; ``FileNotFoundError`` when there is none, ``DamagedTable`` when its log cannot be read."""
     try:
         return DeltaTable(uri, storage_options=storage_options)
@@ -91,7 +91,7 @@ def _open(uri: str, storage_options: dict[str, str] | None = None) -> DeltaTable
 
 def _opens(uri: str, storage_options: dict[str, str] | None) -> bool:
     try:
-        _open(uri, storage_options)
+        open_table(uri, storage_options)
     except FileNotFoundError:
         return True
     except DamagedTable:
@@ -276,7 +276,7 @@ def read(
     lf = scan(uri, years, storage_options)
     try:
         return lf.collect()
-    except (pl.exceptions.PolarsError, pl.exceptions.PanicException, DeltaError, OSError) as exc:
+    except (pl.exceptions.ComputeError, pl.exceptions.PanicException, DeltaError, OSError) as exc:
         # A plain read fails only on what is stored: a data file cut short (a panic of the
         # Parquet reader, not an Exception) or gone.
         raise DamagedTable(uri, exc) from exc
@@ -288,7 +288,7 @@ def scan(
     storage_options: dict[str, str] | None = None,
 ) -> pl.LazyFrame:
     """``read`` left lazy: a reader selecting columns or filtering rows reads only those."""
-    lf = pl.scan_delta(_open(uri, storage_options))
+    lf = pl.scan_delta(open_table(uri, storage_options))
     if years is not None:
         lf = lf.filter(pl.col(YEAR).is_in([int(y) for y in years]))
     return lf
@@ -296,7 +296,7 @@ def scan(
 
 def version(uri: str, storage_options: dict[str, str] | None = None) -> int:
     """The table's current version: what a cache of something derived from it is keyed on."""
-    return _open(uri, storage_options).version()
+    return open_table(uri, storage_options).version()
 
 
 def current_files(
@@ -305,7 +305,7 @@ def current_files(
     """The data files of the current version (never a folder glob: replaced files linger);
     with ``years``, only those year partitions' files (from the log's partition values)."""
     filters = None if years is None else [(YEAR, "in", [str(int(y)) for y in years])]
-    return _open(uri, storage_options).file_uris(partition_filters=filters)
+    return open_table(uri, storage_options).file_uris(partition_filters=filters)
 
 
 def compact(

@@ -56,6 +56,15 @@ def test_query_over_a_truncated_data_file_says_which_table_in_one_line(built):
     assert "`chu repair gold/" in line
 
 
+def test_query_over_a_table_whose_log_lost_a_commit_says_which_table_in_one_line(built):
+    table = built / "lake" / "gold" / "fact_deces"
+    (table / "_delta_log" / "00000000000000000000.json").unlink()
+    result = chu("query", "deaths_by_region", "--year", str(YEAR))
+    assert result.exit_code == 1
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith(f"Error: damaged Delta table {table} (") and "`chu repair gold/fact_deces`" in line
+
+
 def test_histories_and_unknown_tables_are_refused(built):
     result = chu("repair", "raw/manifest")
     assert result.exit_code == 1 and "is a history" in result.output

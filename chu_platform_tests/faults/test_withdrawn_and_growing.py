@@ -4,7 +4,6 @@ written, or changed while it is copied, is not loaded."""
 
 import os
 import pwd
-import shutil
 import threading
 import time
 
