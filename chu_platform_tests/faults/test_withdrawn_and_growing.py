@@ -211,3 +211,16 @@ def test_a_growing_file_falls_back_on_its_previous_version(chu_env, generated_dr
     assert delta_store.read(settings.table_uri("bronze", "deaths")).height == lines
     notices = result.get_asset_materialization_events()[0].materialization.metadata["superseded_not_loaded"].value
     assert any("is still being written" in n and "previous version" in n for n in notices), notices
+
+
+def test_a_file_gone_from_the_drop_is_said_to_be_loaded_from_raw(chu_env, generated_drop):
+    landing = deliver(generated_drop, chu_env, "deces")
+    assert _materialize(chu_env, landing)[1].success
+    (landing / "deces" / f"deces-{YEAR}.txt").unlink()
+    settings, result = _materialize(chu_env, landing)
+    assert result.success  # the raw zone keeps it: removing a file does not withdraw it
+    notices = result.get_asset_materialization_events()[0].materialization.metadata["superseded_not_loaded"].value
+    (notice,) = notices
+    assert notice.startswith(f"deces/deces-{YEAR}.txt is no longer in the drop: loaded from the raw zone "
+                             f"(deaths/{YEAR}/deces/deces-{YEAR}.txt, received ")
+    assert notice.endswith(f"`chu withdraw deces/deces-{YEAR}.txt` if it was delivered by mistake")
