@@ -23,6 +23,7 @@ FIXED_DEFAULTS: dict[str, str] = {
     "CHU_VOLUME_WARN": "0.25",
     "CHU_VOLUME_FAIL": "0.5",
     "CHU_MAX_REJECTED_SHARE": "0.05",
+    "CHU_SETTLE_SECONDS": "5",
     "CHU_FTP_HOST": "",
     "CHU_FTP_PORT": "21",
     "CHU_FTP_USER": "anonymous",

@@ -150,8 +150,10 @@ _RULES: tuple[tuple[re.Pattern[str], str, str, str], ...] = (
     (re.compile(r"^professionnel_sante\.csv$", re.I), "professionals", "professionals", "csv"),
     (re.compile(r"^activite_professionnel_sante\.csv$", re.I), "professionals", "professional_activities", "csv"),
     (re.compile(r"^hospitalisations\.csv$", re.I), "hospitalisations", "hospitalisations", "csv"),
-    (re.compile(rf"^deces-{_YEAR}(?:-m\d{{2}})?\.txt$", re.I), "deaths", "deaths", "insee_fixed"),
-    (re.compile(rf"^deces-{_YEAR}(?:-m\d{{2}})?\.csv$", re.I), "deaths", "deaths", "insee_csv"),
+    # Any four digits: a register file of a year no partition holds (deces-1850.txt,
+    # deces-2031.txt) is a deaths file with a wrong year, listed as such, not an unknown name.
+    (re.compile(r"^deces-(?P<year>\d{4})(?:-m\d{2})?\.txt$", re.I), "deaths", "deaths", "insee_fixed"),
+    (re.compile(r"^deces-(?P<year>\d{4})(?:-m\d{2})?\.csv$", re.I), "deaths", "deaths", "insee_csv"),
     (re.compile(r"^deces\.csv$", re.I), "deaths", "deaths", "chu_csv"),
     (re.compile(rf"^resultats-esatis48h-mco-open-data-{_YEAR}\.(?:csv|xlsx)$", re.I), "satisfaction", "satisfaction", "esatis"),
     (re.compile(rf"^esatis48h_mco_recueil{_YEAR}_donnees\.(?:csv|xlsx)$", re.I), "satisfaction", "satisfaction", "esatis"),

@@ -33,6 +33,19 @@ def checkout_data_untouched():
     assert after <= before, f"tests wrote into the checkout's {data}: {sorted(after - before)}"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def files_settle_at_once():
+    """Tests write their drop's files just before loading them: the settle rule
+    (CHU_SETTLE_SECONDS) would make every landing wait. The tests of the rule set it."""
+    before = os.environ.get("CHU_SETTLE_SECONDS")
+    os.environ["CHU_SETTLE_SECONDS"] = "0"
+    yield
+    if before is None:
+        os.environ.pop("CHU_SETTLE_SECONDS", None)
+    else:
+        os.environ["CHU_SETTLE_SECONDS"] = before
+
+
 @pytest.fixture(scope="session")
 def pg_server_dsn(tmp_path_factory) -> str:
     """CHU_TEST_PG_DSN, else the machine's service, else an embedded server.

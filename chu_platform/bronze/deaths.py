@@ -12,6 +12,9 @@ Every format yields the INSEE fixed-width field names (``nomprenom`` ... ``acted
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
+
 import polars as pl
 
 from chu_platform.bronze import delimited
@@ -113,6 +116,51 @@ def death_year(column: str = "datedeces") -> pl.Expr:
         )
         .cast(pl.Int32)
     )
+
+
+def death_date_key(column: str = "datedeces") -> pl.Expr:
+    """A death date as ``AAAAMMJJ`` text (unknown month or day ``00``), null when no year reads."""
+    text = pl.col(column).str.strip_chars()
+    return pl.coalesce(
+        text.str.extract(r"^((?:19|20)\d{6})$"),
+        text.str.extract(r"^((?:19|20)\d{2}-\d{2}-\d{2})").str.replace_all("-", ""),
+        pl.concat_str(text.str.extract(r"^\d{2}/\d{2}/((?:19|20)\d{2})$"),
+                      text.str.extract(r"^\d{2}/(\d{2})/"), text.str.extract(r"^(\d{2})/")),
+    )
+
+
+def reject_misdated(parsed: Parsed, lines: Callable[[], Lines], file_year: int | None, today: date,
+                    first_year: int) -> Parsed:
+    """Rows whose date of death no year of the register can hold become rejects, with why:
+    after today, after the year of their file (``file_year``: a year's file declares deaths up
+    to its own year; a CHU deces.csv has none), or before ``first_year`` (no partition holds
+    them). Before, such a line sat in silver/death_declarations under no year of death, or
+    moved to the next year, without a word. ``lines`` re-reads the file for the rejects' text,
+    only when there are some."""
+    key = death_date_key()
+    year = death_year()
+    limit = f"{today:%Y%m%d}"
+    reason = (
+        pl.when(key > limit)
+        .then(pl.format("date of death {} is in the future (after " + f"{today:%Y-%m-%d}" + "): no register line "
+                        "can declare it; correct the line at the source and re-deliver", pl.col("datedeces")))
+        .when(year > (file_year if file_year is not None else 9999))
+        .then(pl.format("date of death {} is after the file's year " + str(file_year) + ": a year's register "
+                        "file declares deaths up to its own year; correct the date or deliver the line in its "
+                        "year's file", pl.col("datedeces")))
+        .when(year < first_year)
+        .then(pl.format("date of death {} is before " + str(first_year) + ", the register's first year: no year "
+                        "partition holds it", pl.col("datedeces")))
+    )
+    flagged = parsed.rows.with_columns(reason.alias("_misdated"))
+    bad = flagged.filter(pl.col("_misdated").is_not_null())
+    if bad.height == 0:
+        return parsed
+    text = bad.select(ROW, "_misdated").join(lines().frame.select(ROW, LINE), on=ROW, how="left")
+    rejects = combine(parsed.rejects, rejects_from_lines(text, pl.col("_misdated")))
+    rows = flagged.filter(pl.col("_misdated").is_null()).drop("_misdated")
+    notes = {**parsed.notes, "misdated_lines": f"{bad.height} (first: line {bad[ROW].min()})"}
+    return Parsed(rows, rejects, parsed.lines_read, notes)
 
 
 def split_by_death_year(parsed: Parsed, lines: Lines, year: int) -> Parsed:

@@ -22,6 +22,7 @@ from chu_platform.bronze import care, deaths
 from chu_platform.bronze.drop import Drop
 from chu_platform.bronze.lines import split_lines
 from chu_platform.bronze.parsed import SourceFormatError
+from chu_platform.bronze.unrecognised import offered_years
 from chu_platform.lib import postgres
 from chu_platform.sources import recognise
 
@@ -78,4 +79,10 @@ def available(settings, drop: Drop) -> dict[str, set[int] | None]:
     care_years = _care_years(settings)
     if care_years is not None:
         found["care"] = care_years
+    # A year no partition of its source holds is never loaded: raw/unrecognised_files lists the
+    # file with why (or, for rows of a CHU deces.csv, bronze rejects them), so it is not offered.
+    for source, years in found.items():
+        span = offered_years(source)
+        if years and span is not None:
+            found[source] = {y for y in years if span[0] <= y <= span[1]}
     return found

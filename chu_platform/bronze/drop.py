@@ -20,6 +20,12 @@ from time import strptime
 
 # Names an uploader uses while a transfer is in flight: never a delivered file.
 IN_FLIGHT_SUFFIXES = (".part", ".tmp", ".filepart", ".crdownload")
+# The settle rule, one for the sensor and for every run that lands files (``chu run``,
+# ``chu backfill``, the UI): a file is complete once it has kept its size and modification
+# time for this long (CHU_SETTLE_SECONDS; this is its default) — by our clock for a local
+# drop (its mtime is that old), by two listings this far apart for an FTP server, whose
+# clock is not ours.
+SETTLE_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -31,6 +37,11 @@ class DropFile:
 
 def in_flight(name: str) -> bool:
     return name.startswith(".") or name.lower().endswith(IN_FLIGHT_SUFFIXES)
+
+
+def quiet(drop: "Drop", file: DropFile, now: float, settle_seconds: float = SETTLE_SECONDS) -> bool:
+    """Settled by the drop's modification time alone: only a local drop's clock is ours."""
+    return isinstance(drop, LocalDrop) and now - file.mtime >= settle_seconds
 
 
 class DropRefused(RuntimeError):
@@ -82,6 +93,14 @@ class LocalDrop:
 
     def read_bytes(self, path: str) -> bytes:
         return (self.root / path).read_bytes()
+
+    def stat(self, path: str) -> DropFile | None:
+        """The file as the drop shows it now (``None`` once it is gone)."""
+        try:
+            stat = (self.root / path).stat()
+        except FileNotFoundError:
+            return None
+        return DropFile(path, stat.st_size, stat.st_mtime)
 
 
 def _mlsd_time(value: str) -> float:
@@ -198,6 +217,17 @@ class FtpDrop:
         with (_atomic_write(dest) as partial, self.connect(f"downloading {self._remote(path)}") as ftp,
               open(partial, "wb") as handle):
             ftp.retrbinary(f"RETR {self._remote(path)}", handle.write)
+
+    def stat(self, path: str) -> DropFile | None:
+        """The file as the server shows it now (SIZE and MDTM; ``None`` once it is gone)."""
+        remote = self._remote(path)
+        with self.connect(f"checking {remote}") as ftp:
+            try:
+                size = ftp.size(remote)
+                stamp = ftp.voidcmd(f"MDTM {remote}").split()[-1]
+            except ftplib.error_perm:
+                return None
+        return DropFile(path, int(size or 0), _mlsd_time(stamp))
 
     def read_bytes(self, path: str) -> bytes:
         chunks: list[bytes] = []

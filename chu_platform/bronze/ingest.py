@@ -5,17 +5,19 @@ Pure of Dagster: the assets call ``land_entity`` then ``ingest`` and write the r
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path, PurePosixPath
 
 import polars as pl
 
-from chu_platform.bronze import deaths, precedence, raw
-from chu_platform.bronze.drop import Drop
+from chu_platform.bronze import deaths, precedence, raw, withdrawals
+from chu_platform.bronze.drop import SETTLE_SECONDS, Drop, quiet
 from chu_platform.bronze.entities import FileEntity
 from chu_platform.bronze.lines import ROW, read_file, split_lines
 from chu_platform.bronze.parsed import Parsed, SourceFormatError, excerpt
+from chu_platform.partitions import FIRST_YEARS
 from chu_platform.sources import Recognised, recognise
 
 COMPANION = "companion"
@@ -56,25 +58,97 @@ def _companions(files, chosen) -> list:
     return [f for f in files if PurePosixPath(f.path).parent in folders and recognise(f.path) is None]
 
 
+def _wait(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+def settle(drop: Drop, files: list, manifest: pl.DataFrame,
+           settle_seconds: float = SETTLE_SECONDS) -> tuple[list, list[tuple[str, str]]]:
+    """The settle rule (``drop.SETTLE_SECONDS``) applied to the files a run is about to land:
+    a file already in the raw zone with this size and time, or (local drop) untouched for
+    ``settle_seconds``, is settled; the others are listed again after ``settle_seconds`` and
+    settled if unchanged. Returns the settled files and (path, why) for each other one."""
+    landed = set(manifest.select("drop_path", "size", "drop_mtime").iter_rows())
+    now = time.time()
+    ready, doubtful = [], []
+    for f, r in files:
+        known = (f.path, f.size, f.mtime) in landed
+        (ready if known or quiet(drop, f, now, settle_seconds) else doubtful).append((f, r))
+    if not doubtful:
+        return ready, []
+    _wait(settle_seconds)
+    writing = []
+    for f, r in doubtful:
+        again = drop.stat(f.path)
+        if again == f:
+            ready.append((f, r))
+        else:
+            now_size = f"{again.size:,} bytes" if again else "gone"
+            writing.append((f.path, f"{f.path} is still being written ({f.size:,} bytes, then {now_size} "
+                                    f"{settle_seconds:g} s later)"))
+    return ready, writing
+
+
 def land_entity(entity: FileEntity, drop: Drop, data_dir: str | Path, manifest_uri: str,
-                year: int | None) -> tuple[list[raw.Landed], list[raw.Landed], list[str]]:
-    """Land the drop's files for ``entity`` (and ``year``); return the latest raw version of
-    each file the entity reads (one per unit: ``precedence``), the companion files kept but
-    not loaded, and why each superseded delivery is not loaded."""
+                year: int | None, settle_seconds: float | None = None) -> tuple[list[raw.Landed], list[raw.Landed], list[str]]:
+    """Land the drop's settled files for ``entity`` (and ``year``); return the latest raw
+    version still loaded (not withdrawn: ``withdrawals``) of each file the entity reads (one
+    per unit: ``precedence``), the companion files kept but not loaded, and the notices of the
+    run: each delivery not loaded and why, each file loaded from the raw zone that the drop
+    no longer shows.
+
+    A file still being written is not landed: the raw zone's previous version of it, if any,
+    is loaded instead (with a notice); without one, ``raw.StillWriting`` names the file, so
+    that no year is written from half a file, nor written empty.
+    """
     files = drop.list_files()
     chosen = [(f, r) for f in files if (r := recognise(f.path)) is not None and feeds(entity, r, year)]
     manifest = raw.read_manifest(manifest_uri)
+    chosen, writing = settle(drop, chosen, manifest, SETTLE_SECONDS if settle_seconds is None else settle_seconds)
     for f, r in chosen:
-        raw.land(drop, f, r, data_dir, manifest_uri, manifest)
+        try:
+            raw.land(drop, f, r, data_dir, manifest_uri, manifest)
+        except raw.StillWriting as error:
+            writing.append((f.path, str(error)))
     companions: list[raw.Landed] = []
     if entity.name == "satisfaction":
         for f in _companions(files, chosen):
             companion = Recognised("satisfaction", COMPANION, year, "unloaded")
             companions.append(raw.land(drop, f, companion, data_dir, manifest_uri, manifest))
-    versions = raw.latest(raw.read_manifest(manifest_uri))
+    history = withdrawals.read(withdrawals.uri_beside(manifest_uri))
+    manifest = raw.read_manifest(manifest_uri)
+    versions = raw.latest(withdrawals.remaining(manifest, history))
     mine = [v for v in versions if feeds(entity, Recognised(v.source, v.entity, v.year, v.fmt), year)]
+    notices = _writing_notices(writing, mine)
     loaded, superseded = precedence.choose(mine, {f.path: f.mtime for f in files})
-    return loaded, companions, precedence.describe(superseded)
+    mine_paths = {r["drop_path"] for r in manifest.iter_rows(named=True)
+                  if feeds(entity, Recognised(r["source"], r["entity"], r["year"], r["fmt"]), year)}
+    notices += withdrawals.describe(history, mine_paths)
+    notices += precedence.describe(superseded)
+    in_drop = {f.path for f in files}
+    notices += [f"{v.drop_path} is no longer in the drop: loaded from the raw zone ({v.raw_path}, received "
+                f"{v.received_at:%Y-%m-%d %H:%M} UTC); `chu withdraw {v.drop_path}` if it was delivered by mistake"
+                for v in loaded if v.drop_path not in in_drop]
+    return loaded, companions, notices
+
+
+def _writing_notices(writing: list[tuple[str, str]], versions: list[raw.Landed]) -> list[str]:
+    """A file still being written falls back on its previous version in the raw zone; with
+    none, the run fails rather than write its year from part of a file, or empty."""
+    kept = {v.drop_path: v for v in versions}
+    notices, missing = [], []
+    for path, why in writing:
+        if path in kept:
+            notices.append(f"{why}: not landed; its previous version {kept[path].raw_path} (received "
+                           f"{kept[path].received_at:%Y-%m-%d %H:%M} UTC) is loaded until it settles")
+        else:
+            missing.append(why)
+    if missing:
+        raise raw.StillWriting(
+            "; ".join(missing) + ". Not loaded: a file is complete once its size and time stay the same "
+            "(CHU_SETTLE_SECONDS). Run again once the transfer has ended (the drop sensor loads it by itself)."
+        )
+    return notices
 
 
 def _empty(entity: FileEntity) -> pl.DataFrame:
@@ -94,8 +168,11 @@ def _parse(entity: FileEntity, version: raw.Landed, data: bytes, year: int | Non
             "complete and in its announced format, and re-deliver it."
         ) from exc
     if entity.name == "deaths":
+        encoding = "utf-8|cp1252" if version.fmt == "chu_csv" else "utf-8"
+        parsed = deaths.reject_misdated(parsed, lambda: split_lines(data, encoding), version.year, date.today(),
+                                        FIRST_YEARS["deaths"])
         if version.fmt == "chu_csv":
-            parsed = deaths.split_by_death_year(parsed, split_lines(data, "utf-8|cp1252"), year)
+            parsed = deaths.split_by_death_year(parsed, split_lines(data, encoding), year)
         parsed.rows = parsed.rows.with_columns(pl.lit(version.fmt).alias("_format"))
     return parsed
 

@@ -62,6 +62,10 @@ class Landed:
     new: bool = False
 
 
+class StillWriting(RuntimeError):
+    """A delivered file changed while it was copied or while it settled: not complete yet."""
+
+
 def raw_root(data_dir: str | Path) -> Path:
     return Path(data_dir).resolve() / "raw"
 
@@ -102,7 +106,8 @@ def _history(manifest: pl.DataFrame, recognised: Recognised, drop_path: str) -> 
 
 
 def latest(manifest: pl.DataFrame) -> list[Landed]:
-    """The latest version of each delivered file."""
+    """The latest version of each delivered file (of the versions in ``manifest``: the
+    caller leaves the withdrawn ones out, ``withdrawals.remaining``)."""
     if manifest.height == 0:
         return []
     newest = manifest.sort([*_DELIVERY, "version", "received_at"], nulls_last=True).group_by(
@@ -126,6 +131,14 @@ def land(
     root = raw_root(data_dir)
     incoming = root / ".incoming" / slot
     drop.fetch(file.path, incoming)
+    after = drop.stat(file.path)
+    copied = incoming.stat().st_size
+    if after != file or copied != file.size:
+        # Written to while it was copied: the copy is of no version at all.
+        incoming.unlink(missing_ok=True)
+        now = f"{after.size:,} bytes" if after else "gone"
+        raise StillWriting(f"{file.path} changed while it was copied ({file.size:,} bytes listed, {copied:,} "
+                           f"copied, now {now})")
     sha = _sha256(incoming)
     if current and current["sha256"] == sha:
         incoming.unlink()

@@ -1,8 +1,10 @@
-"""The drop's files that no source rule recognises: listed with what is wrong with the name.
+"""The drop's files that are never loaded, listed with why: no source rule recognises the
+name, or the year the name gives is outside its source's partitions.
 
 A file that is never loaded must not go unnoticed: ``deces-2020 .txt`` (a space),
 ``déces-2020.txt`` (an accent) or ``..deces-2020.txt`` are delivered deaths the platform
-would otherwise ignore without a word.
+would otherwise ignore without a word, and so are ``deces-2031.txt`` (a year to come) and
+``deces-1850.txt`` (before the register's first year).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import PurePosixPath
 import polars as pl
 
 from chu_platform.bronze.drop import DropFile
+from chu_platform.partitions import BY_SOURCE
 from chu_platform.sources import recognise
 
 SCHEMA = {"path": pl.String, "size": pl.Int64, "modified_at": pl.Datetime("us", "UTC"), "why": pl.String}
@@ -40,12 +43,36 @@ def why_unrecognised(path: str) -> str:
     return f"{found}: expected a name of chu_platform/sources.py (e.g. deces-2020.txt, etablissement_sante.csv)"
 
 
+def offered_years(source: str) -> tuple[int, int] | None:
+    """The first and last year of ``source``'s partitions (``None``: no year axis)."""
+    partitions = BY_SOURCE.get(source)
+    if partitions is None:
+        return None
+    keys = partitions.get_partition_keys()
+    return int(keys[0]), int(keys[-1])
+
+
+def why_outside(path: str) -> str | None:
+    """Why a recognised file is not loaded because of its year (``None`` when its year is offered)."""
+    recognised = recognise(path)
+    if recognised is None or recognised.year is None:
+        return None
+    span = offered_years(recognised.source)
+    if span is None or span[0] <= recognised.year <= span[1]:
+        return None
+    first, last = span
+    when = "a year to come" if recognised.year > last else f"before {first}, the first year of the source"
+    return (f"year {recognised.year} ({when}) is outside the {recognised.source} partitions {first}-{last}: not "
+            "loaded; correct the year in the name and re-deliver, or remove the file")
+
+
 def unrecognised_files(files: list[DropFile]) -> pl.DataFrame:
-    """One row per delivered file whose name no source rule recognises."""
-    rows = [
-        {"path": f.path, "size": f.size, "modified_at": datetime.fromtimestamp(f.mtime, UTC),
-         "why": why_unrecognised(f.path)}
-        for f in files
-        if recognise(f.path) is None
-    ]
+    """One row per delivered file that is never loaded: its name matches no source rule, or its
+    year is outside its source's partitions."""
+    rows = []
+    for f in files:
+        why = why_unrecognised(f.path) if recognise(f.path) is None else why_outside(f.path)
+        if why is not None:
+            rows.append({"path": f.path, "size": f.size, "modified_at": datetime.fromtimestamp(f.mtime, UTC),
+                         "why": why})
     return pl.DataFrame(rows, schema=SCHEMA)

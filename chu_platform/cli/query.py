@@ -166,12 +166,18 @@ def query(name, year, start, end, establishment, diagnosis, fmt, limit, no_secre
         return
     con = analyses.connect_gold(lake)
     try:
+        con = analyses.connect_gold(lake)
         period = _period(con, name, year, start, end)
         if not no_secrecy:
             _refuse_outside_lattice(name, period, filters)
         df = analyses.published(con, name, period, filters, secrecy=not no_secrecy)
     except analyses.AnalysisError as exc:
         raise click.ClickException(str(exc)) from None
+    except Exception as exc:
+        damaged = delta_store.damage_in(exc, lake)
+        if damaged is None:
+            raise
+        raise click.ClickException(str(damaged)) from None
     if no_secrecy:
         parameters = {"period": str(period), **{k: v for k, v in filters.items() if v}}
         _record_lifted_secrecy(lake, name, parameters, df.height)

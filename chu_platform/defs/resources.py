@@ -22,6 +22,9 @@ class ChuSettings(dg.ConfigurableResource):
     ``volume_warn`` / ``volume_fail``: the relative change of a year's rows (against the
     previous delivery of the year, or the neighbouring years) past which the volume checks
     warn, and fail (``chu_platform.lib.volumes``).
+
+    ``settle_seconds``: how long a delivered file must keep its size and time before it is
+    loaded (the settle rule of ``chu_platform.bronze.drop``, for every run and the sensor).
     """
 
     data_dir: str = ""
@@ -31,6 +34,7 @@ class ChuSettings(dg.ConfigurableResource):
     volume_warn: str = "0.25"
     volume_fail: str = "0.5"
     max_rejected_share: str = "0.05"
+    settle_seconds: str = ""
 
     @property
     def data_path(self) -> Path:
@@ -62,6 +66,17 @@ class ChuSettings(dg.ConfigurableResource):
     def table_uri(self, layer: str, table: str) -> str:
         return delta_store.table_uri(self.lake, [layer, table])
 
+    @property
+    def settle(self) -> float:
+        text = resolved("CHU_SETTLE_SECONDS", self.settle_seconds)
+        try:
+            seconds = float(text)
+        except ValueError:
+            seconds = -1.0
+        if not seconds >= 0:
+            raise ValueError(f"CHU_SETTLE_SECONDS: {text!r} is not a number of seconds (0 or more), e.g. 5")
+        return seconds
+
 
 def settings_from_env() -> ChuSettings:
     return ChuSettings(
@@ -72,6 +87,7 @@ def settings_from_env() -> ChuSettings:
         volume_warn=configured("CHU_VOLUME_WARN"),
         volume_fail=configured("CHU_VOLUME_FAIL"),
         max_rejected_share=configured("CHU_MAX_REJECTED_SHARE"),
+        settle_seconds=configured("CHU_SETTLE_SECONDS"),
     )
 
 

@@ -16,6 +16,7 @@ from datetime import date
 import dagster as dg
 import polars as pl
 
+from chu_platform.bronze import raw, withdrawals
 from chu_platform.defs.table_checks import Check, CheckData, Outcome
 from chu_platform.lib import volumes
 from chu_platform.marts.secrecy import preview_table
@@ -40,19 +41,32 @@ def refused(instance: dg.DagsterInstance, run_id: str, key: dg.AssetKey, partiti
 def _previous_rows(data: CheckData) -> int | None:
     """Rows of the year's last accepted materialisation before the latest one (the one checked
     now). A delivery its blocking checks refused (a truncated file, 0 rows) is no reference:
-    against it the good file re-delivered to replace it would look like a jump and be refused too."""
+    against it the good file re-delivered to replace it would look like a jump and be refused
+    too; nor is one made while a delivery since withdrawn was loaded."""
     if data.instance is None:
         return None
     records = data.instance.fetch_materializations(
         dg.AssetRecordsFilter(asset_key=data.key, asset_partitions=[str(data.year)]), limit=10
     ).records
+    windows = _withdrawn_windows(data)
     for record in records[1:]:
         if refused(data.instance, record.run_id, data.key, str(data.year)):
+            continue
+        if any(start <= record.timestamp < end for start, end in windows):
             continue
         metadata = record.asset_materialization.metadata
         value = metadata.get("rows") or metadata.get("row_count")
         return None if value is None else int(value.value)
     return None
+
+
+def _withdrawn_windows(data: CheckData) -> list[tuple[float, float]]:
+    """When deliveries now withdrawn (``chu withdraw``) were in the year: no reference then."""
+    manifest_uri = data.settings.table_uri("raw", "manifest")
+    history = withdrawals.read(withdrawals.uri_beside(manifest_uri))
+    if history.height == 0:
+        return []
+    return withdrawals.loaded_windows(raw.read_manifest(manifest_uri), history, data.year)
 
 
 def _outcome(check_type: str, reference_is: str, data: CheckData, graded: volumes.Graded,

@@ -14,12 +14,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+import re
 import time
 from typing import Any
 
 import polars as pl
 from deltalake import CommitProperties, DeltaTable, write_deltalake
-from deltalake.exceptions import CommitFailedError, TableNotFoundError
+from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundError
 
 YEAR = "year"
 # Writers of different years of one table commit at the same moment during `chu run`;
@@ -32,6 +33,70 @@ _METADATA_RACE_ATTEMPTS = 5
 # (a table written one year at a time otherwise grows a log that every open re-reads).
 CHECKPOINT_INTERVAL = 10
 TABLE_CONFIGURATION = {"delta.checkpointInterval": str(CHECKPOINT_INTERVAL)}
+
+
+class DamagedTable(RuntimeError):
+    """A Delta table that is there but cannot be read or written (a commit of its log lost, a
+    data file cut short): the message names it and the command that rebuilds it from raw."""
+
+    def __init__(self, uri: str, cause: BaseException | str):
+        self.uri = uri
+        detail = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+        super().__init__(
+            f"damaged Delta table {uri} ({detail[:300]}): rebuild it from the raw zone with "
+            f"`chu repair {repair_name(uri)}` (the damaged copy is kept aside)"
+        )
+
+
+_BAD_FILE = re.compile(r"No magic bytes|too small to be a Parquet file|not a (?:valid )?parquet file|corrupt", re.I)
+_QUOTED_PATH = re.compile(r"'([^']+)'|\"([^\"]+)\"")
+
+
+def damage_in(error: BaseException, base_uri: str) -> DamagedTable | None:
+    """The damaged table behind a reader's error about one of the lake's data files (DuckDB's
+    ``No magic bytes found at end of file '<path>'``), or ``None`` for any other error."""
+    if isinstance(error, DamagedTable):
+        return error
+    text = str(error)
+    if not _BAD_FILE.search(text):
+        return None
+    base = table_uri(base_uri, []).rstrip("/")
+    for match in _QUOTED_PATH.finditer(text):
+        path = match.group(1) or match.group(2)
+        if path.startswith(base + "/"):
+            parts = path[len(base) + 1:].split("/")
+            if len(parts) > 2:
+                return DamagedTable(table_uri(base_uri, parts[:2]), f"{parts[-1]}: {text.splitlines()[0]}")
+    return None
+
+
+def repair_name(uri: str) -> str:
+    """``layer/table`` of a table URI, as ``chu repair`` takes it."""
+    return "/".join(uri.rstrip("/").split("/")[-2:])
+
+
+def open_table(uri: str, storage_options: dict[str, str] | None = None) -> DeltaTable:
+    """The table; ``FileNotFoundError`` when there is none, ``DamagedTable`` when its log cannot be read."""
+    try:
+        return DeltaTable(uri, storage_options=storage_options)
+    except TableNotFoundError as exc:
+        if _has_log(uri):
+            raise DamagedTable(uri, exc) from exc
+        raise FileNotFoundError(
+            f"No Delta table at {uri}: materialise the asset that writes it first"
+        ) from exc
+    except (DeltaError, OSError) as exc:
+        raise DamagedTable(uri, exc) from exc
+
+
+def _opens(uri: str, storage_options: dict[str, str] | None) -> bool:
+    try:
+        open_table(uri, storage_options)
+    except FileNotFoundError:
+        return True
+    except DamagedTable:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -55,7 +120,16 @@ def table_uri(base_uri: str, key: Sequence[str]) -> str:
 
 
 def exists(uri: str, storage_options: dict[str, str] | None = None) -> bool:
-    return DeltaTable.is_deltatable(uri, storage_options=storage_options)
+    """Whether a table is there, readable or not (a log that lost its commits is a damaged
+    table, not an absent one: writing a new table over it would drop its other years)."""
+    return DeltaTable.is_deltatable(uri, storage_options=storage_options) or _has_log(uri)
+
+
+def _has_log(uri: str) -> bool:
+    """A local table folder whose ``_delta_log`` holds something (an empty one is a first write
+    that never committed)."""
+    log = Path(uri) / "_delta_log"
+    return "://" not in uri and log.is_dir() and any(log.iterdir())
 
 
 def _year_predicate(years: Sequence[int]) -> str:
@@ -108,6 +182,8 @@ def _write(
             # commit: the library does not retry across a metadata change. Nothing of ours
             # was committed, so writing again over the table as it now is stays exact.
             raced = isinstance(exc, CommitFailedError) or not existed
+            if existed and not raced and not _opens(uri, storage_options):
+                raise DamagedTable(uri, exc) from exc
             if not raced or attempt + 1 == _METADATA_RACE_ATTEMPTS or not exists(uri, storage_options):
                 raise
             time.sleep(0.05 * (attempt + 1))
@@ -197,7 +273,13 @@ def read(
     storage_options: dict[str, str] | None = None,
 ) -> pl.DataFrame:
     """The current snapshot of a table, optionally only some years."""
-    return scan(uri, years, storage_options).collect()
+    lf = scan(uri, years, storage_options)
+    try:
+        return lf.collect()
+    except (pl.exceptions.ComputeError, pl.exceptions.PanicException, DeltaError, OSError) as exc:
+        # A plain read fails only on what is stored: a data file cut short (a panic of the
+        # Parquet reader, not an Exception) or gone.
+        raise DamagedTable(uri, exc) from exc
 
 
 def scan(
@@ -206,13 +288,7 @@ def scan(
     storage_options: dict[str, str] | None = None,
 ) -> pl.LazyFrame:
     """``read`` left lazy: a reader selecting columns or filtering rows reads only those."""
-    try:
-        dt = DeltaTable(uri, storage_options=storage_options)
-    except TableNotFoundError as exc:
-        raise FileNotFoundError(
-            f"No Delta table at {uri}: materialise the asset that writes it first"
-        ) from exc
-    lf = pl.scan_delta(dt)
+    lf = pl.scan_delta(open_table(uri, storage_options))
     if years is not None:
         lf = lf.filter(pl.col(YEAR).is_in([int(y) for y in years]))
     return lf
@@ -220,12 +296,7 @@ def scan(
 
 def version(uri: str, storage_options: dict[str, str] | None = None) -> int:
     """The table's current version: what a cache of something derived from it is keyed on."""
-    try:
-        return DeltaTable(uri, storage_options=storage_options).version()
-    except TableNotFoundError as exc:
-        raise FileNotFoundError(
-            f"No Delta table at {uri}: materialise the asset that writes it first"
-        ) from exc
+    return open_table(uri, storage_options).version()
 
 
 def current_files(
@@ -234,7 +305,7 @@ def current_files(
     """The data files of the current version (never a folder glob: replaced files linger);
     with ``years``, only those year partitions' files (from the log's partition values)."""
     filters = None if years is None else [(YEAR, "in", [str(int(y)) for y in years])]
-    return DeltaTable(uri, storage_options=storage_options).file_uris(partition_filters=filters)
+    return open_table(uri, storage_options).file_uris(partition_filters=filters)
 
 
 def compact(

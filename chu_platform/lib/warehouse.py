@@ -9,8 +9,6 @@ from urllib.parse import unquote
 import duckdb
 import polars as pl
 import pyarrow as pa
-from deltalake import DeltaTable
-from deltalake.exceptions import TableNotFoundError
 
 from chu_platform.lib import delta_store
 
@@ -61,8 +59,8 @@ class DeltaFiles:
 def delta_files(uri: str, storage_options: dict[str, str] | None = None) -> DeltaFiles | None:
     """The table's current files, read once from its log; ``None`` when there is no table."""
     try:
-        dt = DeltaTable(uri, storage_options=storage_options)
-    except TableNotFoundError:
+        dt = delta_store.open_table(uri, storage_options)
+    except FileNotFoundError:
         return None
     # Polars, not pa.table(): pyarrow's table() imports pandas on its first call (~1.5 s of a
     # `chu query` process).

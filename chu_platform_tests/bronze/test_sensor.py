@@ -21,7 +21,7 @@ def tick(settings, drop, cursor=None):
 def slow_ticks(monkeypatch):
     """Ticks here can be seconds apart on a busy machine: only files older than an hour
     count as quiet, so the two-listing rule is what these tests see."""
-    monkeypatch.setattr(sensors, "SETTLE_SECONDS", 3600.0)
+    monkeypatch.setenv("CHU_SETTLE_SECONDS", "3600")
 
 
 def write(path, text: str, mtime: float | None = None):

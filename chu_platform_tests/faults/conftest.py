@@ -52,3 +52,37 @@ def query(name: str, year: int = YEAR) -> list[dict]:
         result = chu("query", name, "--year", str(year), "--format", "json", "--no-secrecy")
     assert result.exit_code == 0, result.output
     return json.loads(result.output[result.output.index("["):])
+
+
+# Columns that say when or by which run a row was written, not what it holds; `_inputs` is
+# a pre-aggregate's key over its input tables' Delta versions.
+RUN_COLUMNS = ("_ingested_at", "_run_id", "_inputs", "modified_at")
+# History tables: what was delivered and done, not a state rebuilt from it.
+HISTORY_TABLES = ("raw/manifest", "raw/withdrawals", "ops/secrecy_audit")
+
+
+def lake_rows(data_dir: Path) -> dict:
+    """Every table of the lake but the histories: its rows sorted, run columns left out."""
+    from chu_platform.lib import delta_store
+
+    lake = data_dir / "lake"
+    tables = {}
+    for log in sorted(lake.glob("*/*/_delta_log")):
+        name = log.parent.relative_to(lake).as_posix()
+        if name in HISTORY_TABLES:
+            continue
+        frame = delta_store.read(str(log.parent))
+        frame = frame.drop([c for c in RUN_COLUMNS if c in frame.columns])
+        tables[name] = frame.sort(sorted(frame.columns), nulls_last=True)
+    return tables
+
+
+def assert_same_lake(actual: dict, expected: dict) -> None:
+    from polars.testing import assert_frame_equal
+
+    assert sorted(actual) == sorted(expected)
+    for name, frame in expected.items():
+        try:
+            assert_frame_equal(actual[name].select(frame.columns), frame)
+        except AssertionError as error:
+            raise AssertionError(f"{name}: {error}") from None

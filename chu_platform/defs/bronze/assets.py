@@ -56,11 +56,12 @@ def _load(context: dg.AssetExecutionContext, entity: FileEntity, settings: ChuSe
     """The rows of ``entity``'s files (of ``year``), with the ledger's share written, and their metadata."""
     uris = side_uris(settings)
     try:
-        versions, companions, superseded = land_entity(entity, drop.client(), settings.data_path, uris["manifest"], year)
+        versions, companions, superseded = land_entity(entity, drop.client(), settings.data_path, uris["manifest"], year,
+                                                          settings.settle)
     except DropRefused as error:
         raise dg.Failure(str(error), allow_retries=False) from error
-    for reason in superseded:
-        context.log.warning(reason)
+    for notice in superseded:
+        context.log.warning(notice)
     if not versions:
         context.log.warning(
             f"No file delivered for bronze/{entity.name}" + (f" in {year}" if year else "")

@@ -16,7 +16,6 @@ from chu_platform.defs.resources import ChuSettings
 from chu_platform.partitions import yearly_partitions
 from chu_platform.tags import ON_DEMAND_TAG
 
-SETTLE_SECONDS = 5.0
 # The first year-partitioned asset of each source family: what is below another family's root
 # has that family's years.
 FAMILY_ROOTS = [dg.AssetKey(["bronze", "deaths"]), dg.AssetKey(["bronze", "satisfaction"]),
@@ -145,9 +144,10 @@ def ftp_new_files(context: dg.SensorEvaluationContext, settings: ChuSettings, dr
         return chu_death_years(client.read_bytes(f.path), f.path)
 
     keys = set(yearly_partitions.get_partition_keys())
-    # A local file untouched for SETTLE_SECONDS is complete; an FTP server's clock is not ours,
-    # so remote files wait for two identical listings.
-    settle = SETTLE_SECONDS if isinstance(client, LocalDrop) else None
+    # The settle rule of every landing (CHU_SETTLE_SECONDS, bronze.drop): a local file
+    # untouched for that long is complete; an FTP server's clock is not ours, so remote files
+    # wait for two identical listings.
+    settle = settings.settle if isinstance(client, LocalDrop) else None
 
     def landed() -> set[tuple[str, int, float]]:
         manifest = read_manifest(settings.table_uri("raw", "manifest"))
