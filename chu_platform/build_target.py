@@ -106,6 +106,40 @@ def plan_run(
     return RunPlan(keys, years_by_key, skipped, sourced.warnings)
 
 
+ACTIVE = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
+          dg.DagsterRunStatus.STARTED]
+BACKFILL_TAG = "dagster/backfill"
+
+
+class BuildInProgress(Exception):
+    """Another build is under way on the instance: a second one is refused, naming it."""
+
+
+def in_flight(instance: dg.DagsterInstance) -> str | None:
+    """What build is under way on the instance, if any: a backfill (``chu backfill`` or the UI's),
+    or a run of ``chu run`` or of a build job (launched from the UI). Two builds writing the
+    same tables at once would each replace the other's years: the rule is one at a time, for
+    every way a build starts. Sensor loads of a new file are not builds (they replace their
+    own years only) and go on."""
+    from chu_platform.lib.dagster_private import backfills_in_flight
+
+    for backfill in backfills_in_flight(instance):
+        return f"backfill {backfill.backfill_id} ({backfill.title or 'from the UI'}) is in progress"
+    for record in instance.get_run_records(dg.RunsFilter(statuses=ACTIVE)):
+        run = record.dagster_run
+        if run.job_name in jobs.PARTITIONS or RUNNER_TAG in run.tags:
+            who = run.tags.get(RUNNER_TAG, "the UI or the daemon")
+            return f"run {run.run_id[:8]} of {run.job_name} ({who}) is {run.status.value.lower()}"
+    return None
+
+
+def refuse_if_busy(instance: dg.DagsterInstance) -> None:
+    busy = in_flight(instance)
+    if busy:
+        raise BuildInProgress(f"another build is under way: {busy}. Wait for it to end (the UI's Runs and "
+                              "Backfills pages show it), then run again.")
+
+
 def range_tags(years: Sequence[int]) -> dict[str, str]:
     """The tags of a Dagster run over the years ``years[0]``..``years[-1]`` (a range run)."""
     return {RANGE_START: str(min(years)), RANGE_END: str(max(years))}

@@ -32,6 +32,8 @@ def backfill(first: int, last: int, sources: str, force: bool, timeout: float | 
 
     from chu_platform import backfill as backfills
     from chu_platform import services
+    from chu_platform.build_target import BuildInProgress, refuse_if_busy
+    from chu_platform.lib.lock import data_dir_lock
     from chu_platform.settings import describe_data_dir
 
     if last < first:
@@ -40,9 +42,14 @@ def backfill(first: int, last: int, sources: str, force: bool, timeout: float | 
     home, env = services.environment()
     os.environ.update(env)  # the resolved variables (instance home, PostgreSQL URL, key) for this process too
     click.echo(describe_data_dir())
+    click.get_current_context().with_resource(data_dir_lock(env["CHU_DATA_DIR"]))
     defs = load_definitions()
     available = discover_sources(defs)
     with dg.DagsterInstance.get() as instance:
+        try:
+            refuse_if_busy(instance)
+        except BuildInProgress as busy:
+            raise click.ClickException(str(busy)) from None
         chosen = backfills.target(defs, instance, requested, available, range(first, last + 1), force)
         if not chosen.partitions:
             click.echo(f"Nothing to do: the {chosen.already} asset partition(s) of {first}-{last} are materialised "

@@ -71,7 +71,7 @@ def run(sources: str, years: str) -> None:
     """Materialise every asset fed by SOURCES, partitioned ones for every year present: a few
     Dagster runs of the build jobs (load_sources, build_deaths, build_gold, publish), each over
     a range of years, on this data directory's instance."""
-    from chu_platform.build_target import execute, plan_run, plan_runs
+    from chu_platform.build_target import BuildInProgress, execute, plan_run, plan_runs, refuse_if_busy
     from chu_platform.settings import describe_data_dir
 
     requested = parse_sources(sources)
@@ -80,6 +80,10 @@ def run(sources: str, years: str) -> None:
     click.get_current_context().with_resource(data_dir_lock(os.environ["CHU_DATA_DIR"]))
     prepare_home(os.environ["CHU_DATA_DIR"])
     instance = click.get_current_context().with_resource(dg.DagsterInstance.get())
+    try:
+        refuse_if_busy(instance)
+    except BuildInProgress as busy:
+        raise click.ClickException(str(busy)) from None
     defs = load_definitions()
     available = discover_sources(defs)
     plan = plan_run(defs, requested, available, year_list)

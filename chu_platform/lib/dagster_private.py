@@ -9,6 +9,8 @@ from __future__ import annotations
 # interval below (the ``dagster-daemon`` script only calls this function).
 from dagster._daemon.cli import main as daemon_cli  # noqa: F401
 from dagster._daemon import controller as _controller
+# Backfill statuses: Dagster exports no public enum for them (the UI's "Overview -> Backfills").
+from dagster._core.execution.backfill import BulkActionStatus  # noqa: F401
 
 
 def set_backfill_interval(seconds: float) -> None:
@@ -19,3 +21,9 @@ def set_backfill_interval(seconds: float) -> None:
 
 def backfill_interval() -> float:
     return _controller.DEFAULT_DAEMON_INTERVAL_SECONDS
+
+
+def backfills_in_flight(instance) -> list:
+    """Backfills the daemon has not finished: requested, or being cancelled."""
+    return [b for status in (BulkActionStatus.REQUESTED, BulkActionStatus.CANCELING)
+            for b in instance.get_backfills(status=status)]

@@ -39,7 +39,7 @@ def data_dir_lock(data_dir: str | Path) -> Iterator[Path]:
         except BlockingIOError:
             holder = os.pread(fd, 4096, 0).decode("utf-8", "replace").strip() or "another process"
             raise DataDirBusy(
-                f"{path.parent} is in use by another chu run ({holder}): wait for it to finish, "
+                f"{path.parent} is in use by another chu run or backfill ({holder}): wait for it to finish, "
                 "then run again (two runs writing the same tables at once would double rows)"
             ) from None
         os.ftruncate(fd, 0)

@@ -94,3 +94,30 @@ def test_a_build_is_one_run_per_job_and_range_of_consecutive_years(chu_env):
         ("build_deaths", (2020,), ["bronze/deaths", "gold/fact_deces"]),
         ("publish", None, ["marts/analysts_warehouse", "marts/warehouse"]),
     ]
+
+
+def test_a_build_is_refused_while_a_backfill_is_in_flight(chu_env, fake_platform):
+    """One build at a time, however it started: a backfill waiting for the daemon (from the UI,
+    or ``chu backfill``) keeps ``chu run`` from writing the same tables, and it says which."""
+    from chu_platform import backfill as backfills
+    from chu_platform.instance import prepare_home
+
+    defs = fake_platform({"deaths": {2020}})
+    prepare_home(chu_env)
+    with dg.DagsterInstance.get() as instance:
+        wanted = {dg.AssetKey(["bronze", "deaths"])}
+        from dagster._core.definitions.events import AssetKeyPartitionKey
+
+        backfill_id = backfills.submit(defs, instance, {AssetKeyPartitionKey(k, "2020") for k in wanted},
+                                       title="from the UI")
+    refused = CliRunner().invoke(cli, ["run", "--sources", "deaths"])
+    assert refused.exit_code == 1
+    assert f"another build is under way: backfill {backfill_id} (from the UI) is in progress" in refused.output
+    assert _table(chu_env, "bronze", "deaths") is None
+    with dg.DagsterInstance.get() as instance:
+        backfills.cancel(instance, backfill_id)
+        from chu_platform.lib.dagster_private import BulkActionStatus
+
+        instance.update_backfill(instance.get_backfill(backfill_id).with_status(BulkActionStatus.CANCELED))
+    done = CliRunner().invoke(cli, ["run", "--sources", "deaths"])
+    assert done.exit_code == 0, done.output
