@@ -2,19 +2,19 @@
 
     .venv/bin/python -m benchmarks orchestration [--scale=1] [--years=2015-2024] [--dir=/tmp/chu-orchestration]
         [--pg=postgresql://postgres@127.0.0.1:5432/postgres] [--reuse-sources=yes] [--paths=run,run-fast,backfill]
-        [--workers=N]
 
 ``chu generate --scale S --years Y1-Y2`` writes the sources once (the FTP drop under
 ``<dir>/scale-S/sources/landing``, the care base into a dedicated database of the PostgreSQL
 service; ``--reuse-sources=yes`` keeps those of an earlier run). Then, each in a fresh data
 directory reading that same drop and database, one after the other:
 
-- ``run``: ``chu run`` (its own stage planner and worker processes, ``--workers N`` passed on);
+- ``run``: ``chu run`` (the build jobs' four range runs through ``dg.execute_job``, in its process);
 - ``run-fast``: the same ``chu run`` on the opt-in kept-open SQLite event log
   (``CHU_FAST_INSTANCE=1``, ``chu_platform/lib/instance_storage.py``) instead of Dagster's stock one;
 - ``backfill``: ``chu backfill --from Y1 --to Y2``, which submits a Dagster asset backfill and
-  starts a ``dagster-daemon`` for its duration (run queue, ``max_concurrent_runs`` of
-  ``dagster.yaml``, the run launcher's one process per run, sensors as they are by default).
+  starts Dagster's daemon for its duration (2 s backfill loop, ``chu_platform/lib/daemon.py``; run
+  queue, ``max_concurrent_runs`` of ``dagster.yaml``, the run launcher's one process per run,
+  sensors as they are by default).
 
 Each is timed as a child process (wall seconds); the memory of its whole process tree (the
 command, the daemon, code servers, run processes, worker pools) is sampled every 0.2 s with
@@ -187,7 +187,6 @@ def main(options: list[str]) -> None:
     root = Path(option(options, "dir", "/tmp/chu-orchestration")) / f"scale-{scale:g}"
     pg_server = option(options, "pg", "postgresql://postgres@127.0.0.1:5432/postgres")
     paths = [p for p in option(options, "paths", ",".join(PATHS)).split(",") if p]
-    workers = option(options, "workers", "")
     unknown = sorted(set(paths) - set(PATHS))
     if unknown:
         raise SystemExit(f"--paths: unknown {unknown}; choose among {','.join(PATHS)}")
@@ -213,8 +212,8 @@ def main(options: list[str]) -> None:
             raise SystemExit(f"chu generate failed: see {generated['log']}")
         print(f"  chu generate {generated['seconds']:.1f} s", flush=True)
     commands = {
-        "run": ["run", *(["--workers", workers] if workers else [])],
-        "run-fast": ["run", *(["--workers", workers] if workers else [])],
+        "run": ["run"],
+        "run-fast": ["run"],
         "backfill": ["backfill", "--from", str(first), "--to", str(last)],
     }
     results = {}

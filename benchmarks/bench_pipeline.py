@@ -1,14 +1,13 @@
 """Pipeline throughput: sources -> bronze -> silver -> gold -> marts through the real assets.
 
     .venv/bin/python -m benchmarks pipeline [--scales=1,10] [--dir=/tmp/chu-pipeline]
-        [--pg=postgresql://postgres@127.0.0.1:5432/postgres] [--reuse-sources=yes] [--generate-only=yes] [--workers=N]
+        [--pg=postgresql://postgres@127.0.0.1:5432/postgres] [--reuse-sources=yes] [--generate-only=yes]
 
 For each scale: ``chu generate`` writes the sources (care base into a dedicated database on
 the PostgreSQL service), then ``chu run`` materialises everything, each as a child process
 of its own data directory (``--reuse-sources=yes``: sources already generated there by an
 earlier run are kept and only ``chu run`` is timed, from an empty lake, raw zone and
-instance; ``--generate-only=yes`` writes the sources and stops; ``--workers=N`` is passed to
-``chu run``). Reports wall time, peak memory (max RSS of the children), the
+instance; ``--generate-only=yes`` writes the sources and stops). Reports wall time, peak memory (max RSS of the children), the
 seconds of each layer's steps (from the runs recorded in the Dagster instance), the rows
 each layer holds at the end and rows per second per layer, then how time grows with scale.
 """
@@ -103,8 +102,7 @@ def _timeline(home: Path) -> list[str]:
     return lines
 
 
-def run_scale(scale: float, root: Path, pg_server: str, reuse: bool = False, generate_only: bool = False,
-              workers: str = "") -> dict:
+def run_scale(scale: float, root: Path, pg_server: str, reuse: bool = False, generate_only: bool = False) -> dict:
     base = root / f"scale-{scale:g}"
     data = base / "data"
     data.mkdir(parents=True, exist_ok=True)
@@ -132,7 +130,7 @@ def run_scale(scale: float, root: Path, pg_server: str, reuse: bool = False, gen
         raise SystemExit(f"chu generate failed at scale {scale:g} (see {base / 'generate.log'}):\n{output[-2000:]}")
     if generate_only:
         return {"scale": scale, "generate_s": generate_s, "generated_only": True}
-    run_s, code, output = _child(["run", *(["--workers", workers] if workers else [])], env, base / "run.log")
+    run_s, code, output = _child(["run"], env, base / "run.log")
     peak_gib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20
     per_layer, runs, failures = _step_seconds(data / "dagster")
     rows = _layer_rows(data / "lake")
@@ -154,7 +152,7 @@ def main(options: list[str]) -> None:
     for scale in scales:
         print(f"scale {scale:g}: generating sources and running the pipeline ... "
               f"load average {Path('/proc/loadavg').read_text().split()[:3]}", flush=True)
-        result = run_scale(scale, root, pg_server, reuse, generate_only, option(options, "workers", ""))
+        result = run_scale(scale, root, pg_server, reuse, generate_only)
         if generate_only:
             print(f"scale {scale:g}: sources generated in {result['generate_s']:.1f} s under {root}")
             continue

@@ -17,13 +17,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import dagster as dg
-from dagster._core.definitions.assets.graph.asset_graph_subset import AssetGraphSubset
-from dagster._core.definitions.events import AssetKeyPartitionKey
-from dagster._core.event_api import PartitionKeyFilter
-from dagster._core.execution.backfill import BulkActionStatus, PartitionBackfill
-from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
-from dagster._core.storage.tags import BACKFILL_ID_TAG
-from dagster._core.utils import make_new_backfill_id
+
+from chu_platform.lib.dagster_private import (
+    BACKFILL_ID_TAG,
+    AssetCheckExecutionRecordStatus,
+    AssetGraphSubset,
+    AssetKeyPartitionKey,
+    BulkActionStatus,
+    PartitionBackfill,
+    PartitionKeyFilter,
+    make_new_backfill_id,
+)
 
 from chu_platform.build_target import plan_run
 from chu_platform.tags import RUNNER_TAG

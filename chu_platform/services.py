@@ -145,7 +145,7 @@ HEARTBEAT_TOLERANCE_SECONDS = 75.0
 
 def daemon_alive(instance) -> bool:
     """Whether some daemon (ours or another) heartbeats on this instance."""
-    from dagster._daemon.controller import get_daemon_statuses
+    from chu_platform.lib.dagster_private import get_daemon_statuses
 
     statuses = get_daemon_statuses(instance, ["BACKFILL"], ignore_errors=True,
                                    heartbeat_tolerance_seconds=HEARTBEAT_TOLERANCE_SECONDS)

@@ -5,17 +5,58 @@ that a Dagster upgrade that changes one fails there, not in production.
 
 from __future__ import annotations
 
-# The daemon's command line: ``chu_platform.lib.daemon`` runs it after setting the backfill
-# interval below (the ``dagster-daemon`` script only calls this function).
-from dagster._daemon.cli import main as daemon_cli  # noqa: F401
+# --- The daemon ---------------------------------------------------------------------------
+# ``chu_platform.lib.daemon`` runs Dagster's daemon command line after setting the backfill
+# loop's interval (the ``dagster-daemon`` script only calls this function). Dagster has no
+# setting for that interval: a constant of 30 s, read by ``execute_backfill_iteration_loop``
+# at each turn.
 from dagster._daemon import controller as _controller
-# Backfill statuses: Dagster exports no public enum for them (the UI's "Overview -> Backfills").
-from dagster._core.execution.backfill import BulkActionStatus  # noqa: F401
+from dagster._daemon.cli import main as daemon_cli  # noqa: F401
+# Whether a daemon heartbeats on an instance (the UI's "Daemons" page reads the same; no public API).
+from dagster._daemon.controller import get_daemon_statuses  # noqa: F401
+
+# --- Backfills ------------------------------------------------------------------------------
+# ``chu backfill`` stores the object the UI's "Materialize -> years" creates, and follows it:
+# Dagster offers no public constructor of an asset backfill, nor a public type for its status.
+from dagster._core.definitions.assets.graph.asset_graph_subset import AssetGraphSubset  # noqa: F401
+from dagster._core.definitions.events import AssetKeyPartitionKey  # noqa: F401
+from dagster._core.execution.backfill import BulkActionsFilter, BulkActionStatus, PartitionBackfill  # noqa: F401
+from dagster._core.storage.tags import BACKFILL_ID_TAG  # noqa: F401
+from dagster._core.utils import make_new_backfill_id  # noqa: F401
+# A partitioned check's latest result per year (the UI's check history): no public reader.
+from dagster._core.event_api import PartitionKeyFilter  # noqa: F401
+from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus  # noqa: F401
+
+# --- The executor (lib/executor.py): in process by default, Celery on request, chosen when a
+# run starts. Dagster's public ``in_process_executor`` is a definition, not an executor a
+# custom ``@dg.executor`` can return; its retries config is not public either.
+from dagster._core.execution.retries import RetryMode, get_retries_config  # noqa: F401
+from dagster._core.executor.in_process import InProcessExecutor  # noqa: F401
+
+# --- The run launcher (lib/run_launcher.py): Dagster's default launcher plus the process
+# liveness check run monitoring needs; the health-check types are not exported.
+from dagster._core.launcher import CheckRunHealthResult, WorkerStatus  # noqa: F401
+from dagster._core.storage.dagster_run import DagsterRun  # noqa: F401
+
+# --- The opt-in kept-open SQLite storage (lib/instance_storage.py): subclasses of Dagster's
+# SQLite storages, which are configurable classes but not exported.
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import (  # noqa: F401
+    SQLITE_BUSY_TIMEOUT_SECONDS,
+    SqliteEventLogStorage,
+)
+from dagster._core.storage.runs.sqlite.sqlite_run_storage import SqliteRunStorage  # noqa: F401
+from dagster._core.storage.schedules.sqlite.sqlite_schedule_storage import SqliteScheduleStorage  # noqa: F401
+from dagster._core.storage.sqlite_storage import (  # noqa: F401
+    DagsterSqliteStorage,
+    _event_logs_directory,
+    _runs_directory,
+    _schedule_directory,
+)
+from dagster._serdes import ConfigurableClassData  # noqa: F401
 
 
 def set_backfill_interval(seconds: float) -> None:
-    """The backfill daemon's loop interval (Dagster: a constant of 30 s, read at each loop by
-    ``execute_backfill_iteration_loop``; no instance setting exists in Dagster 1.13)."""
+    """The backfill daemon's loop interval in this process (Dagster: 30 s)."""
     _controller.DEFAULT_DAEMON_INTERVAL_SECONDS = seconds
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import os
 
 import dagster as dg
-from dagster._core.execution.retries import RetryMode, get_retries_config
-from dagster._core.executor.in_process import InProcessExecutor
+
+from chu_platform.lib.dagster_private import InProcessExecutor, RetryMode, get_retries_config
 
 EXECUTOR = "CHU_EXECUTOR"
 CELERY_DEFAULTS = {

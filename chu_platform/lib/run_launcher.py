@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import psutil
 from dagster import DagsterEventType, DefaultRunLauncher
-from dagster._core.launcher import CheckRunHealthResult, WorkerStatus
-from dagster._core.storage.dagster_run import DagsterRun
+
+from chu_platform.lib.dagster_private import CheckRunHealthResult, DagsterRun, WorkerStatus
 
 STARTED_PROCESS = "Started process for run (pid: "
 

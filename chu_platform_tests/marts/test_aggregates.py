@@ -224,27 +224,36 @@ def test_refresh_writes_the_missing_and_stale_years_only(tmp_path):
     assert run_analysis(con, "deaths_by_region", Period.year(2019))["denominator"][0] == 3
 
 
-def test_automation_requests_every_year_whose_gold_changed_and_no_empty_year(tmp_path):
+def test_automation_requests_every_year_whose_gold_changed_and_nothing_for_an_identical_dimension(tmp_path):
     instance = dg.DagsterInstance.ephemeral()
     upstream = [dg.AssetSpec(["gold", "fact_hospitalisation"], partitions_def=care_years),
                 dg.AssetSpec(["gold", "dim_diagnostic"])]
     settings = ChuSettings(data_dir=str(tmp_path), landing_dir=str(tmp_path / "landing"))
     defs = dg.Definitions(assets=[CARE_AGGREGATES, *upstream], resources={"settings": settings})
 
-    def materialised(key, partition=None):
-        instance.report_runless_asset_event(dg.AssetMaterialization(asset_key=key, partition=partition))
+    written = iter(range(1000))
+
+    def materialised(key, partition=None, version=None):
+        """A write; a fact's data version changes at each, a dimension's is its content's."""
+        tags = {"dagster/data_version": version or f"write-{next(written)}"}
+        instance.report_runless_asset_event(dg.AssetMaterialization(asset_key=key, partition=partition, tags=tags))
 
     for year in ("2019", "2020"):
         materialised(["gold", "fact_hospitalisation"], year)
-    materialised(["gold", "dim_diagnostic"])
+    materialised(["gold", "dim_diagnostic"], version="codes-v1")
     first = dg.evaluate_automation_conditions(defs=defs, instance=instance)
     for year in ("2019", "2020"):
         materialised(["gold", "agg_hospitalisations_by_diagnosis"], year)
     settled = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=first.cursor)
     assert settled.total_requested == 0
 
-    materialised(["gold", "dim_diagnostic"])
-    after = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=settled.cursor)
+    # Rebuilt identical (every build rebuilds the dimensions): nothing to refresh.
+    materialised(["gold", "dim_diagnostic"], version="codes-v1")
+    same = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=settled.cursor)
+    assert same.total_requested == 0
+    # Changed: every year reads it.
+    materialised(["gold", "dim_diagnostic"], version="codes-v2")
+    after = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=same.cursor)
     key = dg.AssetKey(["gold", "agg_hospitalisations_by_diagnosis"])
     requested = set(after.get_requested_partitions(key)) if after.total_requested else set()
     assert requested == {"2019", "2020"}

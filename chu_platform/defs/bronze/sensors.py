@@ -100,7 +100,7 @@ def loading_backfill(instance: dg.DagsterInstance | None) -> str | None:
     """The id of a backfill in progress that loads bronze tables, if any: its own runs land the
     drop's files, so the sensor's requests would load the same files again, racing it for the
     run queue and the tables (seen with ``chu backfill`` on a fresh data directory)."""
-    from dagster._core.execution.backfill import BulkActionsFilter, BulkActionStatus
+    from chu_platform.lib.dagster_private import BulkActionsFilter, BulkActionStatus
 
     if instance is None:
         return None

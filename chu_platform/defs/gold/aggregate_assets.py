@@ -11,16 +11,17 @@ from chu_platform.marts.refresh import build_year
 from chu_platform.partitions import BY_SOURCE, RANGE
 
 
-# Every year whose facts or dimensions changed, not only the latest one (which is all that
-# eager() considers for time partitions): a rebuilt dimension makes every year of the
-# aggregates reading it stale. Until a year is recomputed, run_analysis sees the fingerprint
-# mismatch and answers from the facts.
+# The years whose facts changed, and every year when a dimension it reads changed content: a
+# dimension rebuilt identical (every build rebuilds the dimensions) changes nothing, so a
+# backfill or a sensor load of some years refreshes those years' aggregates once, in its own
+# runs, and the automation asks for nothing more. Dimensions carry their content as data
+# version (``defs/metadata.versioned``); a fact's data version changes at each write.
 FOLLOW_GOLD = (
-    dg.AutomationCondition.any_deps_updated().since_last_handled()
+    dg.AutomationCondition.any_deps_match(dg.AutomationCondition.data_version_changed()).since_last_handled()
     & ~dg.AutomationCondition.any_deps_missing()
     & ~dg.AutomationCondition.any_deps_in_progress()
     & ~dg.AutomationCondition.in_progress()
-).with_label("gold it reads updated")
+).with_label("gold it reads changed")
 
 
 def aggregate_key(aggregate: aggregates.Aggregate) -> dg.AssetKey:

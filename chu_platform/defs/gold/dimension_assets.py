@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import dagster as dg
 import polars as pl
 
-from chu_platform.defs.metadata import table_metadata
+from chu_platform.defs.metadata import table_metadata, versioned
 from chu_platform.defs.resources import ChuSettings
 from chu_platform.gold import dimensions, scd2
 from chu_platform.silver import care as silver_care
@@ -32,7 +32,7 @@ def _silver_or_empty(context: dg.AssetExecutionContext, settings: ChuSettings, t
 
 
 @dg.asset(key=["gold", "dim_patient"], group_name="gold", kinds=KINDS, ins={"patients": _silver("patients")})
-def dim_patient(context: dg.AssetExecutionContext, settings: ChuSettings, patients: pl.DataFrame) -> pl.DataFrame:
+def dim_patient(context: dg.AssetExecutionContext, settings: ChuSettings, patients: pl.DataFrame) -> dg.Output:
     """One row per patient version (SCD type 2 on département, region and mutual insurer); -1 is the unknown patient."""
     uri = settings.table_uri("gold", "dim_patient")
     previous = delta_store.read(uri) if delta_store.exists(uri) else None
@@ -43,14 +43,14 @@ def dim_patient(context: dg.AssetExecutionContext, settings: ChuSettings, patien
         df, as_of=str(as_of), patients=int(df["patient_pseudo"].n_unique()) - 1,
         versions_added=df.height - before, closed_versions=int((~df["is_current"]).sum()),
     ))
-    return df
+    return versioned(df)
 
 
 @dg.asset(
     key=["gold", "dim_etablissement"], group_name="gold", kinds=KINDS,
     deps=[dg.AssetKey(["silver", "establishments"]), dg.AssetKey(["silver", "satisfaction"])],
 )
-def dim_etablissement(context: dg.AssetExecutionContext, settings: ChuSettings) -> pl.DataFrame:
+def dim_etablissement(context: dg.AssetExecutionContext, settings: ChuSettings) -> dg.Output:
     """One row per establishment site (FINESS), sites known only from e-Satis included; -1 is the unknown establishment."""
     # Both sources only add members: without one (not delivered, or its file unreadable on a
     # first load) the dimension still exists and the facts name the establishments they can.
@@ -65,7 +65,7 @@ def dim_etablissement(context: dg.AssetExecutionContext, settings: ChuSettings) 
         df, from_esatis_only=df.height - 1 - establishments.height,
         unknown_departement=int((df["departement_code"] == "unknown").sum()) - 1,
     ))
-    return df
+    return versioned(df)
 
 
 @dg.asset(
@@ -75,7 +75,7 @@ def dim_etablissement(context: dg.AssetExecutionContext, settings: ChuSettings) 
 )
 def dim_professionnel(
     context: dg.AssetExecutionContext, settings: ChuSettings, etablissements: pl.DataFrame
-) -> pl.DataFrame:
+) -> dg.Output:
     """One row per health professional, with the establishment of their main activity (-1 when none is known)."""
     # Like dim_etablissement: a professionals file unreadable on a first load (no silver table
     # yet) leaves the dimension with its unknown member only, and the consultations still build.
@@ -85,12 +85,12 @@ def dim_professionnel(
     context.add_output_metadata(table_metadata(
         df, without_establishment=int((df["etablissement_key"] == -1).sum()) - 1,
     ))
-    return df
+    return versioned(df)
 
 
 @dg.asset(key=["gold", "dim_diagnostic"], group_name="gold", kinds=KINDS, ins={"diagnoses": _silver("diagnoses")})
-def dim_diagnostic(context: dg.AssetExecutionContext, diagnoses: pl.DataFrame) -> pl.DataFrame:
+def dim_diagnostic(context: dg.AssetExecutionContext, diagnoses: pl.DataFrame) -> dg.Output:
     """One row per CIM-10 diagnosis code with its chapter; -1 is the unknown diagnosis."""
     df = dimensions.build_dim_diagnostic(diagnoses)
     context.add_output_metadata(table_metadata(df, chapters=int(df["chapitre"].n_unique())))
-    return df
+    return versioned(df)

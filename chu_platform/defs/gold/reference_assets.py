@@ -5,21 +5,22 @@ from datetime import date
 import dagster as dg
 import polars as pl
 
+from chu_platform.defs.metadata import versioned
 from chu_platform.gold.reference_dims import build_dim_date, build_dim_geography
 from chu_platform.partitions import FIRST_YEAR
 
 
 @dg.asset(key=["gold", "dim_date"], group_name="gold", kinds={"polars", "delta"})
-def dim_date(context: dg.AssetExecutionContext) -> pl.DataFrame:
+def dim_date(context: dg.AssetExecutionContext) -> dg.Output:
     """One row per calendar day from 1970 to the end of next year (date_key YYYYMMDD)."""
     df = build_dim_date(FIRST_YEAR, date.today().year + 1)
     context.add_output_metadata({"first_day": str(df["date"].min()), "last_day": str(df["date"].max())})
-    return df
+    return versioned(df)
 
 
 @dg.asset(key=["gold", "dim_geography"], group_name="gold", kinds={"polars", "delta"})
-def dim_geography(context: dg.AssetExecutionContext) -> pl.DataFrame:
+def dim_geography(context: dg.AssetExecutionContext) -> dg.Output:
     """One row per département of the 2016 regional map (overseas, abroad and unknown included)."""
     df = build_dim_geography()
     context.add_output_metadata({"regions": df["region_code"].n_unique()})
-    return df
+    return versioned(df)

@@ -1,0 +1,86 @@
+"""Each private Dagster behaviour the platform relies on (chu_platform/lib/dagster_private.py),
+pinned: an upgrade of Dagster that changes one fails here."""
+
+import inspect
+import subprocess
+import sys
+import time
+
+import dagster as dg
+import pytest
+
+from chu_platform.lib import dagster_private as private
+
+
+def test_backfill_interval_is_the_constant_the_backfill_loop_reads():
+    from dagster._daemon import backfill
+
+    source = inspect.getsource(backfill.execute_backfill_iteration_loop)
+    assert "DEFAULT_DAEMON_INTERVAL_SECONDS" in source
+    before = private.backfill_interval()
+    assert before == 30
+    try:
+        private.set_backfill_interval(2.0)
+        from dagster._daemon.controller import DEFAULT_DAEMON_INTERVAL_SECONDS
+
+        assert DEFAULT_DAEMON_INTERVAL_SECONDS == 2.0
+    finally:
+        private.set_backfill_interval(before)
+
+
+def test_the_daemon_entry_point_is_dagster_daemons_command_line():
+    done = subprocess.run([sys.executable, "-m", "chu_platform.lib.daemon", "--help"], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0 and "run" in done.stdout, done.stderr
+
+
+def test_asset_backfill_objects(tmp_path):
+    @dg.asset(partitions_def=dg.StaticPartitionsDefinition(["2019", "2020"]))
+    def things() -> None: ...
+
+    defs = dg.Definitions(assets=[things])
+    graph = defs.resolve_asset_graph()
+    with dg.DagsterInstance.ephemeral() as instance:
+        wanted = {private.AssetKeyPartitionKey(dg.AssetKey("things"), "2019")}
+        backfill_id = private.make_new_backfill_id()
+        assert isinstance(backfill_id, str) and backfill_id
+        backfill = private.PartitionBackfill.from_asset_graph_subset(
+            backfill_id=backfill_id, backfill_timestamp=time.time(), tags={}, dynamic_partitions_store=instance,
+            asset_graph_subset=private.AssetGraphSubset.from_asset_partition_set(wanted, graph), title="t",
+            description=None, run_config=None)
+        instance.add_backfill(backfill)
+        assert [b.backfill_id for b in private.backfills_in_flight(instance)] == [backfill_id]
+        assert instance.get_backfill(backfill_id).status == private.BulkActionStatus.REQUESTED
+        assert private.BulkActionsFilter(statuses=[private.BulkActionStatus.REQUESTED]) is not None
+        instance.update_backfill(backfill.with_status(private.BulkActionStatus.CANCELED))
+        assert private.backfills_in_flight(instance) == []
+    assert private.BACKFILL_ID_TAG == "dagster/backfill"
+
+
+def test_check_history_per_partition():
+    assert {"PLANNED", "SUCCEEDED", "FAILED"} <= {s.name for s in private.AssetCheckExecutionRecordStatus}
+    assert private.PartitionKeyFilter(key="2019").key == "2019"
+
+
+def test_executor_and_launcher_types():
+    config = {"enabled": {}}
+    mode = private.RetryMode.from_config(config)
+    assert isinstance(private.InProcessExecutor(retries=mode), dg.Executor)
+    assert private.get_retries_config() is not None
+    result = private.CheckRunHealthResult(private.WorkerStatus.RUNNING)
+    assert result.status == private.WorkerStatus.RUNNING
+    assert {"RUNNING", "FAILED", "NOT_FOUND", "SUCCESS"} <= {s.name for s in private.WorkerStatus}
+
+
+def test_daemon_statuses_of_an_instance_without_daemon():
+    with dg.DagsterInstance.ephemeral() as instance:
+        statuses = private.get_daemon_statuses(instance, ["BACKFILL"], ignore_errors=True, heartbeat_tolerance_seconds=60)
+        assert not statuses["BACKFILL"].healthy
+
+
+@pytest.mark.parametrize("cls", ["SqliteEventLogStorage", "SqliteRunStorage", "SqliteScheduleStorage", "DagsterSqliteStorage"])
+def test_sqlite_storages_are_configurable_classes(cls):
+    storage = getattr(private, cls)
+    assert hasattr(storage, "from_config_value") and hasattr(storage, "config_type")
+    assert isinstance(private.SQLITE_BUSY_TIMEOUT_SECONDS, (int, float))
+    assert callable(private._event_logs_directory) and callable(private._runs_directory)
