@@ -215,9 +215,9 @@ def wait_for_port(port: int, timeout: float = 120.0) -> bool:
 
 
 def environment() -> tuple[Path, dict[str, str]]:
-    """The services' environment: every platform variable resolved, DAGSTER_HOME prepared."""
+    """The services' environment: every platform variable resolved, DAGSTER_HOME prepared (a
+    user's own DAGSTER_HOME is honoured, as by every ``chu`` command and Dagster's tools)."""
     env = dict(os.environ)
-    env.pop("DAGSTER_HOME", None)  # the data directory's own home, not a leftover
     apply_defaults(env)
     home = prepare_home(env["CHU_DATA_DIR"], env)
     env["PYTHONWARNINGS"] = env.get("PYTHONWARNINGS", "ignore::DeprecationWarning")

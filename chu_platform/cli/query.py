@@ -164,7 +164,6 @@ def query(name, year, start, end, establishment, diagnosis, fmt, limit, no_secre
     if name in activity.INDICATORS:
         _indicator(lake, name, year, start, end, filters, fmt, limit, no_secrecy)
         return
-    con = analyses.connect_gold(lake)
     try:
         con = analyses.connect_gold(lake)
         period = _period(con, name, year, start, end)

@@ -23,7 +23,7 @@ HISTORIES = {"raw/manifest", "raw/withdrawals", "ops/secrecy_audit"}
 def sources_for(defs: dg.Definitions, name: str) -> list[str]:
     """The sources whose ``chu run`` rebuilds table ``name`` (``layer/table``): those it is fed
     by, every source for a side table of bronze or a table no source feeds (reference tables)."""
-    from chu_platform.runner import fed_by, materializable_keys
+    from chu_platform.build_target import fed_by, materializable_keys
 
     if name in SIDE_TABLES:
         return list(SOURCES)

@@ -112,3 +112,51 @@ def test_year_partitions_run_on_two_celery_workers(tmp_path, dagster_home):
         per_year = dict(table.group_by("year").len().iter_rows())
         expected = loads.filter(pl.col("entity") == asset).group_by("year").agg(pl.col("rows").sum())
         assert per_year == dict(expected.iter_rows()), asset
+
+
+def test_chu_run_follows_chu_executor_celery(tmp_path, dagster_home):
+    """``chu run`` launches its range runs through their job's executor: with CHU_EXECUTOR=celery
+    every step of every run is a Celery task, run by one of two workers."""
+    need_service("RabbitMQ", "127.0.0.1", 5672)
+    queue = f"chu-test-{uuid.uuid4().hex[:10]}"
+    data = tmp_path / "data"
+    env = platform_env(data, dagster_home, CHU_EXECUTOR="celery", CHU_CELERY_BROKER=BROKER, CHU_CELERY_QUEUE=queue)
+    subprocess.run([str(BIN / "chu"), "generate", "--no-database", "--scale", "0.001", "--years",
+                    f"{YEARS[0]}-{YEARS[-1]}", "--manifest", str(tmp_path / "generated.json")],
+                   env=env, check=True, capture_output=True)
+    config = tmp_path / "celery.yaml"
+    config.write_text(yaml.safe_dump(worker_config(env)))
+    names = [f"chu-w{i}-{queue}@%h" for i in (1, 2)]
+    logs = [tmp_path / f"worker{i}.log" for i in (1, 2)]
+    workers = [_start_worker(n, config, queue, env, log) for n, log in zip(names, logs)]
+    try:
+        _wait_ready(workers, logs)
+        done = subprocess.run([str(BIN / "chu"), "run", "--sources", "deaths"], env=env, capture_output=True,
+                              text=True, timeout=900)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:] + logs[0].read_text()[-2000:]
+    finally:
+        for process in workers:
+            _stop(process)
+        with kombu.Connection(BROKER) as connection:
+            connection.default_channel.queue_delete(queue)
+
+    with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(dagster_home))) as instance:
+        records = instance.get_run_records()
+        assert sorted(r.dagster_run.job_name for r in records) == ["build_deaths", "load_sources", "publish"]
+        assert {r.dagster_run.tags.get("chu/runner") for r in records} == {"chu run"}
+        deaths = next(r for r in records if r.dagster_run.job_name == "build_deaths").dagster_run
+        assert (deaths.tags["dagster/asset_partition_range_start"], deaths.tags["dagster/asset_partition_range_end"]) \
+            == YEARS
+        executed_by, steps = {}, set()
+        for record in records:
+            run_id = record.dagster_run.run_id
+            steps |= {(run_id, e.step_key) for e in instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_SUCCESS)}
+            for event in instance.all_logs(run_id, of_type=dg.DagsterEventType.ENGINE_EVENT):
+                metadata = event.dagster_event.event_specific_data.metadata
+                if "Celery worker" in metadata:
+                    executed_by[(run_id, event.step_key)] = metadata["Celery worker"].value.split("@")[0]
+        # Every step that ran, in each of the three runs, ran in one of the two workers.
+        assert steps and steps <= set(executed_by), steps - set(executed_by)
+        assert set(executed_by.values()) <= {n.split("@")[0] for n in names}
+    fact = delta_store.read(delta_store.table_uri(delta_store.lake_root(str(data)), ["gold", "fact_deces"]))
+    assert sorted(fact["year"].unique().to_list()) == [int(y) for y in YEARS]

@@ -13,6 +13,7 @@ import dagster as dg
 from chu_platform.bronze import ledger
 from chu_platform.bronze.drop import DropRefused
 from chu_platform.bronze.entities import FILE_ENTITIES, FileEntity
+from chu_platform.bronze.parsed import SourceFormatError
 from chu_platform.bronze.ingest import ingest, land_entity
 from chu_platform.defs.bronze.metadata import preview, reasons_table
 from chu_platform.defs.bronze.resources import DropResource
@@ -67,7 +68,11 @@ def _load(context: dg.AssetExecutionContext, entity: FileEntity, settings: ChuSe
             f"No file delivered for bronze/{entity.name}" + (f" in {year}" if year else "")
             + ": the table is written empty. Deliver the file to the drop and re-run."
         )
-    result = ingest(entity, versions, settings.data_path, year, context.run_id, datetime.now(UTC))
+    try:
+        result = ingest(entity, versions, settings.data_path, year, context.run_id, datetime.now(UTC))
+    except SourceFormatError as error:
+        # A file that cannot be read will not read better in a second: not retried.
+        raise dg.Failure(str(error), allow_retries=False) from error
     ledger.record(result, entity.name, year, uris["rejects"], uris["loads"])
     loads = result.loads
     metadata = {
