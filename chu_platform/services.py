@@ -143,13 +143,15 @@ def _pgid(pid: int) -> int | None:
 HEARTBEAT_TOLERANCE_SECONDS = 75.0
 
 
-def daemon_alive(instance) -> bool:
-    """Whether some daemon (ours or another) heartbeats on this instance."""
+def daemon_alive(instance, since: float = 0.0) -> bool:
+    """Whether some daemon (ours or another) heartbeats on this instance, with a heartbeat
+    later than ``since`` (a daemon stopped then still has a recent one)."""
     from chu_platform.lib.dagster_private import get_daemon_statuses
 
     statuses = get_daemon_statuses(instance, ["BACKFILL"], ignore_errors=True,
                                    heartbeat_tolerance_seconds=HEARTBEAT_TOLERANCE_SECONDS)
-    return bool(statuses) and all(s.healthy for s in statuses.values())
+    return bool(statuses) and all(
+        s.healthy and s.last_heartbeat is not None and s.last_heartbeat.timestamp > since for s in statuses.values())
 
 
 @contextmanager
@@ -187,9 +189,12 @@ def daemon_lease(instance, home: Path, env: dict[str, str]) -> Iterator[int | No
     """
     users = home / "pids" / "daemon.users"
     leased = home / "pids" / "daemon.leased"
+    stopped = home / "pids" / "daemon.stopped"
     with _lease_lock(home):
         started = None
-        if running_pid(home, "daemon") is None and not daemon_alive(instance):
+        # The heartbeat of a daemon a backfill stopped moments ago is still fresh: not a live one.
+        since = stopped.stat().st_mtime if stopped.exists() else 0.0
+        if running_pid(home, "daemon") is None and not daemon_alive(instance, since):
             started = start("daemon", home, env)
             leased.touch()
         users.mkdir(parents=True, exist_ok=True)
@@ -202,6 +207,7 @@ def daemon_lease(instance, home: Path, env: dict[str, str]) -> Iterator[int | No
             if leased.exists() and not _live_users(users):
                 stop(home, "daemon")
                 leased.unlink(missing_ok=True)
+                stopped.touch()
 
 
 def wait_for_port(port: int, timeout: float = 120.0) -> bool:
