@@ -26,6 +26,9 @@ def _run(chu_env, landing, asset, partition=None):
 
 def _failure(result) -> str:
     (event,) = [e for e in result.all_events if e.is_step_failure]
+    failure = event.step_failure_data.user_failure_data
+    if failure is not None and failure.description:
+        return failure.description  # the platform's own error, raised as a dg.Failure (not retried)
     error, messages = event.step_failure_data.error, []
     while error is not None:
         messages.append(error.message)
