@@ -184,27 +184,31 @@ def query(name, year, start, end, establishment, diagnosis, fmt, limit, no_secre
     if limit is not None:
         df = df.head(limit)
     missing = _no_data_line(con, name, period)
+    analysis = analyses.get(name)
+    shown = "".join(f", {k} {v}" for k, v in filters.items() if v)
+    _print(df, fmt, total, limit, no_secrecy, header=[f"{analysis.title}, {period}{shown}",
+           f"  numerator: {analysis.numerator}; denominator: {analysis.denominator}"],
+           table=missing or render_table(display_cells(df, table_formats(name))))
+    if missing and fmt != "table":
+        click.echo(missing, err=True)
+
+
+def _print(df, fmt: str, total: int, limit: int | None, no_secrecy: bool, header: list[str], table: str) -> None:
+    """``df`` as json, csv, or the table under its header lines with the legend of what it shows."""
     if fmt == "json":
         click.echo(json.dumps(records(df), ensure_ascii=False, indent=2))
-    elif fmt == "csv":
+        return
+    if fmt == "csv":
         rows = records(df)
         click.echo(render_csv(rows, list(rows[0]) if rows else shown_columns(df)), nl=False)
-    else:
-        analysis = analyses.get(name)
-        shown = "".join(f", {k} {v}" for k, v in filters.items() if v)
-        click.echo(f"{analysis.title}, {period}{shown}")
-        click.echo(f"  numerator: {analysis.numerator}; denominator: {analysis.denominator}")
-        click.echo(missing or render_table(display_cells(df, table_formats(name))))
-        if limit is not None and total > limit:
-            click.echo(f"(first {limit} of {total} rows; --limit)")
-        if not no_secrecy:
-            lines = legend("en", kinds_shown(df))
-            if lines:
-                click.echo("")
-                click.echo("\n".join(lines))
         return
-    if missing:
-        click.echo(missing, err=True)
+    click.echo("\n".join([*header, table]))
+    if limit is not None and total > limit:
+        click.echo(f"(first {limit} of {total} rows; --limit)")
+    lines = [] if no_secrecy else legend("en", kinds_shown(df))
+    if lines:
+        click.echo("")
+        click.echo("\n".join(lines))
 
 
 def _no_data_line(con, name: str, period) -> str | None:
@@ -254,19 +258,5 @@ def _indicator(lake, name, year, start, end, filters, fmt, limit, no_secrecy) ->
     if limit is not None:
         df = df.head(limit)
     indicator = activity.get(name)
-    if fmt == "json":
-        click.echo(json.dumps(records(df), ensure_ascii=False, indent=2))
-    elif fmt == "csv":
-        rows = records(df)
-        click.echo(render_csv(rows, list(rows[0]) if rows else shown_columns(df)), nl=False)
-    else:
-        click.echo(f"{indicator.title}, {chosen}")
-        click.echo(f"  {indicator.grain}; {indicator.definition}")
-        click.echo(render_table(display_cells(df)))
-        if limit is not None and total > limit:
-            click.echo(f"(first {limit} of {total} rows; --limit)")
-        if not no_secrecy:
-            lines = legend("en", kinds_shown(df))
-            if lines:
-                click.echo("")
-                click.echo("\n".join(lines))
+    _print(df, fmt, total, limit, no_secrecy, header=[f"{indicator.title}, {chosen}",
+           f"  {indicator.grain}; {indicator.definition}"], table=render_table(display_cells(df)))

@@ -1,5 +1,6 @@
 """Scale-out: year partitions executed by two Dagster Celery workers on the machine's RabbitMQ."""
 
+import contextlib
 import json
 import subprocess
 import time
@@ -46,6 +47,25 @@ def _stop(process: subprocess.Popen) -> None:
     """The process and whatever it started (its group), as `make down` stops a service."""
     stop_process_group(process.pid, timeout=20)
     process.wait()
+
+
+@contextlib.contextmanager
+def _two_workers(tmp_path: Path, env: dict, queue: str):
+    """Two dagster-celery workers on ``queue`` for the ``with`` block (their names yielded);
+    stopped by process group, the queue deleted."""
+    config = tmp_path / "celery.yaml"
+    config.write_text(yaml.safe_dump(worker_config(env)))
+    names = [f"chu-w{i}-{queue}@%h" for i in (1, 2)]
+    logs = [tmp_path / f"worker{i}.log" for i in (1, 2)]
+    workers = [_start_worker(n, config, queue, env, log) for n, log in zip(names, logs)]
+    try:
+        _wait_ready(workers, logs)
+        yield names, logs
+    finally:
+        for process in workers:
+            _stop(process)
+        with kombu.Connection(BROKER) as connection:
+            connection.default_channel.queue_delete(queue)
 
 
 def test_year_partitions_run_on_two_celery_workers(tmp_path, dagster_home):
@@ -124,21 +144,10 @@ def test_chu_run_follows_chu_executor_celery(tmp_path, dagster_home):
     subprocess.run([str(BIN / "chu"), "generate", "--no-database", "--scale", "0.001", "--years",
                     f"{YEARS[0]}-{YEARS[-1]}", "--manifest", str(tmp_path / "generated.json")],
                    env=env, check=True, capture_output=True)
-    config = tmp_path / "celery.yaml"
-    config.write_text(yaml.safe_dump(worker_config(env)))
-    names = [f"chu-w{i}-{queue}@%h" for i in (1, 2)]
-    logs = [tmp_path / f"worker{i}.log" for i in (1, 2)]
-    workers = [_start_worker(n, config, queue, env, log) for n, log in zip(names, logs)]
-    try:
-        _wait_ready(workers, logs)
+    with _two_workers(tmp_path, env, queue) as (names, logs):
         done = subprocess.run([str(BIN / "chu"), "run", "--sources", "deaths"], env=env, capture_output=True,
                               text=True, timeout=900)
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:] + logs[0].read_text()[-2000:]
-    finally:
-        for process in workers:
-            _stop(process)
-        with kombu.Connection(BROKER) as connection:
-            connection.default_channel.queue_delete(queue)
 
     with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(dagster_home))) as instance:
         records = instance.get_run_records()
