@@ -174,23 +174,30 @@ def consecutive(years: Iterable[int]) -> list[list[int]]:
 
 def plan_runs(defs: dg.Definitions, keys: Iterable[dg.AssetKey],
               years_by_key: Mapping[dg.AssetKey, Sequence[int]]) -> list[PlannedRun]:
-    """The runs that build ``keys``: for each build job in order, one run per range of
-    consecutive years its partitioned assets need; the unpartitioned assets go with the first.
-    A partitioned asset with no year to build is left out."""
+    """The runs that build ``keys``: for each build job in order, one run per set of years its
+    partitioned assets need and range of consecutive years in it (e-Satis starts in 2016 when
+    the care database starts in 2015: its assets get a run of their own, so that no year without
+    a file is ever requested); the unpartitioned assets go with the first run, of the widest
+    set. A partitioned asset with no year to build is left out."""
     graph = defs.resolve_asset_graph()
     wanted = set(keys)
     planned: list[PlannedRun] = []
     for job, selection in jobs.selections(graph).items():
         members = sorted(set(selection.resolve(graph)) & wanted, key=lambda k: k.to_user_string())
         whole = [k for k in members if graph.get(k).partitions_def is None]
-        yearly = [k for k in members if graph.get(k).partitions_def is not None and years_by_key.get(k)]
-        ranges = consecutive(y for k in yearly for y in years_by_key[k])
-        if not ranges:
+        by_years: dict[tuple[int, ...], list[dg.AssetKey]] = {}
+        for key in members:
+            if graph.get(key).partitions_def is not None and years_by_key.get(key):
+                by_years.setdefault(tuple(sorted(set(years_by_key[key]))), []).append(key)
+        if not by_years:
             if whole:
                 planned.append(PlannedRun(job, tuple(whole), None))
             continue
-        for i, span in enumerate(ranges):
-            planned.append(PlannedRun(job, tuple((whole if i == 0 else []) + yearly), tuple(span)))
+        first = True
+        for years, yearly in sorted(by_years.items(), key=lambda item: (-len(item[0]), item[0])):
+            for span in consecutive(years):
+                planned.append(PlannedRun(job, tuple((whole if first else []) + yearly), tuple(span)))
+                first = False
     return planned
 
 

@@ -84,6 +84,20 @@ def test_unknown_source_is_a_usage_error(chu_env, fake_platform):
     assert result.exit_code == 2 and "unknown source 'ftp'" in result.output
 
 
+def test_assets_of_different_years_in_one_job_get_runs_of_their_own(chu_env):
+    """No year without a file is requested: an asset whose sources start a year later than its
+    job's others (e-Satis in 2016, the care database in 2015) has its own run, not the range."""
+    defs = fake.definitions()
+    deaths, fact = dg.AssetKey(["bronze", "deaths"]), dg.AssetKey(["gold", "fact_deces"])
+    runs = plan_runs(defs, [deaths, fact, dg.AssetKey(["gold", "dim_geography"])],
+                     {deaths: [2015, 2016, 2017], fact: [2016, 2017]})
+    assert [(r.job, r.years, sorted(k.to_user_string() for k in r.keys)) for r in runs] == [
+        ("load_sources", None, ["gold/dim_geography"]),
+        ("build_deaths", (2015, 2016, 2017), ["bronze/deaths"]),
+        ("build_deaths", (2016, 2017), ["gold/fact_deces"]),
+    ]
+
+
 def test_a_build_is_one_run_per_job_and_range_of_consecutive_years(chu_env):
     defs = fake.definitions()
     plan = plan_run(defs, ["deaths", "establishments"], {"deaths": {2015, 2016, 2017, 2020}, "establishments": None})
