@@ -26,10 +26,10 @@ ui: env
 # Dagster's daemon and webserver in the background on 127.0.0.1 (PostgreSQL instance when
 # DAGSTER_PG_URL is set); logs under data/logs/, stopped by PID (docs/operations.md).
 up: env
-	$(RUN) python -m chu_platform.services up
+	$(RUN) python -m chu_platform.deploy.services up
 
 down: env
-	$(RUN) python -m chu_platform.services down
+	$(RUN) python -m chu_platform.deploy.services down
 
 bench: env
 	$(UV) sync --frozen --python 3.11 --group bench

@@ -22,11 +22,11 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from chu_platform.gold.reference_dims import build_dim_geography
+from chu_platform.layers.gold.reference_dims import build_dim_geography
 from chu_platform.lib import delta_store
-from chu_platform.marts import analyses
-from chu_platform.marts.periods import Period
-from chu_platform.marts.refresh import refresh_aggregates
+from chu_platform.layers.marts import analyses
+from chu_platform.layers.marts.periods import Period
+from chu_platform.layers.marts.refresh import refresh_aggregates
 
 YEARS = list(range(2015, 2025))
 

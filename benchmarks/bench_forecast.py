@@ -27,7 +27,7 @@ import polars as pl
 from chu_platform.generate import (DEFAULT_YEARS, _day, catalogues, consultations, establishments, hospitalisations,
                                    patients, professionals, sizes)
 from chu_platform.lib.markdown import markdown_table
-from chu_platform.marts import forecast
+from chu_platform.layers.marts import forecast
 
 
 def series(scale: float, seed: int) -> pl.DataFrame:

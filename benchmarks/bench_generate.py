@@ -19,7 +19,7 @@ from pathlib import Path
 
 from chu_platform.generate import generate
 from chu_platform.lib import postgres
-from chu_platform.sources import CARE_TABLES
+from chu_platform.schemas.sources import CARE_TABLES
 
 
 def main(options: list[str]) -> None:

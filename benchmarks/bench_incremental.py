@@ -25,7 +25,7 @@ from benchmarks.peers.common import machine, option
 from chu_platform.generate import deaths as generated_deaths
 from chu_platform.generate.manifest import Rates
 from chu_platform.lib import delta_store
-from chu_platform.partitions import yearly_partitions
+from chu_platform.defs.partitions import yearly_partitions
 
 
 def _has_year(uri: str, year: int) -> bool:

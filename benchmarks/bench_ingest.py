@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from chu_platform.sources import DEATHS_FIXED_WIDTH, DEATHS_LINE_WIDTH
+from chu_platform.schemas.sources import DEATHS_FIXED_WIDTH, DEATHS_LINE_WIDTH
 
 LOCAL_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -58,8 +58,8 @@ def ingest_file(path: str, lake: str) -> tuple[int, int, float, int, float]:
     """One raw file -> its bronze Delta partition, as one partition run does: lines,
     rejects, seconds spent reading and parsing, this process's peak RSS, CPU seconds used
     (all threads) for the whole file."""
-    from chu_platform.bronze.deaths import parse_fixed
-    from chu_platform.bronze.lines import read_file, split_lines
+    from chu_platform.layers.bronze.deaths import parse_fixed
+    from chu_platform.layers.bronze.lines import read_file, split_lines
     from chu_platform.lib import delta_store
 
     year = int(Path(path).stem.split("-")[1])
@@ -77,7 +77,7 @@ def ingest_file(path: str, lake: str) -> tuple[int, int, float, int, float]:
 
 
 def _warm(_: int) -> None:
-    import chu_platform.bronze.deaths  # noqa: F401  (imports are not part of the measure)
+    import chu_platform.layers.bronze.deaths  # noqa: F401  (imports are not part of the measure)
     import chu_platform.lib.delta_store  # noqa: F401
 
 
@@ -133,7 +133,7 @@ def _care_table(dsn: str, rows: int) -> None:
 def bench_care(server_dsn: str, rows: int, repeats: int = 3) -> None:
     import psycopg2
 
-    from chu_platform.bronze import care
+    from chu_platform.layers.bronze import care
     from chu_platform.lib import postgres
 
     dsn = postgres.create_database(server_dsn, "chu_bench_ingest", replace=True)

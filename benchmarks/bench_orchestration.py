@@ -135,7 +135,7 @@ def _runs(home: Path) -> dict:
 
 def _answers(env: dict[str, str], log_dir: Path) -> dict[str, str]:
     """The CSV answer of every analysis (``chu query NAME --format csv``, default period)."""
-    from chu_platform.marts.analyses import ANALYSES
+    from chu_platform.layers.marts.analyses import ANALYSES
 
     chu = str(Path(sys.executable).with_name("chu"))
     answers = {}

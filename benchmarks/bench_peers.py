@@ -28,11 +28,11 @@ import polars as pl
 
 from benchmarks.peers.common import DEFAULT_DIR, machine, option, synthetic_lake
 from chu_platform.lib import postgres
-from chu_platform.marts.analyses import ANALYSES, connect_gold, default_period, run_analysis
-from chu_platform.ops import timing
-from chu_platform.ops.benchmark import code_version
-from chu_platform.ops.compare import assert_same
-from chu_platform.ops.layouts import LayoutStore, gold_tables
+from chu_platform.layers.marts.analyses import ANALYSES, connect_gold, default_period, run_analysis
+from chu_platform.latency import timing
+from chu_platform.latency.benchmark import code_version
+from chu_platform.latency.compare import assert_same
+from chu_platform.latency.layouts import LayoutStore, gold_tables
 
 ENGINES = ("ours", "ours_facts", "duckdb_native", "postgresql", "spark", "pandas")
 SLOW = ("postgresql", "spark")

@@ -15,9 +15,9 @@ import polars as pl
 
 from benchmarks.peers.common import DEFAULT_DIR, machine, option, synthetic_lake
 from chu_platform.lib.markdown import markdown_table
-from chu_platform.ops.benchmark import code_version, run_benchmark, summary
-from chu_platform.ops.chart import draw
-from chu_platform.ops.layouts import LAYOUTS, REFERENCE
+from chu_platform.latency.benchmark import code_version, run_benchmark, summary
+from chu_platform.latency.chart import draw
+from chu_platform.latency.layouts import LAYOUTS, REFERENCE
 
 
 def main(options: list[str]) -> None:

@@ -9,8 +9,8 @@ import time
 import uuid
 from pathlib import Path
 
-from chu_platform.instance import prepare_home
-from chu_platform.settings import project_root
+from chu_platform.deploy.instance import prepare_home
+from chu_platform.deploy.settings import project_root
 
 
 class Daemon:

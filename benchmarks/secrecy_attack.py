@@ -15,7 +15,7 @@ import sys
 import time
 from collections import Counter
 
-from chu_platform.marts import analyses
+from chu_platform.layers.marts import analyses
 from chu_platform_tests.secrecy.test_attack import (
     Universe,
     _asked_as_a_user_without_the_right_to_lift_secrecy,

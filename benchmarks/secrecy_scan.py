@@ -20,8 +20,8 @@ from dagster._serdes import serialize_value
 
 from chu_platform.lib import delta_store
 from chu_platform.lib.markdown import table_cells
-from chu_platform.marts.secrecy import BOUND_COUNTS, PERSONAL_COLUMNS
-from chu_platform.permissions import open_to_others
+from chu_platform.layers.marts.secrecy import BOUND_COUNTS, PERSONAL_COLUMNS
+from chu_platform.lib.permissions import open_to_others
 
 
 def _small_cells(con: duckdb.DuckDBPyConnection, table: str) -> int:

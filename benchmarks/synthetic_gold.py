@@ -15,7 +15,7 @@ from datetime import date
 import numpy as np
 import polars as pl
 
-from chu_platform.gold.reference_dims import build_dim_date, build_dim_geography
+from chu_platform.layers.gold.reference_dims import build_dim_date, build_dim_geography
 from chu_platform.lib import delta_store
 
 FACTS = ("fact_consultation", "fact_hospitalisation", "fact_deces", "fact_satisfaction")

@@ -14,7 +14,7 @@ from chu_platform.defs.marts.export_assets import EXPORT_KEY
 from chu_platform.defs.resources import io_manager_from_env, settings_from_env
 from chu_platform.defs.silver.resources import pseudonym_from_env
 from chu_platform.defs.warehouse import VIEW_LAYERS, build_analysts_warehouse_asset, build_warehouse_asset
-from chu_platform import permissions
+from chu_platform.lib import permissions
 from chu_platform.lib.executor import chu_executor
 
 # A code server or run worker started by hand (`dagster dev`, the daemon) writes owner-only files too.

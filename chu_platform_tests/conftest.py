@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from chu_platform.lib import postgres
-from chu_platform.settings import DEFAULTS
+from chu_platform.deploy.settings import DEFAULTS
 
 LOCAL_SERVICE = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -24,7 +24,7 @@ def missing(message: str) -> None:
 def checkout_data_untouched():
     """No test writes into the checkout's own data/ (what `make demo` and `dagster dev` use):
     a test whose settings were resolved before its variables were set would land there."""
-    from chu_platform.settings import project_root
+    from chu_platform.deploy.settings import project_root
 
     data = (project_root() or Path.cwd()) / "data"
     before = set(os.listdir(data)) if data.exists() else set()

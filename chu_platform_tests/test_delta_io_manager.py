@@ -7,8 +7,8 @@ import polars as pl
 from polars.testing import assert_frame_equal
 
 from chu_platform.lib import delta_store
-from chu_platform.lib.io_manager import DeltaIOManager
-from chu_platform.partitions import yearly_partitions
+from chu_platform.defs.io_manager import DeltaIOManager
+from chu_platform.defs.partitions import yearly_partitions
 
 
 def _asset_returning(frames: dict[str, pl.DataFrame]):

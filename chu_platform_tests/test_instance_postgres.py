@@ -3,7 +3,7 @@
 import dagster as dg
 import yaml
 
-from chu_platform.instance import postgres_url_from_env, prepare_home
+from chu_platform.deploy.instance import postgres_url_from_env, prepare_home
 
 
 def test_materialisation_on_postgres_instance(pg_dsn, tmp_path, monkeypatch):

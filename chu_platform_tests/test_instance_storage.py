@@ -9,7 +9,7 @@ import sqlite3
 
 import dagster as dg
 
-from chu_platform.instance import prepare_home
+from chu_platform.deploy.instance import prepare_home
 from chu_platform.lib import instance_storage
 
 

@@ -13,7 +13,7 @@ from polars.testing import assert_frame_equal
 from chu_platform.cli import cli
 from chu_platform.generate import Rates, generate
 from chu_platform.lib import delta_store, object_store
-from chu_platform.marts.analyses import ANALYSES
+from chu_platform.layers.marts.analyses import ANALYSES
 from chu_platform_tests.conftest import set_platform_env
 
 YEARS = (2020,)

@@ -13,8 +13,8 @@ import dagster as dg
 import yaml
 
 from chu_platform.cli import ui
-from chu_platform.instance import instance_config
-from chu_platform.settings import project_root
+from chu_platform.deploy.instance import instance_config
+from chu_platform.deploy.settings import project_root
 
 
 def test_the_shipped_instances_turn_the_community_pop_up_off(tmp_path):

@@ -10,7 +10,7 @@ from pathlib import Path
 import psutil
 
 from chu_platform.lib import delta_store
-from chu_platform.marts.refresh import refresh_aggregates
+from chu_platform.layers.marts.refresh import refresh_aggregates
 from benchmarks import synthetic_gold
 
 DEFAULT_DIR = Path("/tmp/chu-bench")

@@ -1,9 +1,9 @@
 """The eight questions in portable SQL, as a PostgreSQL or Spark SQL user would write them.
 
-They follow the definitions of ``chu_platform/marts/sql.py`` (the platform's own answers)
+They follow the definitions of ``chu_platform/layers/marts/sql.py`` (the platform's own answers)
 and return its identifying columns and raw counts, without labels or secrecy masking, so
 that every engine's answer is compared row by row with ours. Parameters are the integers of
-``chu_platform.marts.periods.Period.params()``, formatted in as literals (integers only).
+``chu_platform.layers.marts.periods.Period.params()``, formatted in as literals (integers only).
 """
 
 from __future__ import annotations

@@ -8,9 +8,9 @@ import importlib.util
 
 import click
 
-from chu_platform import permissions
+from chu_platform.lib import permissions
 from chu_platform.lib import environment
-from chu_platform.settings import apply_defaults
+from chu_platform.deploy.settings import apply_defaults
 
 # name -> "module:function"; a command is offered when its module is present.
 COMMANDS: dict[str, str] = {

@@ -7,7 +7,7 @@ import os
 import click
 
 from chu_platform.cli.run import discover_sources, load_definitions, parse_sources
-from chu_platform.sources import SOURCES
+from chu_platform.schemas.sources import SOURCES
 
 
 def _state_line(state) -> str:
@@ -30,11 +30,11 @@ def backfill(first: int, last: int, sources: str, force: bool, timeout: float | 
     """
     import dagster as dg
 
-    from chu_platform import backfill as backfills
-    from chu_platform import services
-    from chu_platform.build_target import BuildInProgress, refuse_if_busy
+    from chu_platform.orchestration import backfill as backfills
+    from chu_platform.deploy import services
+    from chu_platform.orchestration.build_target import BuildInProgress, refuse_if_busy
     from chu_platform.lib.lock import data_dir_lock
-    from chu_platform.settings import describe_data_dir
+    from chu_platform.deploy.settings import describe_data_dir
 
     if last < first:
         raise click.BadParameter("--to is before --from", param_hint="--to")

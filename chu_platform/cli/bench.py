@@ -9,10 +9,10 @@ import click
 
 from chu_platform.lib import delta_store
 from chu_platform.lib.markdown import markdown_table
-from chu_platform.ops.benchmark import run_benchmark, summary
-from chu_platform.ops.chart import draw
-from chu_platform.ops.compare import AnswerMismatch
-from chu_platform.ops.layouts import LAYOUTS, check_names
+from chu_platform.latency.benchmark import run_benchmark, summary
+from chu_platform.latency.chart import draw
+from chu_platform.latency.compare import AnswerMismatch
+from chu_platform.latency.layouts import LAYOUTS, check_names
 
 
 def _layouts(text: str) -> list[str]:

@@ -18,7 +18,7 @@ def dashboard(out: str | None, lang: str) -> None:
 
     from chu_platform.dashboard import build, quality
     from chu_platform.definitions import defs
-    from chu_platform.instance import prepare_home
+    from chu_platform.deploy.instance import prepare_home
     from chu_platform.lib import delta_store
 
     data_dir = os.environ["CHU_DATA_DIR"]
@@ -26,7 +26,7 @@ def dashboard(out: str | None, lang: str) -> None:
     lake = delta_store.lake_root(data_dir, os.environ.get("CHU_LAKE_URI", ""))
     with dg.DagsterInstance.get() as instance:
         try:
-            doc = build.document(lake, instance, quality.check_specs(defs), lang)
+            doc = build.document(lake, instance, quality.check_specs(defs.resolve_asset_graph()), lang)
         except build.DashboardError as exc:
             raise click.ClickException(str(exc)) from None
     path = build.write(out or build.default_path(data_dir), doc)

@@ -54,8 +54,8 @@ def record_benchmark(repetitions: int = BENCHMARK_REPETITIONS) -> bool:
     import dagster as dg
 
     from chu_platform.cli.run import load_definitions
-    from chu_platform.defs.ops.assets import query_benchmark
-    from chu_platform.instance import prepare_home
+    from chu_platform.defs.latency.assets import query_benchmark
+    from chu_platform.deploy.instance import prepare_home
 
     prepare_home(os.environ["CHU_DATA_DIR"])
     defs = load_definitions()

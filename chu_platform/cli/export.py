@@ -21,7 +21,7 @@ def export(out: str | None, formats: tuple[str, ...]) -> None:
     from datetime import UTC, datetime
 
     from chu_platform.lib import delta_store
-    from chu_platform.marts import export as exporting
+    from chu_platform.layers.marts import export as exporting
 
     data_dir = os.environ["CHU_DATA_DIR"]
     lake = delta_store.lake_root(data_dir, os.environ.get("CHU_LAKE_URI", ""))

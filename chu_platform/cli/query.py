@@ -19,9 +19,9 @@ import click
 import polars as pl
 
 from chu_platform.lib import delta_store
-from chu_platform.marts import activity, analyses
-from chu_platform.marts.periods import Period, latest_complete_year
-from chu_platform.marts.secrecy import (
+from chu_platform.layers.marts import activity, analyses
+from chu_platform.layers.marts.periods import Period, latest_complete_year
+from chu_platform.layers.marts.secrecy import (
     UNMASK_GROUP,
     UNMASK_USERS,
     audit_record,

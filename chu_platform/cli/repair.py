@@ -12,7 +12,7 @@ import dagster as dg
 
 from chu_platform.lib import delta_store
 from chu_platform.lib.lock import data_dir_lock
-from chu_platform.sources import SOURCES
+from chu_platform.schemas.sources import SOURCES
 
 # Tables no asset computes, written by every bronze asset fed by files (docs/storage.md).
 SIDE_TABLES = {"bronze/rejects", "bronze/_loads"}
@@ -23,7 +23,7 @@ HISTORIES = {"raw/manifest", "raw/withdrawals", "ops/secrecy_audit"}
 def sources_for(defs: dg.Definitions, name: str) -> list[str]:
     """The sources whose ``chu run`` rebuilds table ``name`` (``layer/table``): those it is fed
     by, every source for a side table of bronze or a table no source feeds (reference tables)."""
-    from chu_platform.build_target import fed_by, materializable_keys
+    from chu_platform.orchestration.build_target import fed_by, materializable_keys
 
     if name in SIDE_TABLES:
         return list(SOURCES)

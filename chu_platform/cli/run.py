@@ -8,9 +8,9 @@ import click
 import dagster as dg
 
 from chu_platform.cli.options import parse_years
-from chu_platform.instance import prepare_home
+from chu_platform.deploy.instance import prepare_home
 from chu_platform.lib.lock import data_dir_lock
-from chu_platform.sources import SOURCES
+from chu_platform.schemas.sources import SOURCES
 
 
 def parse_sources(text: str) -> list[str]:
@@ -32,12 +32,12 @@ def load_definitions() -> dg.Definitions:
     return current_definitions()
 
 
-JOB_SOURCE = ("chu_platform.build_target", "job_of")
+JOB_SOURCE = ("chu_platform.orchestration.build_target", "job_of")
 
 
 def discover_sources(defs: dg.Definitions) -> dict[str, set[int] | None]:
     """Bronze discovery: the configured sources and the years each holds (``None``: no year axis)."""
-    from chu_platform.bronze.discovery import available
+    from chu_platform.layers.bronze.discovery import available
 
     settings = defs.resources["settings"].process_config_and_initialize()
     return available(settings, _drop(defs))
@@ -45,7 +45,7 @@ def discover_sources(defs: dg.Definitions) -> dict[str, set[int] | None]:
 
 def _drop(defs: dg.Definitions):
     """The drop client (FTP, or the local landing folder) the definitions are configured with."""
-    from chu_platform.bronze.drop import LocalDrop
+    from chu_platform.layers.bronze.drop import LocalDrop
 
     drop_resource = defs.resources.get("drop")
     if drop_resource:
@@ -71,8 +71,8 @@ def run(sources: str, years: str) -> None:
     """Materialise every asset fed by SOURCES, partitioned ones for every year present: a few
     Dagster runs of the build jobs (load_sources, build_deaths, build_gold, publish), each over
     a range of years, on this data directory's instance."""
-    from chu_platform.build_target import BuildInProgress, execute, plan_run, plan_runs, refuse_if_busy
-    from chu_platform.settings import describe_data_dir
+    from chu_platform.orchestration.build_target import BuildInProgress, execute, plan_run, plan_runs, refuse_if_busy
+    from chu_platform.deploy.settings import describe_data_dir
 
     requested = parse_sources(sources)
     year_list = parse_years(years) or None

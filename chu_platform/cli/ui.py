@@ -13,8 +13,8 @@ from importlib.metadata import entry_points
 import click
 import dagster as dg
 
-from chu_platform.instance import prepare_home
-from chu_platform.settings import data_dir, project_root
+from chu_platform.deploy.instance import prepare_home
+from chu_platform.deploy.settings import data_dir, project_root
 
 
 def dagster_main() -> None:

@@ -7,12 +7,12 @@ import os
 import click
 import polars as pl
 
-from chu_platform.bronze import raw, withdrawals
-from chu_platform.bronze.discovery import chu_death_years
+from chu_platform.layers.bronze import raw, withdrawals
+from chu_platform.layers.bronze.discovery import chu_death_years
 from chu_platform.lib import delta_store
 from chu_platform.lib.lock import data_dir_lock
-from chu_platform.marts.secrecy import login_user, process_user
-from chu_platform.partitions import BY_SOURCE
+from chu_platform.layers.marts.secrecy import login_user, process_user
+from chu_platform.defs.partitions import BY_SOURCE
 
 
 def _lake() -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from chu_platform.dashboard import extract, figures, geo, html, narratives, payload, quality, secrecy
+from chu_platform.dashboard import extract, figures, geo, page, narratives, payload, quality, secrecy
 
 TITLE = "CHU Platform"
 FILE_NAME = "dashboard.html"
@@ -49,7 +49,7 @@ def write(path: str | Path, doc: dict) -> Path:
     """Write the page owner-only (it is safe to pass around, but who passes it decides)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = html.render(doc, TITLE)
+    text = page.render(doc, TITLE)
     tmp = path.with_suffix(path.suffix + ".tmp")
     with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as handle:
         handle.write(text)

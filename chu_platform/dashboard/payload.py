@@ -18,8 +18,8 @@ import polars as pl
 from chu_platform.dashboard import measures, secrecy
 from chu_platform.dashboard.extract import UNKNOWN_DIAGNOSIS, Gold
 from chu_platform.dashboard.measures import ALL, TOTAL
-from chu_platform.marts import analyses
-from chu_platform.marts.periods import Period
+from chu_platform.layers.marts import analyses
+from chu_platform.layers.marts.periods import Period
 
 TOP = 12
 OTHERS = -2

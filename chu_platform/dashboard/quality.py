@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import polars as pl
 
-from chu_platform.bronze.ingest import LOADS_SCHEMA
-from chu_platform.bronze.raw import read_manifest
+from chu_platform.layers.bronze.ingest import LOADS_SCHEMA
+from chu_platform.layers.bronze.raw import read_manifest
 from chu_platform.dashboard import peers, plain
 from chu_platform.lib import delta_store
-from chu_platform.marts import analyses
+from chu_platform.layers.marts import analyses
 
 # The directors read the time of their own clock.
 PARIS = ZoneInfo("Europe/Paris")
@@ -64,8 +64,9 @@ def check_results(instance: dg.DagsterInstance | None, specs: Mapping[dg.AssetCh
     return rows
 
 
-def check_specs(definitions: dg.Definitions) -> dict[dg.AssetCheckKey, str]:
-    graph = definitions.resolve_asset_graph()
+def check_specs(graph) -> dict[dg.AssetCheckKey, str]:
+    """Each check of an asset graph (``Definitions.resolve_asset_graph()``, or the running
+    repository's ``asset_graph``) and its description."""
     return {key: graph.get_check_spec(key).description or "" for key in graph.asset_check_keys}
 
 

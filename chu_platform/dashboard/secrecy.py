@@ -34,8 +34,8 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 
 import polars as pl
 
-from chu_platform.marts.secrecy import THRESHOLD
-from chu_platform.marts.suppression import group_safe
+from chu_platform.layers.marts.secrecy import THRESHOLD
+from chu_platform.layers.marts.suppression import group_safe
 
 
 Group = tuple[Hashable, Sequence[Hashable]]

@@ -1,6 +1,6 @@
 """The build jobs: a build from the sources to the published marts is four Dagster runs, one per
 job below, each over a range of years; the UI launches the same jobs (Jobs → a job → Materialize,
-or Backfill for years), and ``chu run`` runs them in this order (``chu_platform/build_target.py``).
+or Backfill for years), and ``chu run`` runs them in this order (``chu_platform/orchestration/build_target.py``).
 
 Why four run boundaries (docs/operations.md, "Run boundaries"):
 - a Dagster run holds one partitions definition: the deaths register (from 1970) is a run of
@@ -14,7 +14,7 @@ Why four run boundaries (docs/operations.md, "Run boundaries"):
 
 import dagster as dg
 
-from chu_platform.partitions import care_years, deaths_years
+from chu_platform.defs.partitions import care_years, deaths_years
 
 LOAD, DEATHS, GOLD, PUBLISH = "load_sources", "build_deaths", "build_gold", "publish"
 

@@ -9,7 +9,7 @@ import polars as pl
 
 from chu_platform.lib.delta_store import YEAR
 
-from chu_platform.marts.secrecy import preview_table
+from chu_platform.layers.marts.secrecy import preview_table
 
 
 def null_counts(df: pl.DataFrame) -> dict[str, int]:

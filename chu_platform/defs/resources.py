@@ -7,8 +7,8 @@ from pathlib import Path
 import dagster as dg
 
 from chu_platform.lib import delta_store
-from chu_platform.lib.io_manager import DeltaIOManager
-from chu_platform.settings import configured, resolved
+from chu_platform.defs.io_manager import DeltaIOManager
+from chu_platform.deploy.settings import configured, resolved
 
 
 class ChuSettings(dg.ConfigurableResource):
@@ -17,14 +17,14 @@ class ChuSettings(dg.ConfigurableResource):
     ``lake_uri`` may be object storage (``s3://``, ``az://``, ``gs://``); empty means
     ``<data_dir>/lake``. ``source_dsn`` empty means the embedded care database under
     ``<data_dir>/pg``. ``max_rejected_share``: how much of a delivered file may be rejected
-    before its load fails (see ``chu_platform.bronze.thresholds``).
+    before its load fails (see ``chu_platform.layers.bronze.thresholds``).
 
     ``volume_warn`` / ``volume_fail``: the relative change of a year's rows (against the
     previous delivery of the year, or the neighbouring years) past which the volume checks
     warn, and fail (``chu_platform.lib.volumes``).
 
     ``settle_seconds``: how long a delivered file must keep its size and time before it is
-    loaded (the settle rule of ``chu_platform.bronze.drop``, for every run and the sensor).
+    loaded (the settle rule of ``chu_platform.layers.bronze.drop``, for every run and the sensor).
     """
 
     data_dir: str = ""

@@ -16,7 +16,7 @@ import polars as pl
 from chu_platform.defs.metadata import partition_years
 from chu_platform.defs.resources import ChuSettings
 from chu_platform.lib import delta_store
-from chu_platform.marts.secrecy import preview_table
+from chu_platform.layers.marts.secrecy import preview_table
 
 # passed, and the metadata the UI shows with the result; a graded check adds the severity of
 # this result (a warning past one threshold, an error past a larger one).

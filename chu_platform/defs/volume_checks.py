@@ -16,10 +16,10 @@ from datetime import date
 import dagster as dg
 import polars as pl
 
-from chu_platform.bronze import raw, withdrawals
+from chu_platform.layers.bronze import raw, withdrawals
 from chu_platform.defs.table_checks import Check, CheckData, Outcome
 from chu_platform.lib import volumes
-from chu_platform.marts.secrecy import preview_table
+from chu_platform.layers.marts.secrecy import preview_table
 
 _SEVERITY = {"fail": dg.AssetCheckSeverity.ERROR, "warn": dg.AssetCheckSeverity.WARN, "ok": dg.AssetCheckSeverity.WARN}
 

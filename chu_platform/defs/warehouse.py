@@ -13,11 +13,11 @@ from typing import TypeVar
 import dagster as dg
 import duckdb
 
-from chu_platform import permissions
+from chu_platform.lib import permissions
 from chu_platform.defs.marts.automation import FOLLOW_ANY_YEAR
 from chu_platform.defs.resources import ChuSettings
 from chu_platform.lib import delta_store, object_store, warehouse
-from chu_platform.marts import publication
+from chu_platform.layers.marts import publication
 
 VIEW_LAYERS = ("gold", "marts")
 T = TypeVar("T")

@@ -116,7 +116,7 @@ def _frame_columns(schema: pl.Schema, nullable: bool = True) -> tuple[Column, ..
 
 def _reference_dimensions() -> dict[str, pl.Schema]:
     """The dimensions built from calendars and shipped reference data (no Pandera contract)."""
-    from chu_platform.gold.reference_dims import build_dim_date, build_dim_geography
+    from chu_platform.layers.gold.reference_dims import build_dim_date, build_dim_geography
 
     return {"dim_date": build_dim_date(2000, 2000).schema, "dim_geography": build_dim_geography().schema}
 
@@ -124,8 +124,8 @@ def _reference_dimensions() -> dict[str, pl.Schema]:
 def _aggregate_schemas(gold: dict[str, pl.Schema]) -> dict[str, pl.Schema]:
     """Each pre-aggregate's columns: its SQL run on empty gold tables of the contract's types,
     framed as ``aggregates.compute`` frames it (``year`` first, the fingerprint last)."""
-    from chu_platform.marts.aggregates import AGGREGATES, INPUTS, parameters
-    from chu_platform.marts.periods import Period
+    from chu_platform.layers.marts.aggregates import AGGREGATES, INPUTS, parameters
+    from chu_platform.layers.marts.periods import Period
 
     con = duckdb.connect()
     for table, schema in gold.items():
@@ -144,7 +144,7 @@ def _aggregate_schemas(gold: dict[str, pl.Schema]) -> dict[str, pl.Schema]:
 
 
 def build_catalogue(defs: dg.Definitions | None = None) -> Catalogue:
-    from chu_platform import sources
+    from chu_platform.schemas import sources
     from chu_platform.generate import care_db
     from chu_platform.schemas.gold import GOLD_MODELS
     from chu_platform.schemas.silver import SILVER_MODELS
@@ -161,11 +161,11 @@ def build_catalogue(defs: dg.Definitions | None = None) -> Catalogue:
             gold_schemas[table] = pl.Schema({n: c.dtype.type for n, c in model.to_schema().columns.items()})
     for table, schema in _reference_dimensions().items():
         columns = _frame_columns(schema)
-        shapes["gold", table] = (columns, "the builder in `chu_platform.gold.reference_dims` (no Pandera contract)", ())
+        shapes["gold", table] = (columns, "the builder in `chu_platform.layers.gold.reference_dims` (no Pandera contract)", ())
         gold_schemas[table] = schema
     for table, schema in _aggregate_schemas(gold_schemas).items():
         shapes["gold", table] = (_frame_columns(schema),
-                                 "the analysis SQL of `chu_platform.marts.aggregates` run on the gold contracts", ())
+                                 "the analysis SQL of `chu_platform.layers.marts.aggregates` run on the gold contracts", ())
 
     assets: dict[str, Asset] = {}
     for key in sorted(graph.get_all_asset_keys(), key=lambda k: k.to_user_string()):

@@ -63,7 +63,7 @@ def index_page(catalogue: Catalogue) -> str:
 The conceptual model, the physical model and the lineage of CHU Platform, generated from the
 code itself: the Dagster asset definitions (`chu_platform.definitions.defs`: keys, groups,
 dependencies, partitions, descriptions, checks), the Pandera contracts of the silver and gold
-tables (`chu_platform/schemas/`), the source contract (`chu_platform/sources.py`) and the
+tables (`chu_platform/schemas/`), the source contract (`chu_platform/schemas/sources.py`) and the
 analyses' SQL. `make docs-model` regenerates these pages; a test fails when they differ from
 what the code generates.
 
@@ -115,7 +115,7 @@ def conceptual_page(catalogue: Catalogue) -> str:
 ### The care-records database
 
 PostgreSQL, schema `public`, quoted CamelCase names. Tables and columns from
-`chu_platform.sources.CARE_TABLES`, types, primary keys (PK) and foreign keys (FK) as
+`chu_platform.schemas.sources.CARE_TABLES`, types, primary keys (PK) and foreign keys (FK) as
 `chu generate` creates the base (`chu_platform.generate.care_db`); columns not typed there are
 `text`. A consultation reaches an establishment only through the FTP files (a professional's
 activity), never through this base.
@@ -123,7 +123,7 @@ activity), never through this base.
 {care}
 ### The files of the FTP drop
 
-Fields as the parsers expect them (`chu_platform/sources.py`); the formats are described in
+Fields as the parsers expect them (`chu_platform/schemas/sources.py`); the formats are described in
 [Sources](../sources.md).
 
 {files}

@@ -14,7 +14,7 @@ import polars as pl
 import psycopg2
 from psycopg2 import sql
 
-from chu_platform.sources import CARE_TABLES
+from chu_platform.schemas.sources import CARE_TABLES
 
 COLUMN_TYPES: dict[str, dict[str, str]] = {
     "Patient": {"Id_patient": "integer", "Age": "integer"},

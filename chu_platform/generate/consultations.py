@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from chu_platform.generate import calendar
+from chu_platform.generate import seasonality
 from chu_platform.generate.streams import stream, weighted_choice, zipf_weights
 
 MOTIFS = ("Consultation de suivi", "Renouvellement d'ordonnance", "Douleur", "Fievre", "Bilan annuel",
@@ -18,7 +18,7 @@ def build(seed: int, count: int, years: list[int], patients: pl.DataFrame, adher
     """One row per consultation, numbered in time order (Consultation's columns)."""
     rng = stream(seed, "consultations")
     growth = {y: 1.0 + 0.02 * (y - min(years)) for y in years}
-    day = calendar.sample_days(rng, years, count, calendar.CONSULTATION_MONTHS, calendar.CONSULTATION_WEEKDAYS, growth)
+    day = seasonality.sample_days(rng, years, count, seasonality.CONSULTATION_MONTHS, seasonality.CONSULTATION_WEEKDAYS, growth)
     ages = patients["Age"].to_numpy()
     # Some patients come often, most rarely; the old more than the young.
     activity = rng.gamma(0.8, 1.0, patients.height) * (1 + ages / 40.0)
@@ -26,11 +26,11 @@ def build(seed: int, count: int, years: list[int], patients: pl.DataFrame, adher
     birth = patients["birth_day"].to_numpy()
     unborn = np.flatnonzero(day < birth[patient])
     if len(unborn):
-        adults = np.flatnonzero(birth < calendar.days_of(years)[0])
+        adults = np.flatnonzero(birth < seasonality.days_of(years)[0])
         patient[unborn] = adults[weighted_choice(rng, activity[adults], len(unborn))]
     prof = weighted_choice(rng, rng.gamma(1.5, 1.0, professionals.height), count)
     diag = weighted_choice(rng, zipf_weights(diagnoses.height), count)
-    start = calendar.opening_minutes(rng, count)
+    start = seasonality.opening_minutes(rng, count)
     duration = rng.choice(np.array([15, 20, 30, 45]), size=count, p=[0.35, 0.3, 0.25, 0.1])
     # Numbered in time order; draws are already in random order, so a stable sort on one
     # integer key (minute of the period) orders ties randomly.
@@ -50,9 +50,9 @@ def build(seed: int, count: int, years: list[int], patients: pl.DataFrame, adher
     return frame.select(
         pl.int_range(1, count + 1, dtype=pl.Int32).alias("Num_consultation"),
         "Id_mut", "Id_patient", "Id_prof_sante", "Code_diag", "Motif",
-        calendar.as_date(pl.col("day")).alias("Date"),
-        calendar.minutes_to_time(pl.col("start")).alias("Heure_debut"),
-        calendar.minutes_to_time(pl.col("end")).alias("Heure_fin"),
+        seasonality.as_date(pl.col("day")).alias("Date"),
+        seasonality.minutes_to_time(pl.col("start")).alias("Heure_debut"),
+        seasonality.minutes_to_time(pl.col("end")).alias("Heure_fin"),
     )
 
 

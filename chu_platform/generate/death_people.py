@@ -14,8 +14,8 @@ from functools import cache
 import numpy as np
 import polars as pl
 
-from chu_platform import sources
-from chu_platform.generate import calendar
+from chu_platform.schemas import sources
+from chu_platform.generate import seasonality
 from chu_platform.generate import geography as geo
 from chu_platform.generate.people import register_names
 from chu_platform.generate.streams import stream, weighted_choice
@@ -129,7 +129,7 @@ def build(seed: int, year: int, count: int) -> pl.DataFrame:
     male = rng.random(count) < 0.5
     age = np.where(male, weighted_choice(rng, age_at_death_weights(True), count),
                    weighted_choice(rng, age_at_death_weights(False), count))
-    death_day = calendar.sample_days(rng, [year], count, calendar.DEATH_MONTHS, calendar.ALL_WEEKDAYS)
+    death_day = seasonality.sample_days(rng, [year], count, seasonality.DEATH_MONTHS, seasonality.ALL_WEEKDAYS)
     birth_day = np.minimum(death_day - (age * 365.25 + rng.integers(0, 365, count)).astype(np.int32), death_day)
     born_dep = g.sample_departements(rng, count)
     born = commune_rows(g, rng, born_dep)

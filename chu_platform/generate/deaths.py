@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from chu_platform import sources
+from chu_platform.schemas import sources
 from chu_platform.generate import death_people, delimited
 from chu_platform.generate.death_people import birthplace_index, date_cells, pools
 from chu_platform.generate.manifest import FileEntry, Rates, write_file

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from chu_platform import sources
+from chu_platform.schemas import sources
 from chu_platform.generate import delimited, hospitalisations
 from chu_platform.generate.establishments import (Establishments, establishment_csv, finess_geolocalisation,
                                                   finess_structureet)

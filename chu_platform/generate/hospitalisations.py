@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from chu_platform.generate import calendar, hospital_activity
+from chu_platform.generate import seasonality, hospital_activity
 from chu_platform.generate.streams import pick_lines, stream, weighted_choice, zipf_weights
 
 
@@ -29,7 +29,7 @@ def build(seed: int, years: list[int], patients: pl.DataFrame, hospitals: pl.Dat
         stays = rng.poisson(admission_probability(age) * alive)
         rows = np.repeat(np.arange(patients.height), stays)
         patient_rows.append(rows)
-        days.append(calendar.sample_days(rng, [year], len(rows), hospital_activity.HOSPITAL_MONTHS,
+        days.append(seasonality.sample_days(rng, [year], len(rows), hospital_activity.HOSPITAL_MONTHS,
                                          hospital_activity.ADMISSION_WEEKDAYS))
     patient = np.concatenate(patient_rows)
     day = np.concatenate(days)
@@ -74,7 +74,7 @@ def _with_readmissions(rng: np.random.Generator, years: list[int], patient: np.n
     age = (day - birth[patient]) / 365.25
     again = rng.random(len(patient)) < hospital_activity.readmission_probability(age)
     entry = day[again] + length[again] + 1 + hospital_activity.readmission_gaps(rng, int(again.sum()))
-    inside = entry < calendar.days_of(years)[-1] + 1
+    inside = entry < seasonality.days_of(years)[-1] + 1
     source = np.flatnonzero(again)[inside]
     entry = entry[inside]
     moved = rng.random(len(source)) >= hospital_activity.SAME_ESTABLISHMENT

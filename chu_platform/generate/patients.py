@@ -78,7 +78,7 @@ def build(seed: int, count: int, reference_day: int) -> pl.DataFrame:
 
 
 def patient_table(patients: pl.DataFrame) -> pl.DataFrame:
-    from chu_platform.sources import CARE_TABLES
+    from chu_platform.schemas.sources import CARE_TABLES
 
     return patients.select(CARE_TABLES["Patient"])
 

@@ -12,7 +12,7 @@ import numpy as np
 import polars as pl
 import xlsxwriter
 
-from chu_platform import sources
+from chu_platform.schemas import sources
 from chu_platform.generate import delimited
 from chu_platform.generate.geography import REGION_VARIANTS
 from chu_platform.generate.manifest import FileEntry, Rates, write_file

@@ -36,7 +36,7 @@ from chu_platform.lib.dagster_private import (
     _schedule_directory,
 )
 
-from chu_platform import permissions
+from chu_platform.lib import permissions
 
 # The daemon and the webserver load this storage from dagster.yaml without importing the
 # definitions: the instance's files (run and event databases, logs) are owner-only too.

@@ -17,8 +17,8 @@ from chu_platform.defs.marts.export_assets import export_files
 from chu_platform.defs.resources import ChuSettings
 from chu_platform.defs.warehouse import build_analysts_warehouse_asset, build_warehouse_asset
 from chu_platform.lib import delta_store
-from chu_platform.lib.io_manager import DeltaIOManager
-from chu_platform.marts.analyses import ANALYSES
+from chu_platform.defs.io_manager import DeltaIOManager
+from chu_platform.layers.marts.analyses import ANALYSES
 from chu_platform_tests.conftest import set_platform_env
 from chu_platform_tests.marts.conftest import synthetic_gold, write_gold
 

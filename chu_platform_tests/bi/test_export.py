@@ -16,9 +16,9 @@ from click.testing import CliRunner
 from polars.testing import assert_frame_equal
 
 from chu_platform.cli import cli
-from chu_platform.marts import export
-from chu_platform.marts.analyses import ANALYSES, get
-from chu_platform.marts.secrecy import BOUND_COUNTS, MASK, MASKED, records, shown_columns
+from chu_platform.layers.marts import export
+from chu_platform.layers.marts.analyses import ANALYSES, get
+from chu_platform.layers.marts.secrecy import BOUND_COUNTS, MASK, MASKED, records, shown_columns
 
 NOW = datetime(2026, 12, 5, 9, 30, tzinfo=UTC)
 

@@ -8,8 +8,8 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from chu_platform.marts import publication
-from chu_platform.marts.analyses import ANALYSES
+from chu_platform.layers.marts import publication
+from chu_platform.layers.marts.analyses import ANALYSES
 from chu_platform_tests.bi import clients
 from chu_platform_tests.bi.clients import VERSIONS, client_python
 

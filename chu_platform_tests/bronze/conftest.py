@@ -11,7 +11,7 @@ import pytest
 
 from chu_platform.defs.bronze.resources import DropResource
 from chu_platform.defs.resources import ChuSettings
-from chu_platform.lib.io_manager import DeltaIOManager
+from chu_platform.defs.io_manager import DeltaIOManager
 
 REAL_SAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "real_samples"
 

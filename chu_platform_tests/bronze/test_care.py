@@ -5,14 +5,14 @@ from contextlib import closing
 import dagster as dg
 import psycopg2
 
-from chu_platform.bronze import care
+from chu_platform.layers.bronze import care
 from chu_platform.defs.bronze.care_assets import CARE_ASSETS
 from chu_platform.defs.bronze.checks import BRONZE_CHECKS
 from chu_platform.defs.bronze.resources import DropResource
 from chu_platform.defs.resources import ChuSettings
 from chu_platform.lib import delta_store
-from chu_platform.lib.io_manager import DeltaIOManager
-from chu_platform.sources import CARE_TABLES
+from chu_platform.defs.io_manager import DeltaIOManager
+from chu_platform.schemas.sources import CARE_TABLES
 
 ROWS = {"Patient": 7, "Consultation": 0, "Diagnostic": 4, "Professionnel_de_sante": 3, "Specialites": 2,
         "Mutuelle": 2, "Adher": 5, "Prescription": 6, "Medicaments": 3}

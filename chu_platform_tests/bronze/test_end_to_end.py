@@ -3,16 +3,16 @@
 import dagster as dg
 import polars as pl
 
-from chu_platform.bronze.care import CARE_ENTITIES
-from chu_platform.bronze.discovery import available
-from chu_platform.bronze.drop import LocalDrop
+from chu_platform.layers.bronze.care import CARE_ENTITIES
+from chu_platform.layers.bronze.discovery import available
+from chu_platform.layers.bronze.drop import LocalDrop
 from chu_platform.defs.bronze.assets import FILE_ASSETS
 from chu_platform.defs.bronze.care_assets import CARE_ASSETS
 from chu_platform.defs.bronze.resources import DropResource
 from chu_platform.defs.resources import ChuSettings
 from chu_platform.generate import Rates, generate
 from chu_platform.lib import delta_store
-from chu_platform.lib.io_manager import DeltaIOManager
+from chu_platform.defs.io_manager import DeltaIOManager
 
 YEARS = (2019, 2020)
 # Defects that make a line unreadable; the others (impossible dates, duplicates...) are silver's.

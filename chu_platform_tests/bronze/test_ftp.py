@@ -5,14 +5,14 @@ import os
 
 import dagster as dg
 
-from chu_platform.bronze import raw
+from chu_platform.layers.bronze import raw
 from chu_platform.defs.bronze.assets import FILE_ASSETS
 from chu_platform.defs.bronze.resources import DropResource
 from chu_platform.defs.bronze.sensors import ftp_new_files
 from chu_platform.defs.resources import ChuSettings
 from chu_platform.lib import delta_store
-from chu_platform.lib.io_manager import DeltaIOManager
-from chu_platform.sources import recognise
+from chu_platform.defs.io_manager import DeltaIOManager
+from chu_platform.schemas.sources import recognise
 
 
 def test_listing_raw_copy_sensor_and_asset_over_the_wire(ftp_server, tmp_path, real_samples):

@@ -5,11 +5,11 @@ import io
 import polars as pl
 import pytest
 
-from chu_platform import sources
-from chu_platform.bronze import deaths, finess, satisfaction
-from chu_platform.bronze.headed_csv import parse_headed
-from chu_platform.bronze.lines import split_lines
-from chu_platform.bronze.parsed import SourceFormatError
+from chu_platform.schemas import sources
+from chu_platform.layers.bronze import deaths, finess, satisfaction
+from chu_platform.layers.bronze.headed_csv import parse_headed
+from chu_platform.layers.bronze.lines import split_lines
+from chu_platform.layers.bronze.parsed import SourceFormatError
 
 
 def fixed_line(name="DUPONT*JEAN PIERRE/", sex="1", born="19400101", place="75056", commune="PARIS",

@@ -7,13 +7,13 @@ from concurrent.futures import ProcessPoolExecutor
 import dagster as dg
 import polars as pl
 
-from chu_platform.bronze import raw
-from chu_platform.bronze.drop import LocalDrop
+from chu_platform.layers.bronze import raw
+from chu_platform.layers.bronze.drop import LocalDrop
 from chu_platform.defs.bronze.assets import FILE_ASSETS
 from chu_platform.defs.bronze.checks import BRONZE_CHECKS, LINES_RECONCILE
 from chu_platform.defs.table_checks import CheckData
 from chu_platform.lib import delta_store
-from chu_platform.sources import recognise
+from chu_platform.schemas.sources import recognise
 from chu_platform_tests.bronze.conftest import materialize
 from chu_platform_tests.bronze.test_parsers import fixed_line
 
@@ -64,7 +64,7 @@ def run_year(data_dir: str, landing: str, year: str) -> bool:
     """One partition run in its own process, as the daemon would launch it."""
     from chu_platform.defs.bronze.resources import DropResource
     from chu_platform.defs.resources import ChuSettings
-    from chu_platform.lib.io_manager import DeltaIOManager
+    from chu_platform.defs.io_manager import DeltaIOManager
 
     resources = {"settings": ChuSettings(data_dir=data_dir, landing_dir=landing),
                  "drop": DropResource(landing_dir=landing), "io_manager": DeltaIOManager(data_dir=data_dir)}

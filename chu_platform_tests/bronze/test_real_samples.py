@@ -3,7 +3,7 @@
 import polars as pl
 import pytest
 
-from chu_platform.bronze import ledger
+from chu_platform.layers.bronze import ledger
 from chu_platform.defs.bronze.assets import FILE_ASSETS
 from chu_platform.lib import delta_store
 from chu_platform_tests.bronze.conftest import deliver, materialize

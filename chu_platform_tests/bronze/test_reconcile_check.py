@@ -2,11 +2,11 @@
 
 import dagster as dg
 
-from chu_platform.bronze import ledger
+from chu_platform.layers.bronze import ledger
 from chu_platform.defs.bronze.assets import FILE_ASSETS, side_uris
 from chu_platform.defs.bronze.checks import BRONZE_CHECKS, _lineage
 from chu_platform.lib import delta_store
-from chu_platform.sources import DEATHS_FIXED_WIDTH
+from chu_platform.schemas.sources import DEATHS_FIXED_WIDTH
 
 DEATHS = next(a for a in FILE_ASSETS if a.key.path[-1] == "deaths")
 CHECK = next(c for c in BRONZE_CHECKS if DEATHS.key in {k.asset_key for k in c.check_keys})

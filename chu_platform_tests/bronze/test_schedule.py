@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from chu_platform.bronze.care import CARE_ENTITIES
+from chu_platform.layers.bronze.care import CARE_ENTITIES
 from chu_platform.defs.bronze.schedules import care_db_daily
 
 

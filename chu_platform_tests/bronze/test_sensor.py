@@ -162,7 +162,7 @@ def test_no_request_while_a_backfill_loads_the_drop(platform):
     from dagster._core.definitions.events import AssetKeyPartitionKey
     from dagster._core.execution.backfill import BulkActionStatus
 
-    from chu_platform import backfill
+    from chu_platform.orchestration import backfill
     from chu_platform.definitions import defs
 
     settings, drop, landing, _ = platform

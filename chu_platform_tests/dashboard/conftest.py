@@ -9,10 +9,10 @@ import dagster as dg
 import polars as pl
 import pytest
 
-from chu_platform.dashboard import build, html
+from chu_platform.dashboard import build, page
 from chu_platform.lib import delta_store
-from chu_platform.marts.analyses import connect_gold
-from chu_platform.ops.benchmark import SCHEMA
+from chu_platform.layers.marts.analyses import connect_gold
+from chu_platform.latency.benchmark import SCHEMA
 from chu_platform_tests.marts.conftest import gold_in_env, synthetic_gold, write_gold  # noqa: F401 (fixture)
 
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
@@ -77,5 +77,5 @@ def built(tmp_path_factory) -> Built:
     doc = build.document(lake, instance_with_checks(), CHECKS, "fr", now=NOW)
     path = build.write(root / "dashboard.html", doc)
     text = path.read_text(encoding="utf-8")
-    assert html.read_embedded(text) == doc
+    assert page.read_embedded(text) == doc
     return Built(lake, path, text, doc, tables)

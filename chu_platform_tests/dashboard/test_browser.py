@@ -11,8 +11,8 @@ import pytest
 
 from chu_platform.dashboard.figures import PAGES
 from chu_platform.dashboard.narratives import fmt_count, fmt_rate
-from chu_platform.marts.analyses import run_analysis
-from chu_platform.marts.periods import Period
+from chu_platform.layers.marts.analyses import run_analysis
+from chu_platform.layers.marts.periods import Period
 from chu_platform_tests.conftest import missing
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -6,7 +6,7 @@ from importlib import resources
 
 from plotly.offline import get_plotlyjs_version
 
-from chu_platform.dashboard.html import PLOTLY_JS, plotly_js_version
+from chu_platform.dashboard.page import PLOTLY_JS, plotly_js_version
 
 STATIC = resources.files("chu_platform.dashboard").joinpath("static")
 

@@ -7,11 +7,11 @@ import dagster as dg
 from click.testing import CliRunner
 
 from chu_platform.cli import cli
-from chu_platform.dashboard.html import read_embedded
+from chu_platform.dashboard.page import read_embedded
 from chu_platform.defs.marts.automation import FOLLOW_ANY_YEAR, marts_automation
 from chu_platform.defs.marts.dashboard_assets import DASHBOARD_KEY, dashboard
 from chu_platform.defs.resources import ChuSettings
-from chu_platform.marts.analyses import ANALYSES
+from chu_platform.layers.marts.analyses import ANALYSES
 
 
 def test_chu_dashboard_writes_the_file_in_the_language_asked(gold_in_env, chu_env):

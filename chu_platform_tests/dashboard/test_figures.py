@@ -6,10 +6,10 @@ masked so that it cannot be recovered by subtraction."""
 import polars as pl
 import pytest
 
-from chu_platform.marts import sql
-from chu_platform.marts.analyses import run_analysis
-from chu_platform.marts.build import build_mart
-from chu_platform.marts.periods import Period
+from chu_platform.layers.marts import sql
+from chu_platform.layers.marts.analyses import run_analysis
+from chu_platform.layers.marts.build import build_mart
+from chu_platform.layers.marts.periods import Period
 
 
 def same(embedded, exact) -> bool:

@@ -1,7 +1,7 @@
 """The peers' response times the dashboard shows are docs/benchmarks.md's, to the figure."""
 
 from chu_platform.dashboard.peers import PEERS, QUERIES
-from chu_platform.settings import project_root
+from chu_platform.deploy.settings import project_root
 
 COLUMNS = ("cons. by establishment", "cons. by diagnosis", "hosp. rate", "hosp. by diagnosis", "hosp. by sex/age",
            "cons. by professional", "deaths by region", "satisfaction by region")

@@ -8,10 +8,10 @@ import shutil
 import dagster as dg
 import polars as pl
 
-from chu_platform.bronze import raw
+from chu_platform.layers.bronze import raw
 from chu_platform.defs.bronze.assets import FILE_ASSETS
 from chu_platform.lib import delta_store
-from chu_platform.sources import ESATIS_COLUMNS
+from chu_platform.schemas.sources import ESATIS_COLUMNS
 from chu_platform_tests.bronze.conftest import materialize, platform  # noqa: F401 (fixture)
 from chu_platform_tests.bronze.test_parsers import fixed_line
 

@@ -7,8 +7,8 @@ from chu_platform.defs.gold.checks import DEATHS_RECONCILE_WITH_REGISTER
 from chu_platform.defs.resources import ChuSettings
 from chu_platform.defs.table_checks import CheckData
 from chu_platform.lib import delta_store
-from chu_platform.marts.analyses import connect_gold, run_analysis
-from chu_platform.marts.periods import Period
+from chu_platform.layers.marts.analyses import connect_gold, run_analysis
+from chu_platform.layers.marts.periods import Period
 
 import dagster as dg
 

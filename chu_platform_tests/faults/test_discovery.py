@@ -4,8 +4,8 @@ import gzip
 
 import pytest
 
-from chu_platform.bronze.discovery import available
-from chu_platform.bronze.drop import LocalDrop
+from chu_platform.layers.bronze.discovery import available
+from chu_platform.layers.bronze.drop import LocalDrop
 from chu_platform.defs.resources import ChuSettings
 from chu_platform.lib import delta_store
 from chu_platform_tests.faults.conftest import YEAR, chu, deliver

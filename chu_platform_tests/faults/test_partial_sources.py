@@ -5,7 +5,7 @@ import polars as pl
 import pytest
 
 from chu_platform.generate import generate
-from chu_platform.sources import bronze_column
+from chu_platform.schemas.sources import bronze_column
 from chu_platform_tests.faults.conftest import CLEAN, SCALE, YEAR, chu, deliver, query
 
 

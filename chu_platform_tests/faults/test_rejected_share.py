@@ -4,13 +4,13 @@ naming the file and its first rejected lines; below the threshold it loads."""
 import dagster as dg
 import pytest
 
-from chu_platform.bronze import thresholds
+from chu_platform.layers.bronze import thresholds
 from chu_platform.defs.bronze.assets import FILE_ASSETS
 from chu_platform.defs.bronze.checks import BRONZE_CHECKS
 from chu_platform.defs.bronze.resources import DropResource
 from chu_platform.defs.resources import ChuSettings
 from chu_platform.lib import delta_store
-from chu_platform.lib.io_manager import DeltaIOManager
+from chu_platform.defs.io_manager import DeltaIOManager
 from chu_platform_tests.faults.conftest import YEAR, deliver
 
 DEATHS = next(a for a in FILE_ASSETS if a.key.path[-1] == "deaths")

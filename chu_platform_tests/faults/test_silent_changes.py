@@ -10,7 +10,7 @@ from chu_platform.defs.bronze.resources import DropResource
 from chu_platform.defs.bronze.unrecognised import raw_unrecognised_files
 from chu_platform.defs.resources import ChuSettings
 from chu_platform.lib import delta_store
-from chu_platform.lib.io_manager import DeltaIOManager
+from chu_platform.defs.io_manager import DeltaIOManager
 from chu_platform_tests.faults.conftest import YEAR, deliver
 
 ASSETS = {a.key.path[-1]: a for a in FILE_ASSETS}

@@ -7,15 +7,15 @@ from datetime import date
 import dagster as dg
 import polars as pl
 
-from chu_platform.bronze.discovery import available
-from chu_platform.bronze.drop import LocalDrop
+from chu_platform.layers.bronze.discovery import available
+from chu_platform.layers.bronze.drop import LocalDrop
 from chu_platform.defs.bronze.assets import FILE_ASSETS
 from chu_platform.defs.bronze.checks import BRONZE_CHECKS
 from chu_platform.defs.bronze.resources import DropResource
 from chu_platform.defs.bronze.unrecognised import raw_unrecognised_files
 from chu_platform.defs.resources import ChuSettings
 from chu_platform.lib import delta_store
-from chu_platform.lib.io_manager import DeltaIOManager
+from chu_platform.defs.io_manager import DeltaIOManager
 from chu_platform_tests.bronze.test_parsers import fixed_line
 from chu_platform_tests.faults.conftest import YEAR, deliver
 

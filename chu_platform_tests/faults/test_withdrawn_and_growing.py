@@ -10,13 +10,13 @@ import time
 import dagster as dg
 import pytest
 
-from chu_platform.bronze import ingest, raw
-from chu_platform.bronze.drop import LocalDrop
+from chu_platform.layers.bronze import ingest, raw
+from chu_platform.layers.bronze.drop import LocalDrop
 from chu_platform.defs.bronze.assets import FILE_ASSETS
 from chu_platform.defs.bronze.resources import DropResource
 from chu_platform.defs.resources import ChuSettings
 from chu_platform.lib import delta_store
-from chu_platform.lib.io_manager import DeltaIOManager
+from chu_platform.defs.io_manager import DeltaIOManager
 from chu_platform_tests.conftest import set_platform_env
 from chu_platform_tests.faults.conftest import YEAR, assert_same_lake, chu, deliver, lake_rows
 
@@ -166,7 +166,7 @@ def test_a_file_still_being_written_is_not_loaded(chu_env, generated_drop):
 
 
 def test_a_file_never_settling_without_a_previous_version_fails_naming_it():
-    from chu_platform.bronze.ingest import _writing_notices
+    from chu_platform.layers.bronze.ingest import _writing_notices
 
     with pytest.raises(raw.StillWriting, match="deces/deces-2031.txt is still being written.*Run again"):
         _writing_notices([("deces/deces-2031.txt", "deces/deces-2031.txt is still being written (1 bytes, then "

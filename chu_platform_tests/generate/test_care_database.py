@@ -6,7 +6,7 @@ from contextlib import closing
 
 import psycopg2
 
-from chu_platform import sources
+from chu_platform.schemas import sources
 from chu_platform.generate import care_db
 from chu_platform_tests.generate.conftest import run
 

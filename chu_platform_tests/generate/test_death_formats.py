@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from chu_platform import sources
+from chu_platform.schemas import sources
 from chu_platform_tests.generate.conftest import run
 
 

@@ -3,7 +3,7 @@ differs."""
 
 import uuid
 
-from chu_platform import sources
+from chu_platform.schemas import sources
 from chu_platform.generate import care_db
 from chu_platform.lib import postgres
 from chu_platform_tests.generate.conftest import run

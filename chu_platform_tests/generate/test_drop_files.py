@@ -8,7 +8,8 @@ import io
 
 import polars as pl
 
-from chu_platform import reference, sources
+from chu_platform import reference
+from chu_platform.schemas import sources
 from chu_platform.generate.geography import REGION_VARIANTS
 from chu_platform_tests.generate.conftest import YEARS
 

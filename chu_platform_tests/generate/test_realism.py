@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from chu_platform import sources
+from chu_platform.schemas import sources
 from chu_platform_tests.generate.conftest import SCALE, YEARS
 from chu_platform_tests.generate.test_care_database import query
 

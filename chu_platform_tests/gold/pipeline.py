@@ -19,8 +19,8 @@ from chu_platform.defs.silver.resources import PseudonymKey
 from chu_platform.defs.silver import assets as silver_assets
 from chu_platform.defs.silver import checks as silver_checks
 from chu_platform.lib import delta_store
-from chu_platform.lib.io_manager import DeltaIOManager
-from chu_platform.partitions import BY_SOURCE
+from chu_platform.defs.io_manager import DeltaIOManager
+from chu_platform.defs.partitions import BY_SOURCE
 
 PARTITIONED_BRONZE = ("care_consultations", "deaths", "satisfaction")
 # Each partitioned bronze table's partitioning: its source family's years.

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from chu_platform.cli import cli
 from chu_platform.generate import Rates, generate
 from chu_platform.lib import delta_store
-from chu_platform.marts import activity, analyses
+from chu_platform.layers.marts import activity, analyses
 from chu_platform_tests.gold import pipeline
 from chu_platform_tests.gold.test_end_to_end import _definitions, _run, _sql
 

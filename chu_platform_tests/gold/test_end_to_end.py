@@ -8,7 +8,7 @@ import polars as pl
 import psycopg2
 import pytest
 
-from chu_platform.build_target import range_tags
+from chu_platform.orchestration.build_target import range_tags
 from chu_platform.defs import jobs
 from chu_platform.generate import Rates, generate
 from chu_platform_tests.gold import pipeline

@@ -2,7 +2,7 @@
 
 import polars as pl
 
-from chu_platform.gold import quality
+from chu_platform.layers.gold import quality
 
 
 def test_orphans_ignore_nulls_and_find_missing_members():

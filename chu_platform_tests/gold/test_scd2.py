@@ -4,8 +4,8 @@ from datetime import date
 
 import polars as pl
 
-from chu_platform.gold import scd2
-from chu_platform.gold.keys import UNKNOWN_KEY
+from chu_platform.layers.gold import scd2
+from chu_platform.layers.gold.keys import UNKNOWN_KEY
 from chu_platform.schemas.gold import DimPatient
 from chu_platform.schemas.validation import validate
 

@@ -4,11 +4,11 @@ from datetime import date
 
 import polars as pl
 
-from chu_platform.gold import dimensions, facts, scd2
-from chu_platform.gold.keys import UNKNOWN_KEY, surrogate
+from chu_platform.layers.gold import dimensions, facts, scd2
+from chu_platform.layers.gold.keys import UNKNOWN_KEY, surrogate
 from chu_platform.schemas import gold as models
 from chu_platform.schemas.validation import validate
-from chu_platform.silver import care, deaths, establishments, hospitalisations, patients, satisfaction
+from chu_platform.layers.silver import care, deaths, establishments, hospitalisations, patients, satisfaction
 from chu_platform_tests.silver import bronze_frames as bf
 
 KEY = bf.KEY
@@ -69,7 +69,7 @@ def test_fact_consultation_takes_patient_version_valid_on_its_date():
 
 
 def bf_pseudo(patient_id: str) -> str:
-    from chu_platform.silver.pseudonym import digest
+    from chu_platform.layers.silver.pseudonym import digest
 
     return digest(KEY, patient_id)
 

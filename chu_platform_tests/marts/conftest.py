@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from chu_platform.gold.reference_dims import build_dim_geography
+from chu_platform.layers.gold.reference_dims import build_dim_geography
 from chu_platform.lib import delta_store
 
 FACT_YEARS = (2018, 2019, 2020, 2021)

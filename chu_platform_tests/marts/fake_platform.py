@@ -13,8 +13,8 @@ from chu_platform.defs import jobs
 from chu_platform.defs.resources import ChuSettings
 from chu_platform.defs.warehouse import build_analysts_warehouse_asset, build_warehouse_asset
 from chu_platform.lib.executor import chu_executor
-from chu_platform.lib.io_manager import DeltaIOManager
-from chu_platform.partitions import RANGE, yearly_partitions
+from chu_platform.defs.io_manager import DeltaIOManager
+from chu_platform.defs.partitions import RANGE, yearly_partitions
 
 
 def definitions() -> dg.Definitions:

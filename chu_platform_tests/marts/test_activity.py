@@ -6,8 +6,8 @@ from datetime import date
 import polars as pl
 import pytest
 
-from chu_platform.marts import activity
-from chu_platform.marts.secrecy import leaks, publish
+from chu_platform.layers.marts import activity
+from chu_platform.layers.marts.secrecy import leaks, publish
 
 
 def _stays(rows: list[tuple]) -> pl.DataFrame:

@@ -10,12 +10,12 @@ from polars.testing import assert_frame_equal
 from chu_platform.defs.gold import aggregate_assets
 from chu_platform.defs.resources import ChuSettings
 from chu_platform.lib import delta_store
-from chu_platform.lib.io_manager import DeltaIOManager
-from chu_platform.marts import aggregates, snapshot
-from chu_platform.marts.analyses import ANALYSES, connect_gold, run_analysis, serving_path, years_present
-from chu_platform.marts.refresh import refresh_aggregates
-from chu_platform.marts.periods import Period
-from chu_platform.partitions import care_years
+from chu_platform.defs.io_manager import DeltaIOManager
+from chu_platform.layers.marts import aggregates, snapshot
+from chu_platform.layers.marts.analyses import ANALYSES, connect_gold, run_analysis, serving_path, years_present
+from chu_platform.layers.marts.refresh import refresh_aggregates
+from chu_platform.layers.marts.periods import Period
+from chu_platform.defs.partitions import care_years
 from chu_platform_tests.marts.conftest import FACT_YEARS, synthetic_gold, write_gold
 
 WHOLE_YEARS = [Period.year(2019), Period.year(2020), Period(date(2018, 1, 1), date(2021, 12, 31)),

@@ -5,8 +5,8 @@ from datetime import date
 
 import pytest
 
-from chu_platform.marts.analyses import ANALYSES, AnalysisError, connect_gold, default_period, run_analysis
-from chu_platform.marts.periods import Period, date_key
+from chu_platform.layers.marts.analyses import ANALYSES, AnalysisError, connect_gold, default_period, run_analysis
+from chu_platform.layers.marts.periods import Period, date_key
 
 PERIODS = [Period.year(2019), Period(date(2019, 7, 1), date(2020, 6, 30)), Period(date(2020, 12, 1), date(2021, 1, 31))]
 

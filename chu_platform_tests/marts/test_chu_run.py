@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from chu_platform.cli import cli
 from chu_platform.cli import run as run_module
-from chu_platform.build_target import plan_run, plan_runs
+from chu_platform.orchestration.build_target import plan_run, plan_runs
 from chu_platform.lib import delta_store
 from chu_platform_tests.marts import fake_platform as fake
 
@@ -113,8 +113,8 @@ def test_a_build_is_one_run_per_job_and_range_of_consecutive_years(chu_env):
 def test_a_build_is_refused_while_a_backfill_is_in_flight(chu_env, fake_platform):
     """One build at a time, however it started: a backfill waiting for the daemon (from the UI,
     or ``chu backfill``) keeps ``chu run`` from writing the same tables, and it says which."""
-    from chu_platform import backfill as backfills
-    from chu_platform.instance import prepare_home
+    from chu_platform.orchestration import backfill as backfills
+    from chu_platform.deploy.instance import prepare_home
 
     defs = fake_platform({"deaths": {2020}})
     prepare_home(chu_env)

@@ -15,8 +15,8 @@ from polars.testing import assert_frame_equal
 from chu_platform import reference
 from chu_platform.cli import cli
 from chu_platform.generate import Rates, generate
-from chu_platform.marts.analyses import ANALYSES, connect_gold, run_analysis, serving_path, years_present
-from chu_platform.marts.periods import Period
+from chu_platform.layers.marts.analyses import ANALYSES, connect_gold, run_analysis, serving_path, years_present
+from chu_platform.layers.marts.periods import Period
 
 YEARS = (2019, 2020)
 # Semantic defects often; no damaged lines (those become bronze rejects by design and would

@@ -12,8 +12,8 @@ import pytest
 from chu_platform.defs.marts import forecast_assets
 from chu_platform.defs.resources import ChuSettings
 from chu_platform.lib import delta_store
-from chu_platform.lib.io_manager import DeltaIOManager
-from chu_platform.marts import forecast
+from chu_platform.defs.io_manager import DeltaIOManager
+from chu_platform.layers.marts import forecast
 
 MONTHS = 120
 SHAPE = np.array([1.10, 1.05, 1.04, 0.99, 0.98, 0.99, 0.93, 0.82, 0.99, 1.04, 1.04, 1.03])

@@ -9,9 +9,9 @@ from chu_platform.defs.marts import assets as mart_assets
 from chu_platform.defs.resources import ChuSettings
 from chu_platform.defs.warehouse import build_analysts_warehouse_asset, build_warehouse_asset
 from chu_platform.lib import delta_store
-from chu_platform.lib.io_manager import DeltaIOManager
-from chu_platform.marts.analyses import ANALYSES, connect_gold, published
-from chu_platform.marts.periods import Period
+from chu_platform.defs.io_manager import DeltaIOManager
+from chu_platform.layers.marts.analyses import ANALYSES, connect_gold, published
+from chu_platform.layers.marts.periods import Period
 
 MARTS = [getattr(mart_assets, name) for name in ANALYSES]
 

@@ -4,8 +4,8 @@ import dagster as dg
 
 from chu_platform.defs.marts import assets as mart_assets
 from chu_platform.defs.resources import ChuSettings
-from chu_platform.marts import aggregates, analyses
-from chu_platform.partitions import yearly_partitions
+from chu_platform.layers.marts import aggregates, analyses
+from chu_platform.defs.partitions import yearly_partitions
 
 
 def test_a_new_year_of_gold_requests_the_mart_once(tmp_path):

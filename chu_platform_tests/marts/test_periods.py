@@ -5,8 +5,8 @@ from datetime import date
 import polars as pl
 import pytest
 
-from chu_platform.marts.analyses import connect_gold, run_analysis
-from chu_platform.marts.periods import Period, latest_complete_year
+from chu_platform.layers.marts.analyses import connect_gold, run_analysis
+from chu_platform.layers.marts.periods import Period, latest_complete_year
 from chu_platform_tests.marts.conftest import synthetic_gold, write_gold
 
 DAYS = [date(2019, 12, 31), date(2020, 1, 1), date(2020, 6, 30), date(2020, 7, 1), date(2020, 12, 31), date(2021, 1, 1)]

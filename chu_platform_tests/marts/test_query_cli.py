@@ -9,8 +9,8 @@ from click.testing import CliRunner
 
 from chu_platform.cli import cli
 from chu_platform.lib import delta_store
-from chu_platform.marts.analyses import ANALYSES
-from chu_platform.marts.secrecy import process_user
+from chu_platform.layers.marts.analyses import ANALYSES
+from chu_platform.layers.marts.secrecy import process_user
 
 # The documented, stable JSON schema (docs/readme/analyses.md): key order and value types.
 PERIOD = {"period_from": str, "period_to": str}

@@ -3,9 +3,9 @@
 import polars as pl
 
 from chu_platform.lib import delta_store
-from chu_platform.marts.analyses import ANALYSES, connect_gold, published
-from chu_platform.marts.periods import Period
-from chu_platform.marts.secrecy import COMPLEMENTARY, LEGEND, MASK, PRIMARY, display_cells, legend, publish, records
+from chu_platform.layers.marts.analyses import ANALYSES, connect_gold, published
+from chu_platform.layers.marts.periods import Period
+from chu_platform.layers.marts.secrecy import COMPLEMENTARY, LEGEND, MASK, PRIMARY, display_cells, legend, publish, records
 from chu_platform_tests.marts.conftest import synthetic_gold, write_gold
 
 

@@ -4,9 +4,9 @@ import polars as pl
 from polars.testing import assert_frame_equal
 
 from chu_platform.lib import delta_store
-from chu_platform.marts import snapshot
-from chu_platform.marts.analyses import ANALYSES, connect_gold, run_analysis
-from chu_platform.marts.periods import Period
+from chu_platform.layers.marts import snapshot
+from chu_platform.layers.marts.analyses import ANALYSES, connect_gold, run_analysis
+from chu_platform.layers.marts.periods import Period
 
 
 def test_large_facts_are_read_from_the_files_of_the_period_years_only(gold, monkeypatch):

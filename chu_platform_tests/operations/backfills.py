@@ -12,9 +12,9 @@ from pathlib import Path
 
 import psycopg2
 
-from chu_platform import services
-from chu_platform.instance import prepare_home
-from chu_platform.settings import project_root
+from chu_platform.deploy import services
+from chu_platform.deploy.instance import prepare_home
+from chu_platform.deploy.settings import project_root
 from chu_platform_tests.operations.conftest import VENV_BIN, bare_env
 
 BACKFILL_TAG = "dagster/backfill"

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from chu_platform.services import group_members, stop_process_group  # noqa: F401 (group_members: for the tests)
-from chu_platform.settings import project_root
+from chu_platform.deploy.services import group_members, stop_process_group  # noqa: F401 (group_members: for the tests)
+from chu_platform.deploy.settings import project_root
 
 VENV_BIN = Path(sys.executable).parent
 

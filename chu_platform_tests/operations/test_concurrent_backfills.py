@@ -13,12 +13,12 @@ import pytest
 from dagster._core.definitions.events import AssetKeyPartitionKey
 from polars.testing import assert_frame_equal
 
-from chu_platform import backfill as backfills
-from chu_platform import services
+from chu_platform.orchestration import backfill as backfills
+from chu_platform.deploy import services
 from chu_platform.cli.run import load_definitions
 from chu_platform.lib import delta_store
-from chu_platform.marts import aggregates
-from chu_platform.settings import project_root
+from chu_platform.layers.marts import aggregates
+from chu_platform.deploy.settings import project_root
 from chu_platform_tests.operations import backfills as bf
 from chu_platform_tests.operations.conftest import VENV_BIN
 

@@ -16,8 +16,8 @@ RUN = """
 import sys
 import dagster as dg
 import polars as pl
-from chu_platform.lib.io_manager import DeltaIOManager
-from chu_platform.partitions import deaths_years
+from chu_platform.defs.io_manager import DeltaIOManager
+from chu_platform.defs.partitions import deaths_years
 
 data_dir, rows, year = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 

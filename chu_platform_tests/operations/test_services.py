@@ -9,7 +9,7 @@ import urllib.request
 
 import psutil
 
-from chu_platform.settings import project_root
+from chu_platform.deploy.settings import project_root
 from chu_platform_tests.operations.conftest import free_port
 
 

@@ -15,7 +15,7 @@ from dagster._core.instance.ref import InstanceRef
 
 from chu_platform.lib import delta_store
 from chu_platform.lib.executor import worker_config
-from chu_platform.services import stop_process_group
+from chu_platform.deploy.services import stop_process_group
 from chu_platform_tests.scale.conftest import BIN, need_service, platform_env
 
 BROKER = "pyamqp://guest:guest@127.0.0.1:5672//"

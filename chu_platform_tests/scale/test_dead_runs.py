@@ -11,8 +11,8 @@ import dagster as dg
 import yaml
 from dagster._core.instance.ref import InstanceRef
 
-from chu_platform.instance import instance_config
-from chu_platform.services import stop_process_group
+from chu_platform.deploy.instance import instance_config
+from chu_platform.deploy.services import stop_process_group
 from chu_platform_tests.scale.conftest import BIN, platform_env
 
 REPO = Path(__file__).resolve().parents[2]

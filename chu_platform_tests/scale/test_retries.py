@@ -11,14 +11,14 @@ import dagster as dg
 import psycopg2
 import pytest
 
-from chu_platform.bronze.drop import DropUnavailable, FtpDrop
+from chu_platform.layers.bronze.drop import DropUnavailable, FtpDrop
 from chu_platform.defs.bronze.assets import FILE_ASSETS
 from chu_platform.defs.bronze.care_assets import CARE_ASSETS
 from chu_platform.defs.bronze.resources import DropResource
 from chu_platform.defs.bronze.sensors import ftp_new_files
 from chu_platform.defs.resources import ChuSettings
 from chu_platform.lib import delta_store
-from chu_platform.lib.io_manager import DeltaIOManager
+from chu_platform.defs.io_manager import DeltaIOManager
 from chu_platform_tests.bronze.test_care import ROWS, load_care_db
 from chu_platform_tests.scale.conftest import BIN
 

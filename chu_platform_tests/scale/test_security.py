@@ -8,7 +8,7 @@ import pytest
 from dagster._core.remote_representation.external_data import RepositorySnap
 from dagster._serdes import serialize_value
 
-from chu_platform.bronze import care
+from chu_platform.layers.bronze import care
 from chu_platform.defs.bronze.assets import FILE_ASSETS
 from chu_platform.defs.bronze.care_assets import CARE_ASSETS
 from chu_platform.defs.bronze.resources import DropResource, drop_from_env, tls_required

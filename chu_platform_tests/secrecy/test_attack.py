@@ -33,11 +33,11 @@ from itertools import combinations
 import polars as pl
 import pytest
 
-from chu_platform.marts import aggregates, analyses, snapshot
-from chu_platform.marts.build import build_mart
-from chu_platform.marts.periods import Period
-from chu_platform.marts.publication import published_aggregate
-from chu_platform.marts.secrecy import secret_column
+from chu_platform.layers.marts import aggregates, analyses, snapshot
+from chu_platform.layers.marts.build import build_mart
+from chu_platform.layers.marts.periods import Period
+from chu_platform.layers.marts.publication import published_aggregate
+from chu_platform.layers.marts.secrecy import secret_column
 
 ALL = "all"
 ADDITIVE = {"consultations", "stays", "deaths", "answers"}

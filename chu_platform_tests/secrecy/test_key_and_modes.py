@@ -5,8 +5,9 @@ import stat
 
 import polars as pl
 
-from chu_platform import permissions, secrets
-from chu_platform.instance import prepare_home
+from chu_platform.lib import permissions
+from chu_platform.deploy import pseudonym_key as secrets
+from chu_platform.deploy.instance import prepare_home
 from chu_platform.lib import delta_store
 
 

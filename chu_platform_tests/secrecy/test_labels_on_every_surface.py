@@ -23,13 +23,13 @@ from chu_platform.defs.marts import assets as mart_assets
 from chu_platform.defs.resources import ChuSettings
 from chu_platform.defs.warehouse import build_warehouse_asset
 from chu_platform.lib import delta_store
-from chu_platform.lib.io_manager import DeltaIOManager
+from chu_platform.defs.io_manager import DeltaIOManager
 from chu_platform.lib.markdown import table_cells
-from chu_platform.marts import aggregates, analyses
-from chu_platform.marts.periods import Period
-from chu_platform.marts.publication import published_aggregate
-from chu_platform.marts.refresh import refresh_aggregates
-from chu_platform.marts.secrecy import COMPLEMENTARY, PRIMARY, display_cells, preview_table, secret_column
+from chu_platform.layers.marts import aggregates, analyses
+from chu_platform.layers.marts.periods import Period
+from chu_platform.layers.marts.publication import published_aggregate
+from chu_platform.layers.marts.refresh import refresh_aggregates
+from chu_platform.layers.marts.secrecy import COMPLEMENTARY, PRIMARY, display_cells, preview_table, secret_column
 
 YEARS = (2019, 2020)
 

@@ -28,9 +28,9 @@ from dagster._serdes import serialize_value
 from chu_platform.cli import cli
 from chu_platform.lib import delta_store, postgres
 from chu_platform.lib.markdown import table_cells
-from chu_platform.marts import export
-from chu_platform.marts.secrecy import BOUND_COUNTS, BOUND_DERIVED, MASKED, PERSONAL_COLUMNS
-from chu_platform.permissions import open_to_others
+from chu_platform.layers.marts import export
+from chu_platform.layers.marts.secrecy import BOUND_COUNTS, BOUND_DERIVED, MASKED, PERSONAL_COLUMNS
+from chu_platform.lib.permissions import open_to_others
 from chu_platform_tests.bi import clients
 
 AS_ROOT = os.geteuid() == 0

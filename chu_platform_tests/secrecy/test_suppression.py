@@ -6,10 +6,10 @@ import random
 import polars as pl
 import pytest
 
-from chu_platform.marts import analyses
-from chu_platform.marts.periods import Period
-from chu_platform.marts.secrecy import publish
-from chu_platform.marts.suppression import SUPPRESSED, THRESHOLD, TOTAL, complementary, group_safe
+from chu_platform.layers.marts import analyses
+from chu_platform.layers.marts.periods import Period
+from chu_platform.layers.marts.secrecy import publish
+from chu_platform.layers.marts.suppression import SUPPRESSED, THRESHOLD, TOTAL, complementary, group_safe
 
 
 def attacker_values(shown: list[int], hidden: list[int], total: int) -> list[set[int]]:

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from chu_platform.cli import cli
 from chu_platform.lib import delta_store
-from chu_platform.marts.secrecy import process_user, unmask_refusal
+from chu_platform.layers.marts.secrecy import process_user, unmask_refusal
 
 ARGS = ["query", "hospitalisations_by_diagnosis", "--year", "2021", "--establishment", "750000001", "--format", "json"]
 

@@ -4,7 +4,7 @@ from datetime import date
 
 import polars as pl
 
-from chu_platform.silver import conform
+from chu_platform.layers.silver import conform
 
 
 def _apply(values, expr):

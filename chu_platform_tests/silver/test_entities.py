@@ -2,8 +2,8 @@
 
 import polars as pl
 
-from chu_platform.silver import care, deaths, establishments, hospitalisations, patients, satisfaction
-from chu_platform.silver.pseudonym import digest, pseudonymise
+from chu_platform.layers.silver import care, deaths, establishments, hospitalisations, patients, satisfaction
+from chu_platform.layers.silver.pseudonym import digest, pseudonymise
 from chu_platform_tests.silver import bronze_frames as bf
 
 KEY = bf.KEY
@@ -31,7 +31,7 @@ def test_pseudonym_depends_on_key_and_keeps_nulls():
 
 
 def test_pseudonyms_hashed_in_batches_match_one_by_one(monkeypatch):
-    from chu_platform.silver import pseudonym
+    from chu_platform.layers.silver import pseudonym
 
     monkeypatch.setattr(pseudonym, "_BATCH", 3)
     values = pl.Series("id", [str(i % 8) for i in range(20)] + [None])

@@ -2,7 +2,7 @@
 
 import polars as pl
 
-from chu_platform.silver import geography as g
+from chu_platform.layers.silver import geography as g
 
 
 def _map(values, fn):

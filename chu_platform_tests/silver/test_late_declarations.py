@@ -3,11 +3,11 @@
 import dagster as dg
 
 from chu_platform.defs.silver.late_declarations import late_death_declarations, years_to_refresh
-from chu_platform.build_target import range_tags
-from chu_platform.tags import RUNNER_TAG
-from chu_platform.instance import prepare_home
+from chu_platform.orchestration.build_target import range_tags
+from chu_platform.defs.tags import RUNNER_TAG
+from chu_platform.deploy.instance import prepare_home
 from chu_platform.lib import delta_store
-from chu_platform.sources import DEATHS_FIXED_WIDTH
+from chu_platform.schemas.sources import DEATHS_FIXED_WIDTH
 
 DEATHS_CHAIN = [dg.AssetKey(["bronze", "deaths"]), dg.AssetKey(["silver", "death_declarations"])]
 

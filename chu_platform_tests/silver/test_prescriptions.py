@@ -9,7 +9,7 @@ import polars as pl
 def test_silver_prescriptions_take_the_consultation_year_and_drop_what_cannot_be_placed():
     from chu_platform.schemas.silver import SilverPrescriptions
     from chu_platform.schemas.validation import validate
-    from chu_platform.silver import prescriptions
+    from chu_platform.layers.silver import prescriptions
 
     bronze = pl.DataFrame({"num_consultation": ["1", "1", "1", "2", "9", "2"],
                            "code_cis": ["60000001", " 60000001", "60000002", "6000000X", "60000001", "60000003"],

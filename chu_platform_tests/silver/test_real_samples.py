@@ -5,8 +5,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from chu_platform.silver import deaths, hospitalisations, satisfaction
-from chu_platform.sources import bronze_column
+from chu_platform.layers.silver import deaths, hospitalisations, satisfaction
+from chu_platform.schemas.sources import bronze_column
 
 SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "real_samples"
 

@@ -10,19 +10,19 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from chu_platform.bronze import ledger
-from chu_platform.bronze.drop import DropRefused
-from chu_platform.bronze.entities import FILE_ENTITIES, FileEntity
-from chu_platform.bronze.parsed import SourceFormatError
-from chu_platform.bronze.ingest import ingest, land_entity
+from chu_platform.layers.bronze import ledger
+from chu_platform.layers.bronze.drop import DropRefused
+from chu_platform.layers.bronze.entities import FILE_ENTITIES, FileEntity
+from chu_platform.layers.bronze.parsed import SourceFormatError
+from chu_platform.layers.bronze.ingest import ingest, land_entity
 from chu_platform.defs.bronze.metadata import preview, reasons_table
 from chu_platform.defs.bronze.resources import DropResource
 from chu_platform.defs.bronze.retries import SOURCE_RETRY
 from chu_platform.defs.metadata import each_year
 from chu_platform.defs.resources import ChuSettings
-from chu_platform import partitions as yearly
-from chu_platform.partitions import BY_SOURCE
-from chu_platform.tags import SOURCE_TAG
+from chu_platform.defs import partitions as yearly
+from chu_platform.defs.partitions import BY_SOURCE
+from chu_platform.defs.tags import SOURCE_TAG
 
 
 def side_uris(settings: ChuSettings) -> dict[str, str]:

@@ -5,17 +5,17 @@ from datetime import UTC, datetime
 import dagster as dg
 import polars as pl
 
-from chu_platform.bronze import care, ledger
-from chu_platform.bronze.ingest import LOADS_SCHEMA, REJECTS_SCHEMA, Ingested
+from chu_platform.layers.bronze import care, ledger
+from chu_platform.layers.bronze.ingest import LOADS_SCHEMA, REJECTS_SCHEMA, Ingested
 from chu_platform.defs.bronze.assets import side_uris
 from chu_platform.defs.bronze.metadata import preview
 from chu_platform.defs.bronze.retries import SOURCE_RETRY
 from chu_platform.defs.metadata import each_year
 from chu_platform.defs.resources import ChuSettings
 from chu_platform.lib.postgres import care_dsn
-from chu_platform import partitions as yearly
-from chu_platform.partitions import care_years
-from chu_platform.tags import SOURCE_TAG
+from chu_platform.defs import partitions as yearly
+from chu_platform.defs.partitions import care_years
+from chu_platform.defs.tags import SOURCE_TAG
 
 
 def build_care_asset(entity: care.CareEntity) -> dg.AssetsDefinition:

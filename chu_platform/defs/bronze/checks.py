@@ -4,16 +4,16 @@
 import dagster as dg
 import polars as pl
 
-from chu_platform.bronze import ledger, thresholds
-from chu_platform.bronze.entities import FILE_ENTITIES
+from chu_platform.layers.bronze import ledger, thresholds
+from chu_platform.layers.bronze.entities import FILE_ENTITIES
 from chu_platform.defs.bronze.assets import FILE_ASSETS, side_uris
 from chu_platform.defs.bronze.care_assets import CARE_ASSETS
 from chu_platform.defs.bronze.metadata import PERSONAL
 from chu_platform.defs.table_checks import Check, CheckData, Outcome, table_checks, unique_key
 from chu_platform.defs.volume_checks import VOLUME_CHECKS
 from chu_platform.lib import delta_store
-from chu_platform.marts.secrecy import preview_table
-from chu_platform.silver.hospitalisations import admission_problems
+from chu_platform.layers.marts.secrecy import preview_table
+from chu_platform.layers.silver.hospitalisations import admission_problems
 
 
 def _lineage(uri: str, year: int | None) -> pl.DataFrame:

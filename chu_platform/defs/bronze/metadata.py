@@ -4,7 +4,7 @@ import dagster as dg
 import polars as pl
 
 from chu_platform.lib.markdown import markdown_table
-from chu_platform.marts.secrecy import preview_table
+from chu_platform.layers.marts.secrecy import preview_table
 
 # Tables holding names of people: no preview in the UI, whose metadata is widely readable.
 PERSONAL = {"deaths", "care_patients", "professionals", "care_professionals"}

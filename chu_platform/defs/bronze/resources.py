@@ -2,8 +2,8 @@
 
 import dagster as dg
 
-from chu_platform.bronze.drop import FtpDrop, LocalDrop
-from chu_platform.settings import configured, configured_int, resolved
+from chu_platform.layers.bronze.drop import FtpDrop, LocalDrop
+from chu_platform.deploy.settings import configured, configured_int, resolved
 
 
 LOOPBACK = ("localhost", "127.0.0.1", "::1")

@@ -6,15 +6,15 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from chu_platform.bronze import watch
-from chu_platform.bronze.discovery import chu_death_years
-from chu_platform.bronze.drop import DropUnavailable, LocalDrop
-from chu_platform.bronze.raw import raw_root, read_manifest
+from chu_platform.layers.bronze import watch
+from chu_platform.layers.bronze.discovery import chu_death_years
+from chu_platform.layers.bronze.drop import DropUnavailable, LocalDrop
+from chu_platform.layers.bronze.raw import raw_root, read_manifest
 from chu_platform.defs.bronze.assets import FILE_ASSETS
 from chu_platform.defs.bronze.resources import DropResource
 from chu_platform.defs.resources import ChuSettings
-from chu_platform.partitions import yearly_partitions
-from chu_platform.tags import ON_DEMAND_TAG
+from chu_platform.defs.partitions import yearly_partitions
+from chu_platform.defs.tags import ON_DEMAND_TAG
 
 # The first year-partitioned asset of each source family: what is below another family's root
 # has that family's years.
@@ -120,7 +120,7 @@ def write_unrecognised(settings: ChuSettings, files, origin: str) -> None:
         "origin": origin,
         "checked_at": datetime.now(UTC).isoformat(),
         "files": [{"path": f.path, "size": f.size, "mtime": f.mtime} for f in files],
-        "what_to_do": "rename the file to a name of chu_platform/sources.py, or ignore it if it is "
+        "what_to_do": "rename the file to a name of chu_platform/schemas/sources.py, or ignore it if it is "
                       "a HAS companion file (lexicon, other indicators), which the satisfaction "
                       "asset keeps in raw without loading",
     }

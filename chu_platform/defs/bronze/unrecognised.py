@@ -4,9 +4,9 @@ partitions), rebuilt at every run."""
 import dagster as dg
 import polars as pl
 
-from chu_platform.bronze.unrecognised import unrecognised_files
+from chu_platform.layers.bronze.unrecognised import unrecognised_files
 from chu_platform.defs.bronze.resources import DropResource
-from chu_platform.marts.secrecy import preview_table
+from chu_platform.layers.marts.secrecy import preview_table
 
 
 @dg.asset(key=["raw", "unrecognised_files"], group_name="raw", kinds={"delta", "polars"})

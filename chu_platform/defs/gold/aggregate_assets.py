@@ -5,10 +5,10 @@ import polars as pl
 
 from chu_platform.defs.metadata import partition_label, table_metadata
 from chu_platform.defs.resources import ChuSettings
-from chu_platform.marts import aggregates, analyses, snapshot
-from chu_platform.marts.publication import published_aggregate
-from chu_platform.marts.refresh import build_year
-from chu_platform.partitions import BY_SOURCE, RANGE
+from chu_platform.layers.marts import aggregates, analyses, snapshot
+from chu_platform.layers.marts.publication import published_aggregate
+from chu_platform.layers.marts.refresh import build_year
+from chu_platform.defs.partitions import BY_SOURCE, RANGE
 
 
 # The years whose facts changed, and every year when a dimension it reads changed content: a

@@ -15,14 +15,14 @@ from chu_platform.defs.silver.checks import CONTRACT, completeness
 from chu_platform.defs.table_checks import (Check, CheckData, Outcome, failing_rows, layer_checks, share_within,
                                              unique_key)
 from chu_platform.defs.volume_checks import VOLUME_CHECKS
-from chu_platform.gold import quality
+from chu_platform.layers.gold import quality
 from chu_platform.lib import delta_store
 from chu_platform.defs.gold.aggregate_assets import AGGREGATE_PARTITIONS
-from chu_platform.partitions import care_years, deaths_years
-from chu_platform.silver import deaths
-from chu_platform.marts import analyses
-from chu_platform.marts.secrecy import preview_table
-from chu_platform.sources import ESATIS_MIN_ANSWERS
+from chu_platform.defs.partitions import care_years, deaths_years
+from chu_platform.layers.silver import deaths
+from chu_platform.layers.marts import analyses
+from chu_platform.layers.marts.secrecy import preview_table
+from chu_platform.schemas.sources import ESATIS_MIN_ANSWERS
 
 
 def keys_in_dimensions(references: Mapping[str, tuple[str, str]]) -> Check:

@@ -8,9 +8,9 @@ import polars as pl
 
 from chu_platform.defs.metadata import table_metadata, versioned
 from chu_platform.defs.resources import ChuSettings
-from chu_platform.gold import dimensions, scd2
-from chu_platform.silver import care as silver_care
-from chu_platform.silver import establishments as silver_establishments
+from chu_platform.layers.gold import dimensions, scd2
+from chu_platform.layers.silver import care as silver_care
+from chu_platform.layers.silver import establishments as silver_establishments
 from chu_platform.lib import delta_store
 
 KINDS = {"polars", "delta"}

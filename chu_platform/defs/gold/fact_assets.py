@@ -13,9 +13,9 @@ import dagster as dg
 import polars as pl
 
 from chu_platform.defs.metadata import each_year, table_metadata
-from chu_platform.gold import facts
-from chu_platform import partitions as yearly
-from chu_platform.partitions import care_years, deaths_years
+from chu_platform.layers.gold import facts
+from chu_platform.defs import partitions as yearly
+from chu_platform.defs.partitions import care_years, deaths_years
 
 KINDS = {"polars", "delta"}
 

@@ -4,9 +4,9 @@ import dagster as dg
 import polars as pl
 
 from chu_platform.defs.metadata import table_metadata
-from chu_platform import partitions as yearly
-from chu_platform.gold import prescriptions
-from chu_platform.partitions import care_years
+from chu_platform.defs import partitions as yearly
+from chu_platform.layers.gold import prescriptions
+from chu_platform.defs.partitions import care_years
 
 KINDS = {"polars", "delta"}
 

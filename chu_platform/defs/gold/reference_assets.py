@@ -6,8 +6,8 @@ import dagster as dg
 import polars as pl
 
 from chu_platform.defs.metadata import versioned
-from chu_platform.gold.reference_dims import build_dim_date, build_dim_geography
-from chu_platform.partitions import FIRST_YEAR
+from chu_platform.layers.gold.reference_dims import build_dim_date, build_dim_geography
+from chu_platform.defs.partitions import FIRST_YEAR
 
 
 @dg.asset(key=["gold", "dim_date"], group_name="gold", kinds={"polars", "delta"})

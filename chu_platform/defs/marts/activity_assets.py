@@ -9,8 +9,8 @@ from chu_platform.defs.marts.checks import secrecy_applied
 from chu_platform.defs.resources import ChuSettings
 from chu_platform.defs.table_checks import table_checks, unique_key
 from chu_platform.lib.markdown import markdown_table
-from chu_platform.marts import activity, analyses
-from chu_platform.marts.secrecy import masked_rows, records
+from chu_platform.layers.marts import activity, analyses
+from chu_platform.layers.marts.secrecy import masked_rows, records
 
 
 def indicator_asset(name: str) -> dg.AssetsDefinition:

@@ -5,9 +5,9 @@ import polars as pl
 
 from chu_platform.defs.marts.automation import FOLLOW_ANY_YEAR
 from chu_platform.defs.resources import ChuSettings
-from chu_platform.marts import aggregates, analyses
-from chu_platform.marts.build import build_mart, preview_markdown
-from chu_platform.marts.secrecy import masked_rows
+from chu_platform.layers.marts import aggregates, analyses
+from chu_platform.layers.marts.build import build_mart, preview_markdown
+from chu_platform.layers.marts.secrecy import masked_rows
 
 
 def mart_asset(name: str) -> dg.AssetsDefinition:

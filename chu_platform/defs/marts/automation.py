@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from chu_platform.marts import aggregates
+from chu_platform.layers.marts import aggregates
 
 # Marts and the warehouse read every year present, so they follow any update of what they
 # read. Not eager(): its "no dependency missing" clause counts every year partition never

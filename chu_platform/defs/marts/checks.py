@@ -3,9 +3,9 @@
 import dagster as dg
 
 from chu_platform.defs.table_checks import Check, CheckData, Outcome, table_checks, unique_key
-from chu_platform.marts import analyses
-from chu_platform.marts.secrecy import Secrecy, leaks
-from chu_platform.marts.secrecy import preview_table
+from chu_platform.layers.marts import analyses
+from chu_platform.layers.marts.secrecy import Secrecy, leaks
+from chu_platform.layers.marts.secrecy import preview_table
 
 
 def secrecy_applied(secrecy: Secrecy) -> Check:

@@ -5,7 +5,7 @@ import dagster as dg
 from chu_platform.dashboard import build, quality
 from chu_platform.defs.marts.automation import FOLLOW_ANY_YEAR
 from chu_platform.defs.resources import ChuSettings
-from chu_platform.marts import analyses
+from chu_platform.layers.marts import analyses
 
 DASHBOARD_KEY = dg.AssetKey(["marts", "dashboard"])
 
@@ -21,10 +21,8 @@ def dashboard(context: dg.AssetExecutionContext, settings: ChuSettings) -> dg.Ma
     """One file, <data_dir>/dashboard.html: the seven pages of the decision-makers' dashboard
     (figures of every year range, region and establishment, secrecy applied; latest checks,
     rejects, freshness, response times), opened offline in any browser."""
-    # The platform's checks, whichever definitions run this asset (a test materialises it alone).
-    from chu_platform.definitions import defs
-
-    doc = build.document(settings.lake, context.instance, quality.check_specs(defs))
+    # The checks of the repository this run belongs to: the platform's, in its code location.
+    doc = build.document(settings.lake, context.instance, quality.check_specs(context.repository_def.asset_graph))
     path = build.write(build.default_path(settings.data_path), doc)
     data = doc["data"]
     return dg.MaterializeResult(metadata={

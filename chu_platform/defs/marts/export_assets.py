@@ -4,10 +4,10 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from chu_platform import permissions
+from chu_platform.lib import permissions
 from chu_platform.defs.marts.automation import FOLLOW_ANY_YEAR
 from chu_platform.defs.resources import ChuSettings
-from chu_platform.marts import analyses, export
+from chu_platform.layers.marts import analyses, export
 
 EXPORT_KEY = dg.AssetKey(["marts", "export"])
 

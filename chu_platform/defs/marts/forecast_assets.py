@@ -7,8 +7,8 @@ from chu_platform.defs.marts.automation import FOLLOW_ANY_YEAR
 from chu_platform.defs.resources import ChuSettings
 from chu_platform.lib import delta_store
 from chu_platform.lib.markdown import markdown_table
-from chu_platform.marts import analyses, forecast
-from chu_platform.marts.secrecy import masked_rows, publish
+from chu_platform.layers.marts import analyses, forecast
+from chu_platform.layers.marts.secrecy import masked_rows, publish
 
 FORECAST_KEY = dg.AssetKey(["marts", "activity_forecast"])
 BACKTEST_KEY = dg.AssetKey(["marts", "forecast_backtest"])

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from chu_platform.bronze.raw import raw_root
+from chu_platform.layers.bronze.raw import raw_root
 from chu_platform.defs.resources import ChuSettings
 from chu_platform.lib import housekeeping
 

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from chu_platform.settings import configured
+from chu_platform.deploy.settings import configured
 
 
 class AlertsResource(dg.ConfigurableResource):

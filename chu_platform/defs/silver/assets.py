@@ -6,11 +6,11 @@ import polars as pl
 from chu_platform.defs.metadata import each_year, of_year, table_metadata
 from chu_platform.defs.silver import freshness
 from chu_platform.defs.silver.resources import PseudonymKey
-from chu_platform.marts.secrecy import preview_table
-from chu_platform import partitions as yearly
-from chu_platform.partitions import care_years, deaths_years
-from chu_platform.silver import care, deaths, establishments, hospitalisations, patients, satisfaction
-from chu_platform.silver.dedup import duplicates
+from chu_platform.layers.marts.secrecy import preview_table
+from chu_platform.defs import partitions as yearly
+from chu_platform.defs.partitions import care_years, deaths_years
+from chu_platform.layers.silver import care, deaths, establishments, hospitalisations, patients, satisfaction
+from chu_platform.layers.silver.dedup import duplicates
 
 KINDS = {"polars", "delta"}
 

@@ -3,9 +3,9 @@
 import dagster as dg
 
 from chu_platform.defs.table_checks import Check, CheckData, Outcome, layer_checks, share_within, unique_key
-from chu_platform.gold import quality
-from chu_platform.marts.secrecy import preview_table
-from chu_platform.partitions import care_years, deaths_years
+from chu_platform.layers.gold import quality
+from chu_platform.layers.marts.secrecy import preview_table
+from chu_platform.defs.partitions import care_years, deaths_years
 
 
 def pandera_model(layer: str, table: str):

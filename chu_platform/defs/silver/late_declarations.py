@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 import dagster as dg
 
-from chu_platform.tags import RUNNER_TAG
+from chu_platform.defs.tags import RUNNER_TAG
 
 
 DECLARATIONS = dg.AssetKey(["silver", "death_declarations"])

@@ -4,11 +4,11 @@ import dagster as dg
 import polars as pl
 
 from chu_platform.defs.metadata import table_metadata
-from chu_platform import partitions as yearly
+from chu_platform.defs import partitions as yearly
 from chu_platform.defs.resources import ChuSettings
 from chu_platform.lib import delta_store
-from chu_platform.partitions import care_years
-from chu_platform.silver import prescriptions
+from chu_platform.defs.partitions import care_years
+from chu_platform.layers.silver import prescriptions
 
 KINDS = {"polars", "delta"}
 

@@ -1,0 +1,57 @@
+"""The platform's partitionings: calendar years (``fmt="%Y"``), a definition of its own only
+where a source really differs, because a Dagster run holds one partitions definition and every
+extra definition splits a build into more runs (docs/operations.md, "Run boundaries").
+
+- ``deaths_years`` from 1970, the first year of INSEE's register of deceased persons
+  (``deces-1970``): the deaths register, its silver and gold tables and their aggregate;
+- ``care_years`` from 2015, the first year of the CHU's information system extract (the real
+  ``Hospitalisations.csv`` starts 2015-06-21): the care database, the hospitalisations file
+  and the HAS e-Satis results (first national e-Satis 48h MCO survey: 2016 — its 2015
+  partition is never requested, since no file holds it), their facts and aggregates.
+
+Every definition ends with the current year (``end_offset=1``: the year in progress is a
+partition, filled as its files arrive). A year without a file is never requested: the
+target of a build (``chu_platform/orchestration/build_target.py``) holds only the years the sources hold.
+"""
+
+import warnings
+
+import dagster as dg
+
+from chu_platform.schemas.years import FIRST_YEAR, FIRST_YEARS
+
+
+def _years_from(first: int) -> dg.TimeWindowPartitionsDefinition:
+    return dg.TimeWindowPartitionsDefinition(cron_schedule="0 0 1 1 *", start=str(first), fmt="%Y", end_offset=1)
+
+
+yearly_partitions = _years_from(FIRST_YEAR)
+deaths_years = yearly_partitions
+care_years = _years_from(FIRST_YEARS["care"])
+
+# A source's partitioning, by the ``chu/source`` tag of its bronze assets.
+BY_SOURCE: dict[str, dg.TimeWindowPartitionsDefinition] = {
+    "deaths": deaths_years, "care": care_years, "hospitalisations": care_years, "satisfaction": care_years,
+}
+
+# Every year-partitioned asset computes any set of its years in one step: a backfill of ten
+# years is one run per partitioning, not ten (docs/operations.md, "Range runs").
+RANGE = dg.BackfillPolicy.single_run()
+
+
+def asset(partitions_def: dg.PartitionsDefinition | None = None, **kwargs):
+    """``dg.asset``, with the range policy when the asset is year-partitioned. (``backfill_policy``
+    is a beta parameter of ``dg.asset`` in Dagster 1.13: its warning, printed at every load of
+    the definitions, is silenced here, for a choice made once.)"""
+    if partitions_def is None:
+        return dg.asset(**kwargs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dg.BetaWarning)
+        return dg.asset(partitions_def=partitions_def, backfill_policy=RANGE, **kwargs)
+
+
+def years_of(partitions_def: dg.PartitionsDefinition | None) -> set[int]:
+    """The years a partitioned asset offers (empty for an unpartitioned one)."""
+    if partitions_def is None:
+        return set()
+    return {int(key) for key in partitions_def.get_partition_keys()}

@@ -1,0 +1,1 @@
+"""Deployment: settings and their defaults, the pseudonymisation key, the Dagster instance, the services."""

@@ -1,0 +1,94 @@
+"""The Dagster instance home of a data directory: SQLite under it, or PostgreSQL in production.
+
+The repository root's ``dagster.yaml`` is the embedded instance as Dagster's own tools see it
+from the root (stock SQLite storage under ``data/dagster``). ``chu`` and ``make up`` work from
+any directory and on any data directory: they write that configuration, paths made absolute,
+into ``<data_dir>/dagster/dagster.yaml`` and point ``DAGSTER_HOME`` there — or
+``chu_platform/deploy/dagster.postgres.yaml`` when ``DAGSTER_PG_URL`` is set.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import yaml
+
+from chu_platform.deploy.pseudonym_key import ensure_pseudonym_key
+from chu_platform.deploy.settings import project_root
+
+PG_ENV = "DAGSTER_PG_URL"
+# Opt-in: the event log with its SQLite connections kept open (chu_platform/lib/instance_storage.py).
+FAST_INSTANCE_ENV = "CHU_FAST_INSTANCE"
+_PACKAGE = Path(__file__).resolve().parent
+
+__all__ = ["PG_ENV", "FAST_INSTANCE_ENV", "instance_config", "postgres_url_from_env", "prepare_home", "project_root"]
+
+
+def postgres_url_from_env(environ: dict[str, str] | None = None) -> str | None:
+    """DAGSTER_PG_URL, or one assembled from DAGSTER_PG_HOST/USER/PASSWORD/DB[/PORT].
+
+    The psycopg2 driver is forced: SQLAlchemy >= 2.1 would otherwise pick psycopg 3, which
+    dagster-postgres does not support.
+    """
+    env = os.environ if environ is None else environ
+    url = env.get(PG_ENV, "")
+    if not url and all(env.get(name) for name in ("DAGSTER_PG_HOST", "DAGSTER_PG_USER", "DAGSTER_PG_DB")):
+        password = env.get("DAGSTER_PG_PASSWORD", "")
+        auth = env["DAGSTER_PG_USER"] + (f":{password}" if password else "")
+        port = env.get("DAGSTER_PG_PORT", "5432")
+        url = f"postgresql://{auth}@{env['DAGSTER_PG_HOST']}:{port}/{env['DAGSTER_PG_DB']}"
+    if not url:
+        return None
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            url = "postgresql+psycopg2://" + url[len(prefix):]
+    return url
+
+
+def _template() -> Path:
+    """The root ``dagster.yaml``: the platform runs from its checkout (workspace.yaml is there too)."""
+    root = project_root()
+    if root is None:
+        raise FileNotFoundError(f"chu_platform runs from its repository checkout; none around {_PACKAGE}")
+    return root / "dagster.yaml"
+
+
+def instance_config(home: Path, postgres: bool, fast: bool = False) -> dict:
+    """The instance configuration of ``home``: the PostgreSQL one, or the embedded one with its
+    storage paths under ``home``; ``fast`` swaps in the opt-in kept-open SQLite storage."""
+    if postgres:
+        return yaml.safe_load((_PACKAGE / "dagster.postgres.yaml").read_text())
+    values = yaml.safe_load(_template().read_text())
+    values["storage"] = {"sqlite": {"base_dir": str(home)}}
+    values["local_artifact_storage"]["config"]["base_dir"] = str(home)
+    values["compute_logs"]["config"]["base_dir"] = str(home / "storage")
+    if fast:
+        values["storage"] = {"custom": {"module": "chu_platform.lib.instance_storage", "class": "ChuSqliteStorage",
+                                        "config": {"base_dir": str(home)}}}
+    return values
+
+
+def prepare_home(data_dir: str | Path, environ: dict[str, str] | None = None) -> Path:
+    """Create ``<data_dir>/dagster`` with the right dagster.yaml and point DAGSTER_HOME at it.
+
+    Returns the home. An explicit DAGSTER_HOME set by the user is respected as is. The
+    pseudonymisation key is made sure of here too: every command that materialises
+    assets prepares the instance first.
+    """
+    env = os.environ if environ is None else environ
+    ensure_pseudonym_key(data_dir, env)
+    if env.get("DAGSTER_HOME"):
+        return Path(env["DAGSTER_HOME"])
+    home = Path(data_dir).resolve() / "dagster"
+    home.mkdir(parents=True, exist_ok=True)
+    url = postgres_url_from_env(env)
+    fast = env.get(FAST_INSTANCE_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+    header = ("# Written by chu_platform/deploy/instance.py from the repository's dagster.yaml "
+              f"({'PostgreSQL' if url else 'kept-open SQLite, CHU_FAST_INSTANCE' if fast else 'stock SQLite'}); "
+              "edit that file, not this copy.\n")
+    (home / "dagster.yaml").write_text(header + yaml.safe_dump(instance_config(home, bool(url), fast), sort_keys=False))
+    if url:
+        env[PG_ENV] = url
+    env["DAGSTER_HOME"] = str(home)
+    return home

@@ -1,0 +1,1 @@
+"""The pure logic of each layer: Polars functions from raw files to marts, no Dagster."""

@@ -1,0 +1,241 @@
+"""The published marts as files an office opens without a BI tool: one Excel workbook, CSV, Parquet.
+
+One file per analysis (CSV, Parquet) and one sheet per analysis in the workbook; a row is a row
+of the mart (one calendar year x one breakdown value), exactly as the BI warehouse publishes it
+(``publication.published_table``). The workbook opens on a sheet giving each analysis'
+definition, its period, the export date and the secrecy legend.
+
+Withheld cells: Parquet keeps the mart's types (the cell null, the row's ``masked`` flag true),
+for tools that sum and sort; the workbook and the CSV files show the label the secrecy module
+renders (``secrecy.records``), never a rule of their own.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import polars as pl
+
+from chu_platform.lib import permissions
+from chu_platform.lib import delta_store
+from chu_platform.layers.marts import analyses, publication
+from chu_platform.layers.marts import secrecy
+from chu_platform.layers.marts.secrecy import MASK, MASKED
+
+FOLDER = "export"
+WORKBOOK = "chu-analyses.xlsx"
+README_SHEET = "Lisez-moi"
+# The meaning of each label a withheld cell may read: the secrecy module's own French legend;
+# a label not listed there is explained by the generic line.
+LEGEND = secrecy.LEGEND["fr"]
+LEGEND_OTHER = "Valeur masquée au titre du secret statistique."
+# satisfaction_by_region's "rate" is the answer-weighted score (0-100), not a share.
+SCORE_RATES = frozenset({"satisfaction_by_region"})
+# Excel renders these with the reader's separators: "1 234", "27,50 %", "72,35" in French.
+FORMATS = {"year": "0", "count": "#,##0", "share": "0.00 %", "decimal": "#,##0.00",
+           "date": "dd/mm/yyyy", "datetime": "dd/mm/yyyy hh:mm"}
+
+
+class ExportError(RuntimeError):
+    """Nothing to export as asked; the message says what to run."""
+
+
+@dataclass(frozen=True)
+class Written:
+    """What an export wrote: every file, and the rows and withheld rows of each analysis."""
+
+    folder: Path
+    files: tuple[Path, ...]
+    rows: Mapping[str, int]
+    masked: Mapping[str, int]
+    missing: tuple[str, ...]
+
+
+def read_marts(lake: str) -> tuple[dict[str, pl.DataFrame], list[str]]:
+    """The published marts present in the lake, and the analyses without one yet."""
+    found, missing = {}, []
+    for name in analyses.ANALYSES:
+        uri = delta_store.table_uri(lake, ["marts", name])
+        if delta_store.exists(uri):
+            # Years in order (a Delta read need not keep it); within a year, the mart's own order.
+            found[name] = publication.published_table("marts", name, delta_store.read(uri)).sort("year", maintain_order=True)
+        else:
+            missing.append(name)
+    if not found:
+        raise ExportError(f"no mart in {lake}/marts yet: run `chu run` first")
+    return found, missing
+
+
+def cells(df: pl.DataFrame) -> list[dict]:
+    """Each row's values as the workbook and CSV show them: the mart's own values, and in each
+    withheld cell the label ``records`` renders (the ``secret_*`` columns folded in)."""
+    columns = secrecy.shown_columns(df)
+    shown = []
+    for row, rendered in zip(df.iter_rows(named=True), secrecy.records(df)):
+        shown.append({name: rendered[name] if row[name] is None and isinstance(rendered.get(name), str) else row[name]
+                      for name in columns})
+    return shown
+
+
+def labels(rows: list[dict], df: pl.DataFrame) -> set[str]:
+    """The labels standing in withheld cells (strings where the mart holds a number)."""
+    numeric = {name for name, dtype in df.schema.items() if dtype.is_numeric()}
+    return {value for row in rows for name, value in row.items() if name in numeric and isinstance(value, str)}
+
+
+def render_csv(rows: list[dict], columns: list[str]) -> str:
+    """CSV text (comma, UTF-8, ISO dates, booleans as true/false), as ``chu query --format csv``."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({k: str(v).lower() if isinstance(v, bool) else v for k, v in r.items()} for r in rows)
+    return buffer.getvalue()
+
+
+def period_text(df: pl.DataFrame) -> str:
+    """The period a mart covers, in words: its first and last day, one block of rows per year."""
+    if df.is_empty():
+        return "aucune donnée"
+    start, end = df["period_from"].min(), df["period_to"].max()
+    years = df["year"].n_unique()
+    return f"du {start:%d/%m/%Y} au {end:%d/%m/%Y} : {years} année(s) civile(s), un bloc de lignes par année (colonne year)"
+
+
+def _format_of(name: str, column: str, dtype: pl.DataType) -> str | None:
+    if column == "year":
+        return "year"
+    if dtype == pl.Date:
+        return "date"
+    if dtype.is_integer():
+        return "count"
+    if dtype.is_float():
+        return "share" if column == "rate" and name not in SCORE_RATES else "decimal"
+    return None
+
+
+def write_workbook(path: Path, marts: Mapping[str, pl.DataFrame], now: datetime) -> None:
+    """The workbook: the read-me sheet, then one sheet per analysis named after it."""
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+    book.set_properties({"title": "CHU Platform - analyses publiées", "created": now.replace(tzinfo=None)})
+    bold = book.add_format({"bold": True})
+    title = book.add_format({"bold": True, "font_size": 14})
+    wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    header = book.add_format({"bold": True, "bottom": 1, "text_wrap": True, "valign": "top"})
+    label = book.add_format({"align": "right", "italic": True})
+    formats = {key: book.add_format({"num_format": code}) for key, code in FORMATS.items()}
+    readme = book.add_worksheet(README_SHEET)
+    shown = {name: cells(df) for name, df in marts.items()}
+
+    for name, df in marts.items():
+        sheet = book.add_worksheet(name[:31])
+        columns = secrecy.shown_columns(df)
+        kinds = [_format_of(name, c, df.schema[c]) for c in columns]
+        widths = [len(c) + 2 for c in columns]
+        for j, column in enumerate(columns):
+            sheet.write_string(0, j, column, header)
+        for i, row in enumerate(shown[name], start=1):
+            for j, column in enumerate(columns):
+                value = row[column]
+                if value is None:
+                    continue
+                if isinstance(value, str) and kinds[j] is not None:
+                    sheet.write_string(i, j, value, label)
+                elif isinstance(value, bool):
+                    sheet.write_boolean(i, j, value)
+                elif isinstance(value, date):
+                    sheet.write_datetime(i, j, datetime(value.year, value.month, value.day), formats["date"])
+                elif isinstance(value, int | float):
+                    sheet.write_number(i, j, value, formats[kinds[j]] if kinds[j] else None)
+                else:
+                    sheet.write_string(i, j, str(value))
+                widths[j] = max(widths[j], min(len(str(value)) + 2, 50))
+        for j, width in enumerate(widths):
+            sheet.set_column(j, j, width)
+        sheet.freeze_panes(1, 0)
+        sheet.autofilter(0, 0, max(df.height, 1), len(columns) - 1)
+
+    readme.set_column(0, 0, 34)
+    readme.set_column(1, 1, 46)
+    readme.set_column(2, 2, 70)
+    readme.set_column(3, 3, 60)
+    readme.set_column(4, 5, 14)
+    readme.write_string(0, 0, "CHU Platform - analyses publiées (secret statistique appliqué)", title)
+    readme.write_string(1, 0, "Exporté le (UTC)", bold)
+    readme.write_datetime(1, 1, now.replace(tzinfo=None), formats["datetime"])
+    readme.write_string(2, 0, "Source", bold)
+    readme.write_string(2, 1, "les marts publiés, identiques aux tables de data/warehouse.duckdb")
+    readme.write_row(4, 0, ["Feuille", "Analyse", "Définition (numérateur / dénominateur)", "Période",
+                            "Lignes", "Lignes masquées"], header)
+    row = 5
+    for name, df in marts.items():
+        analysis = analyses.get(name)
+        readme.write_url(row, 0, f"internal:'{name[:31]}'!A1", string=name[:31])
+        readme.write_string(row, 1, analysis.title, wrap)
+        readme.write_string(row, 2, f"{analysis.numerator} / {analysis.denominator}", wrap)
+        readme.write_string(row, 3, period_text(df), wrap)
+        readme.write_number(row, 4, df.height, formats["count"])
+        readme.write_number(row, 5, int(df[MASKED].sum()) if MASKED in df.columns else 0, formats["count"])
+        row += 1
+    row += 1
+    readme.write_string(row, 0, "Secret statistique : ce que signifie une cellule masquée", bold)
+    used = set().union(*(labels(shown[name], df) for name, df in marts.items())) | {MASK}
+    for text in sorted(used):
+        row += 1
+        readme.write_string(row, 0, text, label)
+        readme.write_string(row, 1, LEGEND.get(text, LEGEND_OTHER), wrap)
+    row += 2
+    readme.write_string(row, 0, "Nombres", bold)
+    readme.write_string(row, 1, "séparateurs de l'Excel qui ouvre le fichier (en français : 1 234 ; 27,50 % ; "
+                                "72,35) ; les taux sont des parts (0,275 = 27,50 %), sauf satisfaction_by_region "
+                                "où rate est le score moyen sur 100.", wrap)
+    book.close()
+
+
+def published_names(formats: tuple[str, ...] = ("xlsx", "csv", "parquet")) -> list[str]:
+    """The names of the files an export of every analysis writes, in its folder."""
+    names = [WORKBOOK] if "xlsx" in formats else []
+    return names + [f"{name}.{fmt}" for name in analyses.ANALYSES for fmt in ("csv", "parquet") if fmt in formats]
+
+
+def _install(target: Path, write, environ: Mapping[str, str] | None) -> Path:
+    """Write beside ``target``, give it the published file's mode, then rename it over: a reader
+    never sees half a file."""
+    building = target.with_name(f".{target.name}.{os.getpid()}.building")
+    building.unlink(missing_ok=True)
+    try:
+        write(building)
+        permissions.publish_file(building, environ)
+        os.replace(building, target)
+    finally:
+        building.unlink(missing_ok=True)
+    return target
+
+
+def export(lake: str, folder: Path, now: datetime, formats: tuple[str, ...] = ("xlsx", "csv", "parquet"),
+           environ: Mapping[str, str] | None = None, own_folder: bool = True) -> Written:
+    """Write the published marts under ``folder`` in each of ``formats``; the files follow the
+    published warehouse's permission rule, and so does the folder when it is the platform's own
+    (``own_folder``) or new: a folder the user chose keeps the mode they gave it."""
+    marts, missing = read_marts(lake)
+    if own_folder or not folder.exists():
+        permissions.publish_dir(folder, environ)
+    files = []
+    if "xlsx" in formats:
+        files.append(_install(folder / WORKBOOK, lambda p: write_workbook(p, marts, now), environ))
+    for name, df in marts.items():
+        if "csv" in formats:
+            text = render_csv(cells(df), secrecy.shown_columns(df))
+            files.append(_install(folder / f"{name}.csv", lambda p, t=text: p.write_text(t, encoding="utf-8"), environ))
+        if "parquet" in formats:
+            files.append(_install(folder / f"{name}.parquet", lambda p, d=df: d.write_parquet(p), environ))
+    return Written(folder, tuple(files), {n: df.height for n, df in marts.items()},
+                   {n: int(df[MASKED].sum()) if MASKED in df.columns else 0 for n, df in marts.items()},
+                   tuple(missing))

@@ -1,0 +1,27 @@
+"""The years each source covers: its first year, and the current year as its last.
+
+Pure data, shared by the parsers (bronze), the file watcher and the Dagster partitionings
+(``chu_platform/defs/partitions.py``, which build one partitions definition from each first year,
+ending with the year in progress).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+# The widest span: the date dimension and generic year-partitioned tables; INSEE's register
+# of deceased persons starts with ``deces-1970``.
+FIRST_YEAR = 1970
+
+FIRST_YEARS: dict[str, int] = {"deaths": 1970, "care": 2015, "hospitalisations": 2015, "satisfaction": 2015}
+
+
+def current_year() -> int:
+    """The year in progress (UTC, as Dagster's partitions count it): the last partition of every source."""
+    return datetime.now(timezone.utc).year
+
+
+def offered_years(source: str) -> tuple[int, int] | None:
+    """The first and last year of ``source``'s partitions (``None``: no year axis)."""
+    first = FIRST_YEARS.get(source)
+    return None if first is None else (first, current_year())
