@@ -37,7 +37,10 @@ def test_the_asset_writes_the_dashboard_and_follows_the_marts(gold_in_env, chu_e
     metadata = result.asset_materializations_for_node("marts__dashboard")[0].metadata
     path = chu_env / "dashboard.html"
     assert metadata["path"].value == str(path.resolve()) and metadata["bytes"].value == path.stat().st_size
-    assert read_embedded(path.read_text(encoding="utf-8"))["data"]["years"] == [2018, 2019, 2020, 2021]
+    doc = read_embedded(path.read_text(encoding="utf-8"))
+    assert doc["data"]["years"] == [2018, 2019, 2020, 2021]
+    # The platform's checks, though the asset ran alone.
+    assert {c["asset"] for c in doc["quality"]["checks"]} >= {f"marts/{name}" for name in ANALYSES}
     spec = next(iter(dashboard.specs))
     assert spec.automation_condition == FOLLOW_ANY_YEAR
     assert {d.asset_key for d in spec.deps} >= {dg.AssetKey(["marts", name]) for name in ANALYSES}
