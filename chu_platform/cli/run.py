@@ -11,6 +11,7 @@ from chu_platform.cli.options import parse_years
 from chu_platform.deploy.instance import prepare_home
 from chu_platform.lib.lock import data_dir_lock
 from chu_platform.schemas.sources import SOURCES
+from chu_platform.deploy.settings import lake_uri
 
 
 def parse_sources(text: str) -> list[str]:
@@ -117,7 +118,7 @@ def run(sources: str, years: str) -> None:
             click.echo(f"      checks failed: {', '.join(outcome.failed_checks)}")
 
     results = execute(planned, instance, defs.resolve_asset_graph(), progress, job_source=JOB_SOURCE)
-    lake = os.environ.get("CHU_LAKE_URI") or os.path.join(os.environ["CHU_DATA_DIR"], "lake")
+    lake = lake_uri()
     summary = run_summary(results, plan.skipped)
     click.echo(summary.text)
     if summary.must_act:

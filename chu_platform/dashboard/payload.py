@@ -26,6 +26,30 @@ OTHERS = -2
 UNKNOWN = -1
 NO_SCORE = -1
 BREAKDOWNS = {"est": "cons", "dg": "cons_diag", "sp": "cons_spec", "hdg": "hosp_diag"}
+
+# The contract with static/dashboard.js: the short keys of each selection (``sel["<range>|<scope>"]``)
+# and of each establishment's series (``est["<index>"]``), kept short because the page embeds
+# tens of thousands of them. docs/dashboard.md lists them; a test holds the three together.
+SELECTION_KEYS = {
+    "c": "consultations (a count, or a withheld cell's label)",
+    "h": "hospital stays",
+    "s": "distinct patients seen (consulted)",
+    "hd": "distinct patients seen who were hospitalised",
+    "r": "hospitalisation rate: hd / s, in %",
+    "pyr": "age pyramid of the stays: [age band, women, men]",
+    "mo": "consultations per month (single-year ranges only)",
+    "est": "top establishments by consultations: [establishment, count, share %]",
+    "dg": "top diagnoses of the consultations: [diagnosis, count, share %]",
+    "sp": "top specialties of the consultations: [specialty, count, share %]",
+    "hdg": "top diagnoses of the stays: [diagnosis, count, share %]",
+}
+ESTABLISHMENT_KEYS = {
+    "c": "consultations, one value per range (``ranges``)",
+    "h": "hospital stays, per range",
+    "s": "distinct patients seen, per range",
+    "hd": "distinct patients hospitalised, per range",
+    "sat": "e-Satis score, per range (-1: no score)",
+}
 _BREAKDOWN_TOTAL = {"cons_diag": "cons", "cons_spec": "cons", "cons_month": "cons", "hosp_diag": "hosp"}
 
 

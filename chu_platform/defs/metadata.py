@@ -18,10 +18,20 @@ def null_counts(df: pl.DataFrame) -> dict[str, int]:
     return {column: int(n) for column, n in counts.items() if n}
 
 
+def column_schema(df: pl.DataFrame) -> dg.TableSchema:
+    """The frame's columns and Polars types, as Dagster's standard ``dagster/column_schema``."""
+    return dg.TableSchema(columns=[dg.TableColumn(name, str(dtype)) for name, dtype in df.schema.items()])
+
+
+def row_metadata(df: pl.DataFrame) -> dict:
+    """Dagster's standard row count and column schema of a materialised frame: the only row
+    count an asset reports (the IO manager reports its write as ``rows_written``)."""
+    return {"dagster/row_count": dg.MetadataValue.int(df.height), "dagster/column_schema": column_schema(df)}
+
+
 def table_metadata(df: pl.DataFrame, **extra) -> dict:
     meta = {
-        "dagster/row_count": dg.MetadataValue.int(df.height),
-        "rows": dg.MetadataValue.int(df.height),
+        **row_metadata(df),
         "null_counts": dg.MetadataValue.json(null_counts(df)),
         "preview": dg.MetadataValue.md(preview_table(df)),
     }
