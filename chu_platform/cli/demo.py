@@ -40,7 +40,7 @@ def defects_announcement(manifest: Path) -> str:
         for kind, found in entry["defects"].items():
             counts[kind] = counts.get(kind, 0) + found["count"]
     lines = ["The simulated files carry defects on purpose, as real deliveries do; the rejected lines",
-             "and failed checks `chu run` reports below are the platform catching them:"]
+             "and the checks `chu run` reports as failed or warned below are the platform catching them:"]
     lines += [f"  {n:>7,}  {DEFECTS.get(kind, kind)}" for kind, n in sorted(counts.items()) if n]
     return "\n".join(lines)
 
@@ -90,7 +90,7 @@ def demo(ctx: click.Context, scale: float, seed: int) -> None:
             click.secho(defects_announcement(manifest), fg="blue")
         group.main(args, standalone_mode=False)
     if manifest.exists():
-        click.secho("In this demo, the checks that failed above caught the defects injected on purpose: the results are usable.",
+        click.secho("In this demo, the checks that failed or warned above caught the defects injected on purpose: the results are usable.",
                     fg="blue")
     click.secho(f"\nResponse times: one run of ops/query_benchmark ({BENCHMARK_REPETITIONS} warm runs per analysis)",
                 bold=True)
