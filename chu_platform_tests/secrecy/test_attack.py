@@ -260,6 +260,33 @@ def dashboard_cells(con, lake: str, universe: Universe) -> list[Cell]:
         label = None if not masked else "<10" if 1 <= n <= 9 else "s"
         out.append(Cell(Quantity(kinds[base], start, end, finess, codes, extra), None if masked else n, n, label,
                         f"dashboard {measure} {year} {scope} {item}"))
+    return out + people_cells(con, gold, universe, payload.marts_masks(lake, gold))
+
+
+def people_cells(con, gold, universe: Universe, fixed: dict) -> list[Cell]:
+    """The dashboard's counts of people of the whole group for one year (patients seen and
+    hospitalised, overall and per sex and age band): the same people the marts' rates count."""
+    from chu_platform.dashboard import payload
+
+    page = payload.build_payload(gold, fixed)
+    out = []
+
+    def add(measure: str, year: int, extra: tuple, shown, exact: int, where: str) -> None:
+        withheld = isinstance(shown, str)
+        out.append(Cell(Quantity(measure, date(year, 1, 1), date(year, 12, 31), universe.finess, universe.codes, extra),
+                        None if withheld else shown, exact, shown if withheld else None, where))
+
+    for year in page["years"]:
+        sel = page["sel"][f"{year}-{year}|{payload.ALL}"]
+        rate = analyses.published(con, "hospitalisation_rate", Period.year(year), secrecy=False).row(0, named=True)
+        add("hospitalised", year, (), sel["hd"], rate["numerator"], f"dashboard hd {year}")
+        add("seen", year, (), sel["s"], rate["denominator"], f"dashboard s {year}")
+        exact = {(r["sexe"], r["age_band"]): r for r in analyses.published(
+            con, "hospitalisations_by_sex_age", Period.year(year), secrecy=False).iter_rows(named=True)}
+        for sexe, band, num, den, _ in sel["pyr"]:
+            truth = exact[(sexe, band)]
+            add("hospitalised", year, (sexe, band), num, truth["numerator"], f"dashboard pyramid {year} {sexe} {band}")
+            add("seen", year, (sexe, band), den, truth["denominator"], f"dashboard pyramid {year} {sexe} {band}")
     return out
 
 
