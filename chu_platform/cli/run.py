@@ -116,6 +116,8 @@ def run(sources: str, years: str) -> None:
             click.echo(f"      FAILED {error}")
         if outcome.failed_checks:
             click.echo(f"      checks failed: {', '.join(outcome.failed_checks)}")
+        if outcome.warned_checks:
+            click.echo(f"      checks warned: {', '.join(outcome.warned_checks)}")
 
     results = execute(planned, instance, defs.resolve_asset_graph(), progress, job_source=JOB_SOURCE)
     lake = lake_uri()
@@ -142,8 +144,11 @@ def run_summary(results, skipped: dict[str, str]) -> RunSummary:
         lines.append(f"  FAILED {r.planned.label}: {names}")
     if blocked:
         lines.append(f"  not built (an upstream asset failed): {', '.join(blocked)}")
+    warned = sorted({c for r in results for c in r.warned_checks})
     if checks:
         lines.append(f"  checks failed (data kept, see the check's metadata in the UI): {', '.join(checks)}")
+    if warned:
+        lines.append(f"  checks warned (data kept, see the check's metadata in the UI): {', '.join(warned)}")
     for source, why in skipped.items():
         lines.append(f"  source {source} skipped: {why}")
     must_act = bool(failed or blocked)
