@@ -157,5 +157,5 @@ def run_summary(results, skipped: dict[str, str]) -> RunSummary:
     elif checks or skipped:
         lines.append("  No action needed to use the results; the warnings above say what to review.")
     else:
-        lines.append("  Everything built, every check passed: nothing to do.")
+        lines.append("  Everything built, every check passed: no action needed.")
     return RunSummary("\n".join(lines), must_act)
