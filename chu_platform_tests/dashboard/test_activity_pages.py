@@ -171,3 +171,28 @@ def test_history_withholds_a_second_month_and_a_second_establishment():
     assert labels["B"].count("<10") == 1 and labels["B"].count("s") >= 1
     june, september = shown.filter(pl.col("month") == months[5]), shown.filter(pl.col("month") == months[8])
     assert june.filter(pl.col("value").is_null()).height >= 2 and september.filter(pl.col("value").is_null()).height >= 2
+
+
+def test_a_withheld_length_of_stay_is_said_withheld_never_as_a_number_of_days(browser, built, tmp_path):  # noqa: F811
+    """"<10" labels a figure computed from fewer than 10 stays: the sentence says the length is
+    withheld rather than "<10 days"."""
+    import copy
+
+    from chu_platform.dashboard import build
+
+    doc = copy.deepcopy(built.doc)
+    last = built.data["years"][-1]
+    row = next(r for r in doc["activity"]["los"] if r["level"] == "establishment" and r["year"] == last and r["finess"])
+    for column in ("stays", "mean_days", "median_days", "p90_days", "mean_change"):
+        row[column] = "<10"
+    path = build.write(tmp_path / "dashboard.html", doc)
+    view = Page(browser, path)
+    index = next(i for i, r in enumerate(built.data["labels"]["est"]) if r[0] == row["finess"])
+    view.select("f-est", str(index))
+    view.show("stays")
+    text = view.page.inner_text("#narrative")
+    assert "durée de séjour masquée" in text and "<10 jours" not in text, text
+    view.language("en")
+    text = view.page.inner_text("#narrative")
+    assert "length of stay withheld" in text and "<10 days" not in text, text
+    assert view.errors == [] and view.left == []

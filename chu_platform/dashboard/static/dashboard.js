@@ -56,7 +56,9 @@ const UI = {
     act_est_missing: "Pas de chiffre pour cet établissement : chiffres du groupe.",
     act_region_bars: (r) => `Établissements de la région ${r}.`,
     nights: "nuits", stays_word: "Séjours", chapter: "Chapitre", unknown_chapter: "Chapitre inconnu",
-    stays_narr: (y, who, mean, med, p90, rate, sat) => `En ${y}, ${who} : séjours de ${mean} jours en moyenne (médiane ${med}, 90e centile ${p90}) ; ${rate === null ? "taux de réhospitalisation à 30 jours masqué (secret statistique)" : `${rate} des séjours suivis d'une réhospitalisation dans les 30 jours`} ; ${sat === null ? "nuits de saturation masquées" : `${sat} nuits au-dessus du 95e centile des patients présents`}.`,
+    stays_narr: (y, who, los, rate, sat) => `En ${y}, ${who} : ${los} ; ${rate === null ? "taux de réhospitalisation à 30 jours masqué (secret statistique)" : `${rate} des séjours suivis d'une réhospitalisation dans les 30 jours`} ; ${sat === null ? "nuits de saturation masquées (secret statistique)" : `${sat} nuits au-dessus du 95e centile des patients présents`}.`,
+    los_shown: (mean, med, p90) => `séjours de ${mean} jours en moyenne (médiane ${med}, 90e centile ${p90})`,
+    los_hidden: "durée de séjour masquée (secret statistique)",
     fc_narr: (who, month, value, lo, hi, mase, naive, better) => `${who} : ${value} séjours prévus pour ${month} (intervalle à 80 % : ${lo} à ${hi}).${mase === null ? "" : ` Sur les 24 derniers mois, l'erreur du modèle (MASE ${mase}) est ${better ? "inférieure ou égale" : "supérieure"} à celle de « même mois l'an dernier » (${naive}).`}`,
     the_group: "le groupe", coverage: (a, b) => `couverture 80 % : ${a}, 95 % : ${b}`,
   },
@@ -108,7 +110,9 @@ const UI = {
     act_est_missing: "No figure for this establishment: figures of the group.",
     act_region_bars: (r) => `Establishments of the region ${r}.`,
     nights: "nights", stays_word: "Stays", chapter: "Chapter", unknown_chapter: "Unknown chapter",
-    stays_narr: (y, who, mean, med, p90, rate, sat) => `In ${y}, ${who}: stays of ${mean} days on average (median ${med}, 90th percentile ${p90}); ${rate === null ? "30-day readmission rate withheld (statistical secrecy)" : `${rate} of stays followed by a readmission within 30 days`}; ${sat === null ? "saturation nights withheld" : `${sat} nights above the 95th percentile of patients present`}.`,
+    stays_narr: (y, who, los, rate, sat) => `In ${y}, ${who}: ${los}; ${rate === null ? "30-day readmission rate withheld (statistical secrecy)" : `${rate} of stays followed by a readmission within 30 days`}; ${sat === null ? "saturation nights withheld (statistical secrecy)" : `${sat} nights above the 95th percentile of patients present`}.`,
+    los_shown: (mean, med, p90) => `stays of ${mean} days on average (median ${med}, 90th percentile ${p90})`,
+    los_hidden: "length of stay withheld (statistical secrecy)",
     fc_narr: (who, month, value, lo, hi, mase, naive, better) => `${who}: ${value} stays forecast for ${month} (80% interval: ${lo} to ${hi}).${mase === null ? "" : ` Over the last 24 months, the model's error (MASE ${mase}) is ${better ? "at or below" : "above"} that of "same month last year" (${naive}).`}`,
     the_group: "the group", coverage: (a, b) => `coverage 80%: ${a}, 95%: ${b}`,
   },
@@ -778,14 +782,14 @@ function renderForecast() {
   fcChart("fc-cons", "consultations");
   const f = actFiness();
   const series = [["group", t("group_series")]];
-  if (f && A().back.some((r) => r.series === f)) series.push([f, short(estRow()[1], 30)]);
+  if (f && A().back.some((r) => r.series === f)) series.push([f, short(estRow()[1], 16)]);
   const rows = [];
   for (const [key, name] of series) for (const measure of ["stays", "consultations"]) {
     const r = A().back.find((b) => b.series === key && b.measure === measure);
-    if (r) rows.push([`${name} · ${t(measure === "stays" ? "stays_word" : "cons")}`, r]);
+    if (r) rows.push([`${name} · ${t(measure === "stays" ? "stays_word" : "cons")}`, r, `${name}<br>${t(measure === "stays" ? "stays_word" : "cons")}`]);
   }
   if (!rows.length) { showChart("fc-back", t("not_built")); setScopeNote("fc-back", ""); return; }
-  const x = rows.map(([label]) => label);
+  const x = rows.map(([, , tick]) => tick);
   const cover = (r) => UI[state.lang].coverage(fmtRate(r.coverage_80), fmtRate(r.coverage_95));
   draw("fc-back", [
     { type: "bar", name: t("model"), x, y: rows.map(([, r]) => r.mase), marker: { color: COLORS.main },
@@ -793,7 +797,8 @@ function renderForecast() {
       hovertext: rows.map(([, r]) => `MASE ${fmtNum(r.mase, 2)} · ${cover(r)}`), hoverinfo: "x+text" },
     { type: "bar", name: t("naive"), x, y: rows.map(([, r]) => r.mase_seasonal_naive), marker: { color: COLORS.grey },
       text: rows.map(([, r]) => fmtNum(r.mase_seasonal_naive, 2)), textposition: "outside", cliponaxis: false, hoverinfo: "x+text+name" },
-  ], { barmode: "group", showlegend: true, legend: { orientation: "h" }, yaxis: { title: { text: "MASE" }, tickformat: ".1f", rangemode: "tozero" },
+  ], { barmode: "group", showlegend: true, legend: { orientation: "h", x: 0, y: 1.12 }, margin: { l: 60, r: 20, t: 40, b: 40 },
+    xaxis: { automargin: true, tickangle: 0 }, yaxis: { title: { text: "MASE" }, tickformat: ".1f", rangemode: "tozero" },
     shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: 1, y1: 1, line: { color: COLORS.grey, dash: "dot", width: 1 } }] });
   setScopeNote("fc-back", rows.map(([label, r]) => `${label} : ${cover(r)}`).join(" ; "));
 }
@@ -804,8 +809,9 @@ function actNarrative(page) {
     const l = actYear(los.rows, state.to);
     if (!l) return U.not_built;
     const r = actYear(readm.rows, state.to) || {}, c = actYear(census.rows, state.to) || {};
-    return U.stays_narr(state.to, los.name, fmtNum(l.mean_days, 1), fmtNum(l.median_days, 1), fmtNum(l.p90_days, 1),
-      number(r.rate) ? fmtRate(r.rate) : null, number(c.saturation_days) ? fmtCount(c.saturation_days) : null);
+    const length = number(l.mean_days) ? U.los_shown(fmtNum(l.mean_days, 1), fmtNum(l.median_days, 1), fmtNum(l.p90_days, 1)) : U.los_hidden;
+    return U.stays_narr(state.to, los.name, length, number(r.rate) ? fmtRate(r.rate) : null,
+      number(c.saturation_days) ? fmtCount(c.saturation_days) : null);
   }
   const scope = fcSeries("stays");
   const future = (A().fc.stays || {})[scope.key];
