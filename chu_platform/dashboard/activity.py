@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from chu_platform.dashboard.measures import ALL, TOTAL
 from chu_platform.lib import delta_store
 from chu_platform.layers.marts import activity, analyses, forecast
 from chu_platform.layers.marts.secrecy import Margin, Secrecy, publish, records
@@ -59,6 +60,24 @@ def _rows(df: pl.DataFrame, columns: list[str]) -> list[dict]:
     """``records`` of the mart (labels in withheld cells), only the columns the page reads."""
     keep = [c for c in df.columns if c in columns or c.removeprefix("secret_") in columns or c == "masked"]
     return [{k: v for k, v in row.items() if k in columns} for row in records(df.select(keep))]
+
+
+def shared_masks(lake: str) -> dict[tuple, bool]:
+    """Whether the length-of-stay mart withholds each yearly stay count the dashboard's own
+    cells also hold (an establishment's stays, the group's), keyed as those cells
+    (``payload.marts_masks``): the same count withheld on one surface and shown on the other
+    would give the other's complementary cells away."""
+    df = _mart(lake, "length_of_stay")
+    if df is None:
+        return {}
+    out: dict[tuple, bool] = {}
+    rows = df.filter(pl.col("level").is_in([activity.GROUP, activity.ESTABLISHMENT]))
+    for year, level, finess, stays in rows.select("year", "level", "finess", "stays").iter_rows():
+        if level == activity.ESTABLISHMENT and finess is None:
+            continue
+        scope = ALL if level == activity.GROUP else f"e:{finess}"
+        out[("hosp", int(year), scope, TOTAL)] = stays is None
+    return out
 
 
 def history(monthly: pl.DataFrame) -> pl.DataFrame:

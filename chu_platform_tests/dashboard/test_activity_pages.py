@@ -196,3 +196,58 @@ def test_a_withheld_length_of_stay_is_said_withheld_never_as_a_number_of_days(br
     text = view.page.inner_text("#narrative")
     assert "length of stay withheld" in text and "<10 days" not in text, text
     assert view.errors == [] and view.left == []
+
+
+def _stays_conflicts(doc: dict) -> list[tuple]:
+    """Establishment-years and group-years whose stays the dashboard's own cells and the
+    length-of-stay mart (same count) do not withhold alike."""
+    data, act = doc["data"], doc["activity"]
+    index = {row[0]: str(i) for i, row in enumerate(data["labels"]["est"])}
+    out = []
+    for r in act["los"]:
+        key = f"{r['year']}-{r['year']}"
+        if r["level"] == "group":
+            page = data["sel"][f"{key}|all"]["h"]
+        elif r["level"] == "establishment" and r["finess"] in index and "h" in data["est"].get(index[r["finess"]], {}):
+            page = data["est"][index[r["finess"]]]["h"][data["ranges"].index(key)]
+        else:
+            continue
+        assert isinstance(page, str) or isinstance(r["stays"], str) or page == r["stays"], (r, page)
+        if isinstance(page, str) != isinstance(r["stays"], str):
+            out.append((r["year"], r["finess"], page, r["stays"]))
+    return out
+
+
+def test_stays_are_withheld_alike_on_the_overview_and_in_the_length_of_stay_mart(built):
+    assert _stays_conflicts(built.doc) == []
+
+
+def test_a_stay_count_the_mart_withholds_is_withheld_on_the_overview_too(tmp_path):
+    """The length-of-stay mart as built in the lake (here with one establishment-year of 10 or
+    more stays withheld as "s", as its complementary suppression may) fixes the dashboard's
+    cell for the same count: withheld there too, with its complements chosen elsewhere."""
+    from chu_platform.dashboard import build
+    from chu_platform_tests.dashboard.conftest import CHECKS, instance_with_checks
+
+    lake = str(tmp_path / "lake")
+    write_gold(lake, synthetic_gold())
+    mart = activity.published(analyses.connect_gold(lake, tables=activity.STAY_TABLES), "length_of_stay")
+    target = mart.filter((pl.col("level") == "establishment") & pl.col("finess").is_not_null()
+                         & (pl.col("stays") >= 10)).row(0, named=True)
+    before = build.document(lake, instance_with_checks(), CHECKS, "fr")
+    hit = (pl.col("level") == "establishment") & (pl.col("finess") == target["finess"]) & (pl.col("year") == target["year"])
+    forced = mart.with_columns(
+        pl.when(hit).then(None).otherwise(pl.col(c)).alias(c) for c in ("stays", "mean_days", "median_days", "p90_days",
+                                                                          "mean_change")
+    ).with_columns(pl.when(hit).then(pl.lit("s")).otherwise(pl.col("secret_stays")).alias("secret_stays"),
+                   (pl.col("masked") | hit).alias("masked"))
+    delta_store.write_table(forced, delta_store.table_uri(lake, ["marts", "length_of_stay"]))
+    after = build.document(lake, instance_with_checks(), CHECKS, "fr")
+
+    def overview(doc: dict):
+        index = next(str(i) for i, r in enumerate(doc["data"]["labels"]["est"]) if r[0] == target["finess"])
+        return doc["data"]["est"][index]["h"][doc["data"]["ranges"].index(f"{target['year']}-{target['year']}")]
+
+    assert overview(before) == target["stays"]
+    assert overview(after) == "s"
+    assert _stays_conflicts(after) == []
