@@ -43,6 +43,7 @@ import psutil
 
 from benchmarks.peers.common import machine, option
 from chu_platform.lib import postgres
+from chu_platform.defs.tags import RUNNER_TAG
 
 PATHS = ("run", "run-fast", "backfill")
 # Extra environment of a path: run-fast is chu run on the opt-in kept-open SQLite event log.
@@ -122,8 +123,8 @@ def _runs(home: Path) -> dict:
             makers["backfill"] += 1
         elif "dagster/sensor_name" in tags:
             makers[f"sensor {tags['dagster/sensor_name']}"] += 1
-        elif "chu/runner" in tags:
-            makers[tags["chu/runner"]] += 1
+        elif RUNNER_TAG in tags:
+            makers[tags[RUNNER_TAG]] += 1
         else:
             makers["other"] += 1
         failed += record.dagster_run.status != dg.DagsterRunStatus.SUCCESS

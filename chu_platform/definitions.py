@@ -52,7 +52,8 @@ def build_definitions() -> dg.Definitions:
     ]
     warehouses = [build_warehouse_asset(exposed), build_analysts_warehouse_asset(exposed)]
     built = dg.Definitions.merge(platform, dg.Definitions(assets=warehouses))
-    return dg.Definitions.merge(built, dg.Definitions(jobs=jobs.build_jobs(built.resolve_asset_graph())))
+    return dg.Definitions.merge(
+        built, dg.Definitions(jobs=[*jobs.build_jobs(built.resolve_asset_graph()), jobs.benchmark_job()]))
 
 
 def _environment() -> tuple:

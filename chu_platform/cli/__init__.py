@@ -11,6 +11,7 @@ import click
 from chu_platform.lib import permissions
 from chu_platform.lib import environment
 from chu_platform.deploy.settings import apply_defaults
+from chu_platform.deploy.settings import lake_uri
 
 # name -> "module:function"; a command is offered when its module is present.
 COMMANDS: dict[str, str] = {
@@ -97,9 +98,7 @@ def _instance():
 def _from_runs(started):
     try:
         instance = _instance()
-        from chu_platform.lib.delta_store import lake_root
-
-        lake = lake_root(os.environ["CHU_DATA_DIR"], os.environ.get("CHU_LAKE_URI", ""))
+        lake = lake_uri()
         return environment.from_runs(instance, started, lake) if instance else None
     except Exception:  # noqa: BLE001 - the command's own error stands when the history cannot be read
         return None

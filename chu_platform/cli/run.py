@@ -11,6 +11,7 @@ from chu_platform.cli.options import parse_years
 from chu_platform.deploy.instance import prepare_home
 from chu_platform.lib.lock import data_dir_lock
 from chu_platform.schemas.sources import SOURCES
+from chu_platform.deploy.settings import lake_uri
 
 
 def parse_sources(text: str) -> list[str]:
@@ -115,9 +116,11 @@ def run(sources: str, years: str) -> None:
             click.echo(f"      FAILED {error}")
         if outcome.failed_checks:
             click.echo(f"      checks failed: {', '.join(outcome.failed_checks)}")
+        if outcome.warned_checks:
+            click.echo(f"      checks warned: {', '.join(outcome.warned_checks)}")
 
     results = execute(planned, instance, defs.resolve_asset_graph(), progress, job_source=JOB_SOURCE)
-    lake = os.environ.get("CHU_LAKE_URI") or os.path.join(os.environ["CHU_DATA_DIR"], "lake")
+    lake = lake_uri()
     summary = run_summary(results, plan.skipped)
     click.echo(summary.text)
     if summary.must_act:
@@ -141,8 +144,11 @@ def run_summary(results, skipped: dict[str, str]) -> RunSummary:
         lines.append(f"  FAILED {r.planned.label}: {names}")
     if blocked:
         lines.append(f"  not built (an upstream asset failed): {', '.join(blocked)}")
+    warned = sorted({c for r in results for c in r.warned_checks})
     if checks:
         lines.append(f"  checks failed (data kept, see the check's metadata in the UI): {', '.join(checks)}")
+    if warned:
+        lines.append(f"  checks warned (data kept, see the check's metadata in the UI): {', '.join(warned)}")
     for source, why in skipped.items():
         lines.append(f"  source {source} skipped: {why}")
     must_act = bool(failed or blocked)
@@ -151,5 +157,5 @@ def run_summary(results, skipped: dict[str, str]) -> RunSummary:
     elif checks or skipped:
         lines.append("  No action needed to use the results; the warnings above say what to review.")
     else:
-        lines.append("  Everything built, every check passed: nothing to do.")
+        lines.append("  Everything built, every check passed: no action needed.")
     return RunSummary("\n".join(lines), must_act)

@@ -77,10 +77,10 @@ class DeltaIOManager(dg.ConfigurableIOManager):
             write = (delta_store.write_years_or_restart if meta.get("on_schema_change") == "replace_table"
                      else delta_store.write_years)
             result = write(obj, uri, years, write_options=options)
-        # A range run's rows are those of several years: each year's own count is reported by the
-        # asset on its partition (``dagster/row_count``), this one is the write's total.
+        # The asset reports its rows (``dagster/row_count``, on each year's partition in a range
+        # run); this is the write's total, all years of the run together.
         metadata = {
-            ("row_count" if years is None or len(years) == 1 else "rows_written"): dg.MetadataValue.int(result.rows),
+            "rows_written": dg.MetadataValue.int(result.rows),
             "delta_version": dg.MetadataValue.int(result.version),
             "table_uri": dg.MetadataValue.path(result.uri),
         }

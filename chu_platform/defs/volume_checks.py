@@ -55,7 +55,8 @@ def _previous_rows(data: CheckData) -> int | None:
         if any(start <= record.timestamp < end for start, end in windows):
             continue
         metadata = record.asset_materialization.metadata
-        value = metadata.get("rows") or metadata.get("row_count")
+        # ``rows`` / ``row_count``: materialisations recorded before the standard key was used.
+        value = metadata.get("dagster/row_count") or metadata.get("rows") or metadata.get("row_count")
         return None if value is None else int(value.value)
     return None
 

@@ -107,3 +107,10 @@ def describe_data_dir(environ: dict[str, str] | None = None) -> str:
     empty = not data.exists() or not any(p for p in data.iterdir() if p.name != ".gitkeep")
     return f"data directory: {data} ({origin}){'  [empty: `chu generate` or `chu demo` first]' if empty else ''}"
 
+
+
+def lake_uri(environ: dict[str, str] | None = None) -> str:
+    """The lake every command reads and writes: ``CHU_LAKE_URI`` when set (possibly object
+    storage), else ``<data directory>/lake`` (as ``delta_store.lake_root`` gives it)."""
+    env = os.environ if environ is None else environ
+    return env.get("CHU_LAKE_URI") or str(data_dir(env) / "lake")

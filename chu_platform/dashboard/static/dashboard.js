@@ -27,6 +27,7 @@ const UI = {
     no_data: "pas de données", withheld_cell: "masqué (<10 ou s : secret statistique)",
     withheld_hover: "valeur masquée (secret statistique)",
     mostly: (n, total) => `${n} valeurs sur ${total} de ce graphique sont masquées (secret statistique) : il n'est pas dessiné. Élargissez la période ou le périmètre.`,
+    whole: "Répartition non publiée (secret statistique) : dans ce périmètre, aucune valeur ne pourrait être montrée sans permettre d'en retrouver une autre de 1 à 9. Élargissez le périmètre.",
     scope_group: "Groupe", scope_region: (r) => `Région ${r}`, scope_est: "Établissement",
     scope_fallback: (r) => `Chiffre de la région ${r} : pas de détail par établissement`,
     card_fallback: (r) => `Établissement choisi : chiffres de sa région (${r}), faute de détail publiable par établissement.`,
@@ -81,6 +82,7 @@ const UI = {
     no_data: "no data", withheld_cell: "withheld (<10 or s: statistical secrecy)",
     withheld_hover: "value withheld (statistical secrecy)",
     mostly: (n, total) => `${n} of the ${total} values of this chart are withheld (statistical secrecy): it is not drawn. Widen the period or the scope.`,
+    whole: "Breakdown not published (statistical secrecy): in this scope, no value could be shown without letting another one from 1 to 9 be recovered. Widen the scope.",
     scope_group: "Group", scope_region: (r) => `Region ${r}`, scope_est: "Establishment",
     scope_fallback: (r) => `Figure of the region ${r}: no breakdown per establishment`,
     card_fallback: (r) => `Establishment chosen: figures of its region (${r}), for lack of a publishable breakdown per establishment.`,
@@ -291,6 +293,7 @@ function cellBars(id, rows, lay) {
   draw(id, traces, Object.assign({ barmode: "overlay" }, lay));
 }
 function shareBars(id, rows, kind, highlight) {
+  if (rows === null) { showChart(id, t("whole")); return; }  // a breakdown withheld whole
   if (mostlyWithheld(id, rows.map((r) => r[1]))) return;
   const ordered = rows.slice().reverse();
   cellBars(id, ordered.map((r) => ({
@@ -389,12 +392,14 @@ function renderConsultations() {
   const perYear = years.map((y) => (state.est !== "" ? estValue("c", y, y) : selFor(y, y).c));
   lineChart("c-year", years.map(String), [{ name: t("cons"), y: perYear }], "count");
   const x = [], y = [];
+  const wholeMonths = years.some((yr) => selFor(yr, yr).mo === null);
   for (const yr of years) {
     const mo = selFor(yr, yr).mo || [];
     mo.forEach((v, i) => { x.push(`${yr}-${String(i + 1).padStart(2, "0")}`); y.push(v); });
   }
   const januaries = x.filter((m) => m.endsWith("-01"));
-  lineChart("c-month", x, [{ name: t("cons"), y }], "count",
+  if (wholeMonths) showChart("c-month", t("whole"));
+  else lineChart("c-month", x, [{ name: t("cons"), y }], "count",
     years.length > 2 ? { tickvals: januaries, ticktext: januaries.map((m) => m.slice(0, 4)), tickangle: 0 } : {});
   setScopeNote("c-year", state.est !== "" ? t("card_est") : "");
   regionFallbackNotes(["c-diag", "c-spec", "c-month"]);

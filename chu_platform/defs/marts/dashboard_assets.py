@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from chu_platform.dashboard import build, quality
+from chu_platform.dashboard import build
 from chu_platform.defs.marts.automation import FOLLOW_ANY_YEAR
 from chu_platform.defs.resources import ChuSettings
 from chu_platform.layers.marts import activity, analyses

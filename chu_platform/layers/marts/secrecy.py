@@ -84,6 +84,16 @@ class Margin:
 
 
 @dataclass(frozen=True)
+class Split:
+    """On every row, ``part`` and the unpublished ``total - part`` add up to ``total``: the
+    patients hospitalised and those seen but not hospitalised make the patients seen. Both
+    ``part`` and ``total`` shown publish the difference, a count of people of its own."""
+
+    part: str
+    total: str
+
+
+@dataclass(frozen=True)
 class Secrecy:
     """Which columns of an analysis are counts about people, what is computed from them, and
     which of them add up to a total the analysis also shows."""
@@ -91,6 +101,7 @@ class Secrecy:
     counts: tuple[str, ...]
     derived: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     margins: tuple[Margin, ...] = ()
+    splits: tuple[Split, ...] = ()
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -142,6 +153,12 @@ def _complete(df: pl.DataFrame, secrecy: Secrecy) -> pl.DataFrame:
             before = df[target]
             df = df.with_columns((pl.col(target) | hit.fill_null(False)).alias(target))
             changed = changed or not df[target].equals(before)
+        for split in secrecy.splits:
+            part, total = _flag(split.part), _flag(split.total)
+            done = suppression.split(df, split.part, split.total, part, total)
+            if not (done[part].equals(df[part]) and done[total].equals(df[total])):
+                changed = True
+                df = done
     return df.drop(rows)
 
 
@@ -165,7 +182,7 @@ def publish(df: pl.DataFrame, secrecy: Secrecy, apply: bool = True, order: tuple
     if ties:
         work = work.sort(ties, nulls_last=True, maintain_order=True)
     flagged = work.with_columns(_small(c).alias(_flag(c)) for c in secrecy.counts)
-    if secrecy.margins and flagged.height:
+    if (secrecy.margins or secrecy.splits) and flagged.height:
         flagged = _complete(flagged, secrecy)
     flags = {c: pl.col(_flag(c)) for c in secrecy.counts}
     smalls = {c: _small(c) for c in secrecy.counts}
