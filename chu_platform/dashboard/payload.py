@@ -15,7 +15,7 @@ from collections import defaultdict
 
 import polars as pl
 
-from chu_platform.dashboard import measures, secrecy
+from chu_platform.dashboard import activity, measures, secrecy
 from chu_platform.dashboard.extract import UNKNOWN_DIAGNOSIS, Gold
 from chu_platform.dashboard.measures import ALL, TOTAL
 from chu_platform.layers.marts import analyses, suppression
@@ -138,6 +138,9 @@ def marts_masks(lake: str, gold: Gold) -> dict[tuple, bool]:
             for row in frame.iter_rows(named=True):
                 for key, column in keys(name, row, year):
                     fixed[key] = fixed.get(key, False) or row[column] is None
+    # The stays per establishment and year the length-of-stay mart publishes (Séjours page).
+    for key, masked in activity.shared_masks(lake).items():
+        fixed[key] = fixed.get(key, False) or masked
     return fixed
 
 

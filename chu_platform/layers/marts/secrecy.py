@@ -364,9 +364,16 @@ PERSONAL_COLUMNS = frozenset({
     "adresse", "date_naissance", "numero_acte_deces", "num_consultation", "num_hospitalisation", "nom_prenoms",
 })
 # Counts of people or events about people, under whatever table they appear, and the figures
-# computed from them (DESIGN.md, "Statistical secrecy").
-BOUND_COUNTS = ("numerator", "denominator", "deaths", "nb_reponses")
-BOUND_DERIVED = ("rate", "score")
+# computed from them (DESIGN.md, "Statistical secrecy"). The activity marts (``activity.py``,
+# ``forecast.py``) add stays, readmissions, patients present at midnight, prescriptions,
+# consultations and the forecast of stays and consultations; their figures computed from a
+# single count (length of stay from ``stays``, intervals from ``forecast``) are derived here,
+# those computed from some of a row's counts only (census, medication use) are left to each
+# mart's own ``Secrecy`` (a generic scan would expect them withheld whenever any count is).
+BOUND_COUNTS = ("numerator", "denominator", "deaths", "nb_reponses", "stays", "readmitted", "peak_census",
+                "p95_census", "prescriptions", "all_prescriptions", "consultations", "forecast")
+BOUND_DERIVED = ("rate", "score", "mean_days", "median_days", "p90_days", "mean_change", "lo80", "hi80", "lo95",
+                 "hi95")
 
 
 def preview_frame(df: pl.DataFrame) -> pl.DataFrame:
