@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 
-import dagster as dg
 from dagster._core.remote_representation.external_data import RepositorySnap
 from dagster._serdes import serialize_value
 
@@ -54,7 +53,6 @@ def test_importing_the_definitions_leaves_umask_warnings_and_environment_unchang
     assert {"dagster", "polars", "numpy"} <= set(libraries)
     result = _last_line(PROBE, json.dumps(libraries))
     before, after = result["before"], result["after"]
-    assert before["umask"] == 0o022
     assert after["umask"] == before["umask"]
     assert after["filters"] == before["filters"]
     assert after["environ"] == before["environ"]
@@ -105,7 +103,6 @@ def test_the_resources_read_their_variables_when_used(monkeypatch, tmp_path):
     assert settings.lake == str((tmp_path / "second" / "lake").resolve())
     assert type(defs.resources["drop"].process_config_and_initialize().client()).__name__ == "LocalDrop"
     # A value given in run config (the launchpad, a test) wins over the variable.
-    assert dg.build_resources({"settings": defs.resources["settings"]}) is not None
     given = type(defs.resources["settings"])(volume_warn="0.1")
     assert given.warn_share == "0.1"
 

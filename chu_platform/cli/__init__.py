@@ -11,7 +11,7 @@ from click.utils import make_default_short_help
 
 from chu_platform.lib import permissions
 from chu_platform.lib import environment
-from chu_platform.deploy.settings import apply_defaults, data_dir
+from chu_platform.deploy.settings import ALLOCATOR, apply_defaults, data_dir
 
 # name -> "module:function"; a command is offered when its module is present.
 COMMANDS: dict[str, str] = {
@@ -153,4 +153,8 @@ def _closing(failure: environment.Failure, started) -> str:
 
 
 def main() -> None:
+    # Before any command module imports Polars (the group resolves the command before its
+    # callback runs apply_defaults): its jemalloc reads this once, at Polars' import.
+    for name, value in ALLOCATOR.items():
+        os.environ.setdefault(name, value)
     cli()
