@@ -19,9 +19,10 @@ from chu_platform.lib import delta_store, permissions
 from chu_platform.deploy.settings import resolved
 
 
-def from_variable(name: str, default: str = "") -> Any:
-    """A field read from ``name`` when left empty: its description says so."""
-    return Field(default=default, description=f"Empty: the environment variable {name} when the resource is used, "
+def from_variable(name: str) -> Any:
+    """A field, empty by default, read from the variable ``name`` when left empty: its
+    description (shown in the UI and the launchpad) says so."""
+    return Field(default="", description=f"Empty: the environment variable {name} when the resource is used, "
                                               "else its default (docs/configuration.md).")
 
 
