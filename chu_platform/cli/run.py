@@ -25,12 +25,12 @@ def parse_sources(text: str) -> list[str]:
 
 
 def load_definitions() -> dg.Definitions:
-    """The platform's definitions, built from the environment in force now (the one ``chu``
-    resolved), as a code server started with it would; tests replace this function and
-    ``JOB_SOURCE`` (where each run finds its job) together."""
-    from chu_platform.definitions import current_definitions
+    """The platform's definitions (their resources read the environment ``chu`` resolved when
+    they are used); tests replace this function and ``JOB_SOURCE`` (where each run finds its
+    job) together."""
+    from chu_platform.definitions import defs
 
-    return current_definitions()
+    return defs
 
 
 JOB_SOURCE = ("chu_platform.orchestration.build_target", "job_of")

@@ -19,6 +19,7 @@ import polars as pl
 
 from chu_platform.lib import delta_store
 from chu_platform.deploy.settings import resolved
+from chu_platform.defs.resources import OwnerOnly, from_variable
 
 
 def _years(context: dg.OutputContext | dg.InputContext) -> list[int] | None:
@@ -31,7 +32,7 @@ def _wants_lazy(context: dg.InputContext) -> bool:
     return context.dagster_type.typing_type is pl.LazyFrame
 
 
-class DeltaIOManager(dg.ConfigurableIOManager):
+class DeltaIOManager(OwnerOnly, dg.ConfigurableIOManager):
     """Stores each asset as a Delta table at ``<base_uri>/<layer>/<table>``.
 
     Year-partitioned assets must return a frame (or a ``LazyFrame``) with a ``year`` column
@@ -44,11 +45,11 @@ class DeltaIOManager(dg.ConfigurableIOManager):
     ``AWS_*`` environment variables (see ``object_store``), never from this configuration.
     """
 
-    data_dir: str = ""
-    lake_uri: str = ""
+    data_dir: str = from_variable("CHU_DATA_DIR")
+    lake_uri: str = from_variable("CHU_LAKE_URI")
 
     def _uri(self, context: dg.OutputContext | dg.InputContext) -> str:
-        base = delta_store.lake_root(resolved("CHU_DATA_DIR", self.data_dir), self.lake_uri)
+        base = delta_store.lake_root(resolved("CHU_DATA_DIR", self.data_dir), resolved("CHU_LAKE_URI", self.lake_uri))
         return delta_store.table_uri(base, context.asset_key.path)
 
     def handle_output(self, context: dg.OutputContext, obj: pl.DataFrame | pl.LazyFrame | None) -> None:

@@ -25,7 +25,7 @@ _SEVERITY = {"fail": dg.AssetCheckSeverity.ERROR, "warn": dg.AssetCheckSeverity.
 
 
 def _thresholds(data: CheckData) -> volumes.Thresholds:
-    return volumes.Thresholds.parse(data.settings.volume_warn, data.settings.volume_fail)
+    return volumes.Thresholds.parse(data.settings.warn_share, data.settings.fail_share)
 
 
 def refused(instance: dg.DagsterInstance, run_id: str, key: dg.AssetKey, partition: str | None) -> bool:

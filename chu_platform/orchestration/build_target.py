@@ -217,10 +217,10 @@ class RunOutcome:
 
 def job_of(name: str) -> dg.JobDefinition:
     """A build job of the platform's definitions (``dg.build_reconstructable_job`` calls it, in
-    this process or in an executor's: each builds the definitions of its own environment)."""
-    from chu_platform.definitions import current_definitions
+    this process or in an executor's; the resources read the environment when they are used)."""
+    from chu_platform.definitions import defs
 
-    return current_definitions().resolve_job_def(name)
+    return defs.resolve_job_def(name)
 
 
 # Where the build jobs come from: a module and a function of one argument, the job's name.

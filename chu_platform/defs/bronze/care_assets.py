@@ -41,7 +41,7 @@ def build_care_asset(entity: care.CareEntity) -> dg.AssetsDefinition:
 def _extract(context: dg.AssetExecutionContext, entity: care.CareEntity, settings: ChuSettings,
              year: int | None) -> tuple[pl.DataFrame, dict]:
     """The rows of ``entity`` (of ``year``) read from the care database, the ledger's share written."""
-    dsn = care_dsn(settings.source_dsn, settings.data_path)
+    dsn = care_dsn(settings.source, settings.data_path)
     now = datetime.now(UTC)
     expected = care.source_count(dsn, entity, year)
     frame = care.extract(dsn, entity, year, context.run_id, now)
