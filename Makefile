@@ -4,7 +4,7 @@ SHELL := /bin/bash
 UV = $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 RUN = $(UV) run --frozen --python 3.11
 
-.PHONY: env demo test ui up down bench docs docs-model clean
+.PHONY: env demo test test-fast ui up down bench docs docs-model clean
 
 env: .venv/.chu-synced
 
@@ -17,8 +17,15 @@ env: .venv/.chu-synced
 demo: env
 	$(RUN) chu demo
 
+# Everything, as CI runs it (.ci/run). --dist loadgroup keeps the tests of one shared build on
+# one worker (chu_platform_tests/conftest.py): it is built once, not once per worker.
 test: env
-	$(RUN) pytest -n 2
+	$(RUN) pytest -n 2 --dist loadgroup
+
+# The inner loop: what is none of slow, daemon, browser, celery (markers in pyproject.toml).
+FAST = not (slow or daemon or browser or celery)
+test-fast: env
+	$(RUN) pytest -n 2 --dist loadgroup -m "$(FAST)"
 
 ui: env
 	$(RUN) chu ui

@@ -1,4 +1,5 @@
-"""Shared fixtures: a real PostgreSQL server and isolated platform settings."""
+"""Shared fixtures: a real PostgreSQL server and isolated platform settings; the markers of
+the fast lane and the grouping of tests that share a costly build (docs/getting-started.md#tests)."""
 
 import os
 import uuid
@@ -147,3 +148,93 @@ def lake(request, tmp_path) -> str:
     if request.param == "local":
         return str(tmp_path / "lake")
     return request.getfixturevalue("s3_lake")
+
+
+# --- Markers (registered in pyproject.toml) -----------------------------------------------------
+# `make test-fast` leaves out slow, daemon, browser and celery. A test gets a marker from a fixture
+# it uses (directly or through other fixtures), or from its file or its own id below. A test file
+# may also set `pytestmark` itself; both add up.
+MARK_BY_FIXTURE = {
+    "pg_server_dsn": "postgres",  # and so pg_dsn, module_pg_dsn and every build on a care database
+    "s3_endpoint": "s3",
+    "browser": "browser",  # dashboard/test_browser.py's Chromium
+}
+# Path under chu_platform_tests/, optionally `::test_name`: the markers of the file or the test.
+MARK_BY_ID = {
+    "scale/test_celery.py": ("celery", "slow"),
+    "scale/test_dead_runs.py": ("daemon", "slow"),
+    "operations/test_services.py": ("daemon", "slow"),
+    "operations/test_backfill_postgres.py": ("daemon", "slow"),
+    "operations/test_concurrent_backfills.py": ("daemon", "slow"),
+    "operations/test_run_and_backfill_agree.py": ("daemon", "slow"),
+    "operations/test_standard_project.py::test_dagster_dev_serves_the_ui_on_the_embedded_instance": ("daemon", "slow"),
+    "test_ui.py::test_ctrl_c_reaches_dagster_dev_once_and_ends_with_status_0": ("daemon", "slow"),
+    "test_docs.py::test_data_model_diagrams_render_offline_in_a_browser": ("browser", "slow"),
+}
+# Set per test or file from measured durations (docs/getting-started.md#tests): seconds alone.
+SLOW_IDS = {
+    "marts/test_chu_run.py",
+    "marts/test_mart_assets.py::test_each_mart_is_the_published_analysis_of_every_year",
+    "marts/test_aggregates.py::test_a_range_run_builds_each_year_as_one_run_per_year_would",
+    "secrecy/test_attack.py::test_the_attack_recovers_counts_when_any_question_is_allowed",
+    "secrecy/test_attack.py::test_no_withheld_count_is_recoverable_from_the_answers_one_user_gets",
+    "secrecy/test_labels_on_every_surface.py::test_no_surface_reads_lt10_on_a_count_of_10_or_more",
+    "secrecy/test_suppression.py::test_group_safe_is_exactly_what_a_reader_who_knows_the_kinds_cannot_pin_down",
+}
+
+# --- One build per session where tests share it -------------------------------------------------
+# A costly module-, package- or session-scoped fixture (module.name of its definition), and
+# whether it is slow (every test using it then is). Under `pytest -n 2` the default distribution
+# sends the tests of one module to both workers, and each worker builds the fixture; with
+# `--dist loadgroup` (`make test`, `make test-fast`) the tests that use one of these go to one
+# worker as a group, so it is built once. Only costly builds are grouped: a group is one worker's.
+SHARED_BUILDS = {
+    "chu_platform_tests.marts.test_end_to_end.platform": True,  # generate + `chu run`, 2 years
+    "chu_platform_tests.secrecy.test_published_surfaces.platform": True,  # generate + `chu run` + query
+    "chu_platform_tests.gold.test_end_to_end.generated": True,  # generate + the build jobs to gold
+    "chu_platform_tests.gold.test_activity_end_to_end.built": True,  # generate (scale 0.02) + marts
+    "chu_platform_tests.gold.test_pipeline.lake": True,  # bronze -> gold, 2 years
+    "chu_platform_tests.faults.test_blast_radius.broken_run": True,  # generate + `chu run`
+    "chu_platform_tests.test_docs.site": True,  # mkdocs build --strict
+    "chu_platform_tests.dashboard.conftest.built": False,  # synthetic gold + the dashboard
+    "chu_platform_tests.bi.conftest.published": False,  # synthetic gold + marts + warehouses + export
+}
+
+
+def _shared_builds(item: pytest.Item) -> list[tuple[str, bool]]:
+    """The costly shared fixtures ``item`` uses, directly or through other fixtures."""
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return []
+    found = []
+    for name in item.fixturenames:
+        for definition in info.name2fixturedefs.get(name, ()):
+            key = f"{getattr(definition.func, '__module__', '')}.{name}"
+            if key in SHARED_BUILDS:
+                found.append((key, SHARED_BUILDS[key]))
+    return found
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups into the ids
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = Path(__file__).resolve().parent
+    for item in items:
+        names = set(item.fixturenames)
+        marks = {mark for fixture, mark in MARK_BY_FIXTURE.items() if fixture in names}
+        builds = _shared_builds(item)
+        if any(slow for _, slow in builds):
+            marks.add("slow")
+        try:
+            relative = Path(str(item.path)).resolve().relative_to(root).as_posix()
+        except ValueError:
+            relative = None
+        if relative is not None:
+            test_id = f"{relative}::{item.name.split('[')[0]}"
+            marks.update(MARK_BY_ID.get(relative, ()))
+            marks.update(MARK_BY_ID.get(test_id, ()))
+            if test_id in SLOW_IDS or relative in SLOW_IDS:
+                marks.add("slow")
+        for mark in sorted(marks):
+            item.add_marker(mark)
+        if builds:
+            item.add_marker(pytest.mark.xdist_group(min(key for key, _ in builds)))
