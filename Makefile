@@ -17,15 +17,15 @@ env: .venv/.chu-synced
 demo: env
 	$(RUN) chu demo
 
-# Everything, as CI runs it (.ci/run). --dist loadgroup keeps the tests of one shared build on
-# one worker (chu_platform_tests/conftest.py): it is built once, not once per worker.
+# Everything, as CI runs it (.ci/run).
 test: env
-	$(RUN) pytest -n 2 --dist loadgroup
+	$(RUN) pytest -n 2
 
-# The inner loop: what is none of slow, daemon, browser, celery (markers in pyproject.toml).
+# The inner loop: what is none of slow, daemon, browser, celery (markers in pyproject.toml,
+# applied by chu_platform_tests/conftest.py).
 FAST = not (slow or daemon or browser or celery)
 test-fast: env
-	$(RUN) pytest -n 2 --dist loadgroup -m "$(FAST)"
+	$(RUN) pytest -n 2 -m "$(FAST)"
 
 ui: env
 	$(RUN) chu ui
