@@ -7,7 +7,7 @@ SHELL := /bin/bash
 UV = $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 RUN = $(UV) run --frozen --python 3.11
 
-.PHONY: env demo test ui up down bench docs docs-model clean
+.PHONY: env demo test test-fast ui up down bench docs docs-model clean
 
 env: .venv/.chu-synced
 
@@ -20,8 +20,15 @@ env: .venv/.chu-synced
 demo: env
 	$(RUN) chu demo
 
+# Everything, as CI runs it (.ci/run).
 test: env
 	$(RUN) pytest -n 2
+
+# The inner loop: what is none of slow, daemon, browser, celery (markers in pyproject.toml,
+# applied by chu_platform_tests/conftest.py).
+FAST = not (slow or daemon or browser or celery)
+test-fast: env
+	$(RUN) pytest -n 2 -m "$(FAST)"
 
 ui: env
 	$(RUN) chu ui

@@ -1,4 +1,5 @@
-"""Shared fixtures: a real PostgreSQL server and isolated platform settings."""
+"""Shared fixtures: a real PostgreSQL server and isolated platform settings; the markers of
+the fast lane (docs/getting-started.md#the-fast-lane-make-test-fast)."""
 
 import os
 import uuid
@@ -147,3 +148,129 @@ def lake(request, tmp_path) -> str:
     if request.param == "local":
         return str(tmp_path / "lake")
     return request.getfixturevalue("s3_lake")
+
+
+# --- Markers (registered in pyproject.toml) -----------------------------------------------------
+# `make test-fast` leaves out slow, daemon, browser and celery. A test gets a marker from a fixture
+# it uses (directly or through other fixtures), or from its file or its own id below. A test file
+# may also set `pytestmark` itself; both add up.
+MARK_BY_FIXTURE = {
+    "pg_server_dsn": "postgres",  # and so pg_dsn, module_pg_dsn and every build on a care database
+    "s3_endpoint": "s3",
+    "browser": "browser",  # dashboard/test_browser.py's Chromium
+}
+# Path under chu_platform_tests/, optionally `::test_name`: the markers of the file or the test.
+MARK_BY_ID = {
+    "scale/test_celery.py": ("celery", "slow"),
+    "scale/test_dead_runs.py": ("daemon", "slow"),
+    "operations/test_services.py": ("daemon", "slow"),
+    "operations/test_backfill_postgres.py": ("daemon", "slow"),
+    "operations/test_concurrent_backfills.py": ("daemon", "slow"),
+    "operations/test_run_and_backfill_agree.py": ("daemon", "slow"),
+    "operations/test_standard_project.py::test_dagster_dev_serves_the_ui_on_the_embedded_instance": ("daemon", "slow"),
+    "test_ui.py::test_ctrl_c_reaches_dagster_dev_once_and_ends_with_status_0": ("daemon", "slow"),
+    "test_docs.py::test_data_model_diagrams_render_offline_in_a_browser": ("browser", "slow"),
+}
+# Measured: 5 s or more (setup + call + teardown) in the full run `pytest -n 2 --dist loadgroup
+# --durations=0 --junitxml=...` of 2026-12-05 11:44-12:21 UTC at a load average of 15-22 (that run
+# took 2170 s; the suite took 536 s on the idle machine, docs/benchmarks.md#test-suite, so about a
+# second or more alone). A file's path marks all its tests; `file::test` marks every parameter of one.
+SLOW_IDS = {
+    "bi/test_export.py::test_every_analysis_has_its_sheet_with_exactly_the_published_cells",
+    "bi/test_export.py::test_no_count_from_1_to_9_in_any_sheet",
+    "bi/test_older_clients.py::test_an_older_duckdb_reads_every_table_of_both_warehouses",
+    "bronze/test_care.py::test_extraction_matches_source_row_counts",
+    "bronze/test_end_to_end.py",
+    "bronze/test_raw_and_partitions.py::test_partition_rerun_is_idempotent_and_replaces_only_its_year",
+    "bronze/test_raw_and_partitions.py::test_two_years_ingested_concurrently_both_survive",
+    "bronze/test_sensor.py::test_a_year_file_carries_its_year_through_silver_and_gold_once_the_platform_is_built",
+    "dashboard/test_entry_points.py::test_chu_dashboard_writes_the_file_in_the_language_asked",
+    "data_quality/test_concurrent_runs.py",
+    "data_quality/test_redelivery.py::test_good_bad_good_ends_on_the_good_data",
+    "data_quality/test_unknown_death_dates.py",
+    "data_quality/test_volume_anomalies.py::test_a_redelivered_year_warns_then_fails_against_its_previous_delivery",
+    "data_quality/test_volume_anomalies.py::test_deaths_moved_out_of_a_year_by_a_redelivery_stop_the_run",
+    "faults/test_damaged_tables.py",
+    "faults/test_discovery.py::test_deaths_run_while_hospitalisations_file_is_gzip",
+    "faults/test_environment_failures.py::test_a_full_disk_under_the_lake_ends_with_the_cause_and_the_table",
+    "faults/test_environment_failures.py::test_a_full_disk_under_the_run_history_ends_in_one_line_and_closes_its_runs",
+    "faults/test_partial_sources.py",
+    "faults/test_withdrawn_and_growing.py::test_a_file_changed_while_copied_is_not_landed",
+    "faults/test_withdrawn_and_growing.py::test_a_file_still_being_written_is_not_loaded",
+    "faults/test_withdrawn_and_growing.py::test_a_withdrawn_delivery_leaves_every_table_as_a_clean_run_does",
+    "generate/test_determinism.py::test_same_seed_same_database",
+    "latency/test_bench_cli.py::test_bench_on_a_synthetic_gold",
+    "latency/test_benchmark_asset.py::test_a_partly_built_gold_is_benchmarked_as_far_as_it_goes",
+    "latency/test_benchmark_asset.py::test_every_analysis_on_every_layout_is_recorded",
+    "latency/test_benchmark_asset.py::test_history_survives_a_second_run",
+    "latency/test_timing_and_layouts.py::test_a_layout_whose_answer_differs_from_gold_fails_the_run",
+    "marts/test_aggregates.py::test_a_range_run_builds_each_year_as_one_run_per_year_would",
+    "marts/test_aggregates.py::test_one_run_builds_every_aggregate_of_its_year_as_the_facts_answer",
+    "marts/test_chu_run.py",
+    "marts/test_mart_assets.py::test_each_mart_is_the_published_analysis_of_every_year",
+    "marts/test_mart_assets.py::test_warehouse_opens_read_only_and_is_rebuilt_while_open",
+    "operations/test_kill_during_write.py",
+    "operations/test_standard_project.py",
+    "scale/test_retries.py::test_ftp_421_and_dropped_transfers_are_retried_and_leave_no_partial_file",
+    "scale/test_security.py::test_no_credential_in_event_log_run_config_or_ui",
+    "secrecy/test_attack.py::test_no_withheld_count_is_recoverable_from_the_answers_one_user_gets",
+    "secrecy/test_attack.py::test_the_attack_recovers_counts_when_any_question_is_allowed",
+    "secrecy/test_labels_on_every_surface.py::test_no_surface_reads_lt10_on_a_count_of_10_or_more",
+    "secrecy/test_suppression.py::test_group_safe_is_exactly_what_a_reader_who_knows_the_kinds_cannot_pin_down",
+    "silver/test_late_declarations.py::test_a_new_file_declaring_an_earlier_death_requests_that_year",
+    "test_object_store_lake.py",
+}
+
+# --- Costly shared builds -----------------------------------------------------------------------
+# A module-, package- or session-scoped fixture (module.name of its definition) that builds much,
+# and whether it is slow (every test using it then is). Under `pytest -n 2` each worker that runs
+# one of its tests builds it once. Sending those tests to one worker (`--dist loadgroup` and an
+# `xdist_group` marker) would build it once, but pytest-xdist 3.8's loadgroup does not group on
+# pytest 9.2 (pytest-dev/pytest-xdist#1386: the measured run kept each such build twice).
+SHARED_BUILDS = {
+    "chu_platform_tests.marts.test_end_to_end.platform": True,  # generate + `chu run`, 2 years
+    "chu_platform_tests.secrecy.test_published_surfaces.platform": True,  # generate + `chu run` + query
+    "chu_platform_tests.gold.test_end_to_end.generated": True,  # generate + the build jobs to gold
+    "chu_platform_tests.gold.test_activity_end_to_end.built": True,  # generate (scale 0.02) + marts
+    "chu_platform_tests.gold.test_pipeline.lake": True,  # bronze -> gold, 2 years
+    "chu_platform_tests.faults.test_blast_radius.broken_run": True,  # generate + `chu run`
+    "chu_platform_tests.test_docs.site": True,  # mkdocs build --strict
+    "chu_platform_tests.dashboard.conftest.built": False,  # synthetic gold + the dashboard
+    "chu_platform_tests.bi.conftest.published": False,  # synthetic gold + marts + warehouses + export
+}
+
+
+def _shared_builds(item: pytest.Item) -> list[tuple[str, bool]]:
+    """The costly shared fixtures ``item`` uses, directly or through other fixtures."""
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return []
+    found = []
+    for name in item.fixturenames:
+        for definition in info.name2fixturedefs.get(name, ()):
+            key = f"{getattr(definition.func, '__module__', '')}.{name}"
+            if key in SHARED_BUILDS:
+                found.append((key, SHARED_BUILDS[key]))
+    return found
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = Path(__file__).resolve().parent
+    for item in items:
+        names = set(item.fixturenames)
+        marks = {mark for fixture, mark in MARK_BY_FIXTURE.items() if fixture in names}
+        builds = _shared_builds(item)
+        if any(slow for _, slow in builds):
+            marks.add("slow")
+        try:
+            relative = Path(str(item.path)).resolve().relative_to(root).as_posix()
+        except ValueError:
+            relative = None
+        if relative is not None:
+            test_id = f"{relative}::{item.name.split('[')[0]}"
+            marks.update(MARK_BY_ID.get(relative, ()))
+            marks.update(MARK_BY_ID.get(test_id, ()))
+            if test_id in SLOW_IDS or relative in SLOW_IDS:
+                marks.add("slow")
+        for mark in sorted(marks):
+            item.add_marker(mark)

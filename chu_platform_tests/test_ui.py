@@ -39,8 +39,14 @@ def test_ctrl_c_reaches_dagster_dev_once_and_ends_with_status_0(tmp_path: Path):
             threading.Event().wait(0.05)
         os.kill(os.getpid(), signal.SIGINT)
 
-    threading.Thread(target=interrupt, daemon=True).start()
-    assert ui.run_until_interrupted([sys.executable, "-c", child], str(tmp_path)) == 0
-    assert got.read_text().split() == [str(int(signal.SIGINT))]
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    # Python's own handler, as `chu ui` starts with: an earlier test of the same worker may have
+    # left another one (the full run of 2026-12-05 under --dist loadgroup found SIG_IGN here).
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        threading.Thread(target=interrupt, daemon=True).start()
+        assert ui.run_until_interrupted([sys.executable, "-c", child], str(tmp_path)) == 0
+        assert got.read_text().split() == [str(int(signal.SIGINT))]
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, before)
 

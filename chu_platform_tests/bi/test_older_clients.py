@@ -30,6 +30,7 @@ def test_the_files_hold_what_is_published(published, newest):
     for name in ANALYSES:
         assert len(bi[name]["rows"]) == published.mart(name).height, name
     analysts = newest["read"][str(published.analysts_warehouse)]
+    assert published.gold
     for table, frame in published.gold.items():
         assert len(analysts[table]["rows"]) == frame.height, table
 
@@ -44,6 +45,7 @@ def test_an_older_duckdb_reads_every_table_of_both_warehouses(published, newest,
     assert got["files"] == newest["read"]
     assert "version number" in (got["refused"] or ""), f"DuckDB {version} opened a file in DuckDB 2.0's format"
     # Superset's path on that engine: SQLAlchemy 1.4 + duckdb_engine, columns reflected.
+    assert got["sqlalchemy"], "no warehouse was reflected through SQLAlchemy"
     for path, reflected in got["sqlalchemy"].items():
         assert reflected["sqlalchemy"].startswith("1.4")
         tables = newest["read"][path]
@@ -58,7 +60,7 @@ def test_sqlalchemy_duckdb_engine_lists_and_reads_every_published_table(publishe
     with engine.connect() as conn:
         names = sa.inspect(conn).get_table_names()
         tables = newest["read"][str(published.warehouse)]
-        assert sorted(names) == sorted(tables)
+        assert sorted(names) == sorted(tables) and names
         for name in names:
             result = conn.execute(sa.text(f'SELECT * FROM "{name}"'))
             assert list(result.keys()) == tables[name]["columns"]

@@ -26,7 +26,7 @@ def lines_where(rows: list[list[str]], predicate, first_line: int = 2) -> list[i
 def test_only_recognised_files_with_matching_hashes(drop):
     landing, manifest = drop
     on_disk = sorted(str(p.relative_to(landing)) for p in landing.rglob("*") if p.is_file())
-    assert on_disk == sorted(f.path for f in manifest.files)
+    assert on_disk == sorted(f.path for f in manifest.files) and on_disk
     for entry in manifest.files:
         recognised = sources.recognise(entry.path)
         assert recognised is not None, entry.path
@@ -97,6 +97,7 @@ def test_finess_extract_layout_and_geography(drop):
     assert all(len(r) == len(sources.FINESS_GEOLOCALISATION_FIELDS) for r in geoloc)
     assert any('"' in r[4] for r in structure) or len(structure) < 40
     overseas = {"9A": "971", "9B": "972", "9C": "973", "9D": "974", "9F": "976"}
+    assert structure
     for row in structure:
         finess, departement = row[1], row[13]
         expected = overseas.get(departement, departement)
@@ -118,12 +119,15 @@ def test_establishment_postal_codes_match_communes(drop):
     rows = read_rows(landing / sources.ESTABLISHMENT_FILE, "utf-8")
     header = rows[0]
     pairs = set(reference.communes().select("code_commune_insee", "code_postal").iter_rows())
+    checked = 0
     for row in rows[1:]:
         if len(row) != len(header):
             continue
         record = dict(zip(header, row, strict=True))
         assert (record["code_commune"], record["code_postal"]) in pairs
         assert record["identifiant_organisation"] == "F" + record["finess_site"]
+        checked += 1
+    assert checked > 0
 
 
 def _valid_date(text: str) -> bool:
@@ -172,6 +176,7 @@ def test_fixed_width_deaths_parse_back_with_their_defects(drop):
         late = [n for n, t in clean if _valid_date(field(t, "datedeces")) and field(t, "datedeces")[:4] == str(year - 1)
                 and n not in duplicates]
         assert late == defects.get("late_declaration", [])
+        assert clean
         for n, text in clean:
             assert "*" in field(text, "nomprenom") and field(text, "nomprenom").endswith("/")
             assert field(text, "sexe") in {"1", "2"}

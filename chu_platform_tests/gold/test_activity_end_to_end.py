@@ -73,7 +73,7 @@ def test_length_of_stay_equals_the_file(gold, stays):
         assert group["median_days"] == pytest.approx(np.percentile(lengths["all"], 50))
         assert group["p90_days"] == pytest.approx(np.percentile(lengths["all"], 90))
         sites = {r["finess"]: r for r in _rows(got, "establishment", year).iter_rows(named=True)}
-        assert set(sites) == set(lengths) - {"all"}
+        assert set(sites) == set(lengths) - {"all"} and sites, year
         for site, values in lengths.items():
             if site != "all":
                 assert sites[site]["stays"] == len(values)
@@ -103,6 +103,7 @@ def test_readmissions_equal_the_file_across_the_year_boundary(gold, stays):
             crossing += any(a.year > out.year for a in again)
     assert crossing > 0, "no readmission crosses 31 December: the test would not see a year-bound mistake"
     got = activity.get("readmissions_30d").build(gold)
+    establishments = 0
     for year in YEARS:
         group = _rows(got, "group", year).row(0, named=True)
         assert (group["stays"], group["readmitted"]) == (expected[(year, "all", "stays")],
@@ -110,6 +111,8 @@ def test_readmissions_equal_the_file_across_the_year_boundary(gold, stays):
         for r in _rows(got, "establishment", year).iter_rows(named=True):
             assert (r["stays"], r["readmitted"]) == (expected[(year, r["finess"], "stays")],
                                                      expected[(year, r["finess"], "readmitted")])
+            establishments += 1
+    assert establishments > 0, "no establishment row to compare"
     assert 0.05 < _rows(got, "group", 2020)["rate"].item() < 0.25
 
 

@@ -125,6 +125,7 @@ def test_year_partitions_run_on_two_celery_workers(tmp_path, dagster_home):
     lake = delta_store.lake_root(str(data))
     loads = delta_store.read(delta_store.table_uri(lake, ["bronze", "_loads"]))
     assert sorted(loads.get_column("file").to_list()) == sorted(p for p in generated if p.startswith(("deces/", "satisfaction/")))
+    assert loads.height > 0
     for file, lines_read, rows, rejects in loads.select("file", "lines_read", "rows", "rejects").iter_rows():
         assert (lines_read, rows + rejects) == (generated[file], generated[file]), file
     for asset in ASSETS:

@@ -128,7 +128,9 @@ def test_no_surface_reads_lt10_on_a_count_of_10_or_more(surfaces, chu_env):
                 for row in rows:
                     tally(truth.check(name, year, row, f"chu query {name} --year {year} --format {fmt}"))
         latest = max(mart["year"].to_list())
-        for column, cell in table_cells(previews[name]):
+        cells = list(table_cells(previews[name]))
+        assert cells, name
+        for column, cell in cells:
             assert cell not in ("<10", "s") or column in analyses.get(name).secrecy.columns, (name, column)
         rows = _markdown_rows(previews[name])
         assert rows, name

@@ -47,9 +47,12 @@ def test_authorised_user_is_recorded_from_the_os_not_the_environment(gold_in_env
     assert json.loads(audit["parameters"][0]) == {"establishment": "750000001", "period": "2021"}
     assert "dr_nobody" not in audit.write_csv()
     audit_file = delta_store.table_uri(gold_in_env.lake, ["ops", "secrecy_audit"])
+    walked = 0
     for folder, dirs, files in os.walk(audit_file):
         for name in [folder, *(os.path.join(folder, f) for f in files)]:
             assert os.stat(name).st_mode & 0o077 == 0, f"{name} is readable by others"
+            walked += 1
+    assert walked > 1, f"{audit_file} holds no file"
 
 
 def test_membership_of_the_configured_group_authorises():
