@@ -165,7 +165,7 @@ def query(name, year, start, end, establishment, diagnosis, fmt, limit, no_secre
         _indicator(lake, name, year, start, end, filters, fmt, limit, no_secrecy)
         return
     try:
-        con = analyses.connect_gold(lake)
+        con = analyses.connect_gold(lake, tables=analyses.tables_read(name))
         period = _period(con, name, year, start, end)
         if not no_secrecy:
             _refuse_outside_lattice(name, period, filters)

@@ -218,6 +218,15 @@ def connect_gold(
     return con
 
 
+def tables_read(name: str) -> set[str]:
+    """Every gold table answering ``name`` may read: its SQL's tables and facts, its
+    pre-aggregate, and the dimensions its filters are checked against (``connect_gold(tables=...)``
+    then opens these only)."""
+    analysis = get(name)
+    lookups = {_FILTER_LOOKUPS[f][0].split(" FROM ")[1].split()[0] for f in analysis.filters if f in _FILTER_LOOKUPS}
+    return {*analysis.tables, *analysis.facts, aggregates.AGGREGATES[name].table, *lookups}
+
+
 def _check(analysis: Analysis, period: Period, filters: Mapping[str, str | None]) -> dict[str, str | None]:
     given = {k: v for k, v in filters.items() if v}
     unknown = sorted(set(given) - set(analysis.filters))
