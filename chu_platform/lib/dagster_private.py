@@ -68,3 +68,8 @@ def backfills_in_flight(instance) -> list:
     """Backfills the daemon has not finished: requested, or being cancelled."""
     return [b for status in (BulkActionStatus.REQUESTED, BulkActionStatus.CANCELING)
             for b in instance.get_backfills(status=status)]
+
+# --- Interrupted runs (orchestration/clients.py): a signal during ``dg.execute_job`` is caught
+# by Dagster's own handler, which fails the run without raising; the run failure's reason is
+# the only trace of it, and its enum is not exported.
+from dagster._core.events import RunFailureReason  # noqa: E402, F401
