@@ -84,3 +84,24 @@ def test_sqlite_storages_are_configurable_classes(cls):
     assert hasattr(storage, "from_config_value") and hasattr(storage, "config_type")
     assert isinstance(private.SQLITE_BUSY_TIMEOUT_SECONDS, (int, float))
     assert callable(private._event_logs_directory) and callable(private._runs_directory)
+
+
+def test_an_interrupted_run_fails_with_the_unexpected_termination_reason():
+    """``orchestration/clients.interrupted`` reads a signal during ``dg.execute_job`` from this reason."""
+    import signal
+
+    from chu_platform.orchestration.clients import interrupted
+
+    @dg.asset
+    def interrupted_asset():
+        signal.raise_signal(signal.SIGINT)  # Dagster's handler, in force during the run, takes it
+        time.sleep(5)
+
+    job = dg.define_asset_job("j").resolve(asset_graph=dg.Definitions(assets=[interrupted_asset]).resolve_asset_graph())
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=False)
+    assert not result.success
+    reason = result.get_run_failure_event().event_specific_data.failure_reason
+    assert reason == private.RunFailureReason.UNEXPECTED_TERMINATION
+    assert interrupted(result)
+

@@ -87,7 +87,7 @@ def backfill(first: int, last: int, sources: str, force: bool, timeout: float | 
                 # the same command resumes from what is materialised. A SIGKILL leaves this to
                 # the daemon (lib/daemon.py).
                 click.echo(f"Stopping ({type(stop).__name__} {stop}): cancelling backfill {backfill_id}...")
-                status = backfills.cancel(instance, backfill_id, alive=alive)
+                status = backfills.cancel(instance, backfill_id, timeout=120.0, alive=alive)
                 click.echo(f"Backfill {backfill_id} {status.value if status else 'gone'}; run the same command "
                            "again to resume.")
                 if isinstance(stop, KeyboardInterrupt):

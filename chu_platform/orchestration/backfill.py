@@ -170,7 +170,7 @@ def follow(defs: dg.Definitions, instance: dg.DagsterInstance, backfill_id: str,
         time.sleep(poll)
 
 
-def cancel(instance: dg.DagsterInstance, backfill_id: str, timeout: float = 120.0,
+def cancel(instance: dg.DagsterInstance, backfill_id: str, timeout: float = 0.0,
            alive: Callable[[], bool] = lambda: True, poll: float = 1.0) -> BulkActionStatus | None:
     """Ask the daemon to cancel the backfill's queued and running runs (as the UI's Cancel), and
     wait until it has (the backfill ``CANCELED``, its runs terminated through the run launcher),
