@@ -16,7 +16,8 @@ directory reading that same drop and database, one after the other:
   queue, ``max_concurrent_runs`` of ``dagster.yaml``, the run launcher's one process per run,
   sensors as they are by default).
 
-Each is timed as a child process (wall seconds); the memory of its whole process tree (the
+Each is timed as a child process (wall seconds, and the CPU seconds of its whole process tree: the
+work done, which other sessions' load inflates far less than wall time); the memory of its whole process tree (the
 command, the daemon, code servers, run processes, worker pools) is sampled every 0.2 s with
 psutil (peak of the sum of RSS, and the largest single process); the runs each instance holds
 at the end are counted (by who made them: the backfill, a sensor, ``chu run``), with the span
@@ -43,6 +44,7 @@ import psutil
 
 from benchmarks.peers.common import machine, option
 from chu_platform.lib import postgres
+from chu_platform.defs.tags import RUNNER_TAG
 
 PATHS = ("run", "run-fast", "backfill")
 # Extra environment of a path: run-fast is chu run on the opt-in kept-open SQLite event log.
@@ -55,15 +57,23 @@ def _load() -> str:
 
 
 class TreeMemory:
-    """Peak RSS of a process and all its descendants, sampled in a thread."""
+    """Peak RSS of a process and all its descendants, sampled in a thread; and the CPU seconds
+    (user + system) of every process of the tree, as last sampled: the work done, which the
+    load of other sessions on the machine does not inflate as it does wall time (a process that
+    ends between two samples loses at most its last 0.2 s)."""
 
     def __init__(self, pid: int, interval: float = 0.2) -> None:
         self.pid, self.interval = pid, interval
         self.peak_total = 0
         self.peak_single = 0
         self.peak_processes = 0
+        self._cpu: dict[tuple[int, float], float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    @property
+    def cpu_seconds(self) -> float:
+        return sum(self._cpu.values())
 
     def __enter__(self) -> TreeMemory:
         self._thread.start()
@@ -87,6 +97,8 @@ class TreeMemory:
             for process in members:
                 try:
                     sizes.append(process.memory_info().rss)
+                    times = process.cpu_times()
+                    self._cpu[process.pid, process.create_time()] = times.user + times.system
                 except (psutil.NoSuchProcess, psutil.AccessDenied):
                     pass
             if sizes:
@@ -104,7 +116,7 @@ def _chu(args: list[str], env: dict[str, str], log: Path) -> dict:
         child = subprocess.Popen([chu, *args], env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         with TreeMemory(child.pid) as memory:
             code = child.wait()
-    return {"seconds": time.perf_counter() - started, "exit": code, "peak_total": memory.peak_total,
+    return {"seconds": time.perf_counter() - started, "exit": code, "cpu": memory.cpu_seconds, "peak_total": memory.peak_total,
             "peak_single": memory.peak_single, "processes": memory.peak_processes, "log": log}
 
 
@@ -122,8 +134,8 @@ def _runs(home: Path) -> dict:
             makers["backfill"] += 1
         elif "dagster/sensor_name" in tags:
             makers[f"sensor {tags['dagster/sensor_name']}"] += 1
-        elif "chu/runner" in tags:
-            makers[tags["chu/runner"]] += 1
+        elif RUNNER_TAG in tags:
+            makers[tags[RUNNER_TAG]] += 1
         else:
             makers["other"] += 1
         failed += record.dagster_run.status != dg.DagsterRunStatus.SUCCESS
@@ -231,20 +243,20 @@ def main(options: list[str]) -> None:
                       rows=_table_rows(data / "lake"), answers=_answers(env, base))
         results[path] = result
         status = "ok" if result["exit"] == 0 else f"FAILED (exit {result['exit']}, see {result['log']})"
-        print(f"  {status}: {result['seconds']:.1f} s, peak tree RSS {result['peak_total'] / 2**30:.2f} GiB, "
+        print(f"  {status}: {result['seconds']:.1f} s, {result['cpu']:.1f} CPU-s, peak tree RSS {result['peak_total'] / 2**30:.2f} GiB, "
               f"{result['runs']['count']} runs {result['runs']['by']}; load average after {result['load_after']}",
               flush=True)
         if result["exit"]:
             print("  last output:\n" + Path(result["log"]).read_text()[-2000:])
     print(f"\n### Orchestration at scale {scale:g}, years {first}-{last} ({started_at})\n")
     print(f"`{command}` — {machine()}\n")
-    print("| path | command | wall s | runs created (by whom) | failed runs | first run start → last run end s "
+    print("| path | command | wall s | CPU s, process tree | runs created (by whom) | failed runs | first run start → last run end s "
           "| peak RSS, process tree | largest process | processes at once | load avg before → after |")
-    print("|---|---|---:|---|---:|---:|---:|---:|---:|---|")
+    print("|---|---|---:|---:|---|---:|---:|---:|---:|---:|---|")
     for path, r in results.items():
         by = ", ".join(f"{n} {who}" for who, n in sorted(r["runs"]["by"].items()))
         shown = " ".join([*(f"{k}={v}" for k, v in PATH_ENV.get(path, {}).items()), "chu", *commands[path]])
-        print(f"| {path} | `{shown}` | {r['seconds']:.1f} | {r['runs']['count']} ({by}) | "
+        print(f"| {path} | `{shown}` | {r['seconds']:.1f} | {r['cpu']:.1f} | {r['runs']['count']} ({by}) | "
               f"{r['runs']['failed']} | {r['runs']['span']:.1f} | {r['peak_total'] / 2**30:.2f} GiB | "
               f"{r['peak_single'] / 2**30:.2f} GiB | {r['processes']} | {r['load_before']} → {r['load_after']} |")
     for other in (p for p in ("run-fast", "backfill") if p in results and "run" in results):

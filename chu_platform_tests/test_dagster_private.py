@@ -86,6 +86,25 @@ def test_sqlite_storages_are_configurable_classes(cls):
     assert callable(private._event_logs_directory) and callable(private._runs_directory)
 
 
+def test_the_range_check_warning_is_the_plan_loggers_and_is_filtered(caplog):
+    """The warning Dagster's plan logs when a blocking check's step yields no result (a range
+    run's check step logs per-year evaluations instead) comes from the logger we filter."""
+    import logging
+
+    from dagster._core.execution.plan import active
+
+    source = inspect.getsource(active)
+    assert private.NO_RESULT_WARNING in source and "logger.warning(" in source
+    assert active.logger.name == private.PLAN_LOGGER
+    private.quiet_range_check_warning()
+    private.quiet_range_check_warning()
+    assert sum(isinstance(f, type(private._RANGE_CHECK_FILTER)) for f in active.logger.filters) == 1
+    with caplog.at_level(logging.WARNING, logger=private.PLAN_LOGGER):
+        active.logger.warning("Blocking asset check 'a:c' emitted no result in step 'a_checks'; ...")
+        active.logger.warning("another warning")
+    assert [r.getMessage() for r in caplog.records] == ["another warning"]
+
+
 def test_an_interrupted_run_fails_with_the_unexpected_termination_reason():
     """``orchestration/clients.interrupted`` reads a signal during ``dg.execute_job`` from this reason."""
     import signal

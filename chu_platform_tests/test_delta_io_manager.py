@@ -38,7 +38,7 @@ def test_partition_write_replaces_only_its_year(tmp_path):
     result = dg.materialize([asset], partition_key="2019", resources={"io_manager": io})
     assert result.success
     metadata = result.get_asset_materialization_events()[0].materialization.metadata
-    assert metadata["row_count"].value == 1
+    assert metadata["rows_written"].value == 1
     assert metadata["delta_version"].value == versions[1] + 1  # one commit per partition write
 
     uri = delta_store.table_uri(str(tmp_path / "lake"), ["silver", "things"])
@@ -130,7 +130,7 @@ def test_write_options_come_from_asset_metadata(tmp_path):
 
     sorted_run = dg.materialize([fact_things], partition_key="2019", resources={"io_manager": io})
     meta = _metadata(sorted_run)
-    assert meta["sorted_by"] == "value" and meta["data_files_in_partition"] == 1 and meta["row_count"] == 5
+    assert meta["sorted_by"] == "value" and meta["data_files_in_partition"] == 1 and meta["rows_written"] == 5
     uri = delta_store.table_uri(str(tmp_path / "lake"), ["gold", "fact_things"])
     # The file itself is in sort order, nulls last (read without any ORDER BY).
     (path,) = delta_store.current_files(uri)

@@ -16,3 +16,28 @@ def test_pandera_does_not_import_pyspark_pandas(tmp_path):
                           env={"PYTHONPATH": str(tmp_path), "PATH": ""})
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False" and "pyspark" not in done.stderr
+
+
+def test_definitions_load_without_pandas():
+    """Every Dagster run process loads the definitions: pandera's pandas API (pandas, about a
+    second of CPU) is not loaded with them, the Polars contracts still validate (and reject),
+    and pandas stays importable for code that wants it."""
+    probe = (
+        "import sys, chu_platform.definitions\n"
+        "print('pandas' in sys.modules)\n"
+        "import polars as pl, pandera.errors\n"
+        "import pandera.polars as pa\n"
+        "class S(pa.DataFrameModel):\n"
+        "    x: int = pa.Field(ge=0)\n"
+        "S.validate(pl.DataFrame({'x': [1]}))\n"
+        "try:\n"
+        "    S.validate(pl.DataFrame({'x': [-1]}))\n"
+        "    print('accepted')\n"
+        "except pandera.errors.SchemaError:\n"
+        "    print('rejected')\n"
+        "import pandas\n"
+        "print(pandas.DataFrame({'x': [1]}).shape)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "rejected", "(1,", "1)"]

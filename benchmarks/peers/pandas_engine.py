@@ -1,6 +1,6 @@
 """The eight questions in pandas, the naive baseline: whole tables in memory, no index.
 
-Same definitions as ``benchmarks/peers/sql.py`` (itself following ``chu_platform/marts``).
+Same definitions as ``benchmarks/peers/sql.py`` (itself following ``chu_platform/layers/marts``).
 """
 
 from __future__ import annotations

@@ -7,10 +7,11 @@ import os
 import importlib.util
 
 import click
+from click.utils import make_default_short_help
 
 from chu_platform.lib import permissions
 from chu_platform.lib import environment
-from chu_platform.deploy.settings import apply_defaults
+from chu_platform.deploy.settings import ALLOCATOR, apply_defaults, data_dir, lake_uri
 
 # name -> "module:function"; a command is offered when its module is present.
 COMMANDS: dict[str, str] = {
@@ -27,6 +28,31 @@ COMMANDS: dict[str, str] = {
     "withdraw": "chu_platform.cli.withdraw:withdraw",
 }
 
+# Each command's first sentence, as its docstring says it (``chu --help`` lists them without
+# importing a command module: Dagster, Polars...; chu_platform_tests/test_cli_startup.py checks
+# they match).
+SUMMARIES: dict[str, str] = {
+    "backfill": 'Submit a Dagster backfill of the years FROM..TO (the UI\'s "Materialize -> years"), run by the '
+                "daemon (one started for the duration when none runs), and report until it ends.",
+    "bench": "Time every analysis on gold, cold and warm, in each physical layout.",
+    "dashboard": "Build the dashboard from the current gold, marts, checks and benchmarks; secrecy applied.",
+    "demo": "Simulate the sources, build the platform end to end, answer a few questions, say where to look.",
+    "export": "Write the published, masked marts: chu-analyses.xlsx (a sheet per analysis), and a CSV and a "
+              "Parquet file per analysis.",
+    "generate": "Simulate the CHU's sources in their real formats: the FTP drop and the care-records base.",
+    "query": 'Answer analysis NAME from gold; counts of 1 to 9 and figures from them read "<10", cells withheld '
+             'so that none can be recovered read "s".',
+    "repair": "Rebuild TABLE (layer/table, e.g. silver/deaths) from the raw zone: the damaged table is moved "
+              "under <data dir>/damaged/, then `chu run` rebuilds it, and what reads it, from the files the raw "
+              "zone keeps.",
+    "run": "Materialise every asset fed by SOURCES, partitioned ones for every year present: a few Dagster runs "
+           "of the build jobs (load_sources, build_deaths, build_gold, publish), each over a range of years, on "
+           "this data directory's instance.",
+    "ui": "Start the Dagster UI and daemon (sensors, schedules, backfills); Ctrl-C stops both.",
+    "withdraw": "Withdraw the delivery PATH (its drop path, raw path or file name), then rebuild the years it fed "
+                "from the remaining deliveries.",
+}
+
 
 def _present(target: str) -> bool:
     return importlib.util.find_spec(target.split(":")[0]) is not None
@@ -40,9 +66,11 @@ BUILDING = {"run", "backfill", "withdraw", "repair", "demo"}
 class LazyGroup(click.Group):
     def resolve_command(self, ctx: click.Context, args: list[str]):
         name, command, rest = super().resolve_command(ctx, args)
-        if name in BUILDING:
+        # Resolved before the group's callback (apply_defaults) runs: the data directory from
+        # the settings; nothing held for `chu run --help`.
+        if name in BUILDING and not set(rest) & set(ctx.help_option_names):
             ctx.meta["chu.building"] = environment.now()
-            environment.keep_reserve(os.environ["CHU_DATA_DIR"])
+            environment.keep_reserve(str(data_dir()))
         return name, command, rest
 
     def invoke(self, ctx: click.Context):
@@ -62,6 +90,15 @@ class LazyGroup(click.Group):
                 raise
             started = ctx.meta.get("chu.building")
             raise click.ClickException(_closing(failure, started) if started else failure.line) from None
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The commands and their first sentence, as click lists them, no command module imported."""
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, make_default_short_help(SUMMARIES.get(name, ""), limit)) for name in names])
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(name for name, target in COMMANDS.items() if _present(target))
@@ -97,9 +134,7 @@ def _instance():
 def _from_runs(started):
     try:
         instance = _instance()
-        from chu_platform.lib.delta_store import lake_root
-
-        lake = lake_root(os.environ["CHU_DATA_DIR"], os.environ.get("CHU_LAKE_URI", ""))
+        lake = lake_uri()
         return environment.from_runs(instance, started, lake) if instance else None
     except Exception:  # noqa: BLE001 - the command's own error stands when the history cannot be read
         return None
@@ -116,4 +151,8 @@ def _closing(failure: environment.Failure, started) -> str:
 
 
 def main() -> None:
+    # Before any command module imports Polars (the group resolves the command before its
+    # callback runs apply_defaults): its jemalloc reads this once, at Polars' import.
+    for name, value in ALLOCATOR.items():
+        os.environ.setdefault(name, value)
     cli()

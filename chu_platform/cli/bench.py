@@ -13,6 +13,7 @@ from chu_platform.latency.benchmark import run_benchmark, summary
 from chu_platform.latency.chart import draw
 from chu_platform.latency.compare import AnswerMismatch
 from chu_platform.latency.layouts import LAYOUTS, check_names
+from chu_platform.deploy.settings import lake_uri
 
 
 def _layouts(text: str) -> list[str]:
@@ -40,7 +41,7 @@ def bench(repetitions: int, layouts: str, year: int | None, fragments: int, synt
     prints the p50 table in Markdown.
     """
     data_dir = Path(os.environ["CHU_DATA_DIR"]).resolve()
-    lake = delta_store.lake_root(str(data_dir), os.environ.get("CHU_LAKE_URI", ""))
+    lake = lake_uri()
     scratch = data_dir / "ops"
     if synthetic_scale is not None:
         scratch = data_dir / "ops" / "synthetic" / f"scale-{synthetic_scale:g}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import click
+from chu_platform.deploy.settings import lake_uri
 
 
 @click.command()
@@ -19,11 +20,10 @@ def dashboard(out: str | None, lang: str) -> None:
     from chu_platform.dashboard import build, quality
     from chu_platform.definitions import defs
     from chu_platform.deploy.instance import prepare_home
-    from chu_platform.lib import delta_store
 
     data_dir = os.environ["CHU_DATA_DIR"]
     prepare_home(data_dir)
-    lake = delta_store.lake_root(data_dir, os.environ.get("CHU_LAKE_URI", ""))
+    lake = lake_uri()
     with dg.DagsterInstance.get() as instance:
         try:
             doc = build.document(lake, instance, quality.check_specs(defs.resolve_asset_graph()), lang)

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import click
+from chu_platform.deploy.settings import lake_uri
 
 FORMATS = ("xlsx", "csv", "parquet")
 
@@ -20,11 +21,10 @@ def export(out: str | None, formats: tuple[str, ...]) -> None:
     Parquet file per analysis. Readable by the owner only, or by CHU_BI_GROUP like the warehouse."""
     from datetime import UTC, datetime
 
-    from chu_platform.lib import delta_store
     from chu_platform.layers.marts import export as exporting
 
     data_dir = os.environ["CHU_DATA_DIR"]
-    lake = delta_store.lake_root(data_dir, os.environ.get("CHU_LAKE_URI", ""))
+    lake = lake_uri()
     folder = Path(out) if out else Path(data_dir) / exporting.FOLDER
     try:
         written = exporting.export(lake, folder, datetime.now(UTC), formats or FORMATS, own_folder=out is None)

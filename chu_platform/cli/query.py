@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 
 import click
 import polars as pl
@@ -21,6 +20,7 @@ import polars as pl
 from chu_platform.lib import delta_store
 from chu_platform.layers.marts import activity, analyses
 from chu_platform.layers.marts.periods import Period, latest_complete_year
+from chu_platform.deploy.settings import lake_uri
 from chu_platform.layers.marts.secrecy import (
     UNMASK_GROUP,
     UNMASK_USERS,
@@ -157,7 +157,7 @@ def _refuse_outside_lattice(name: str, period, filters: dict) -> None:
 def query(name, year, start, end, establishment, diagnosis, fmt, limit, no_secrecy) -> None:
     """Answer analysis NAME from gold; counts of 1 to 9 and figures from them read "<10", cells
     withheld so that none can be recovered read "s"."""
-    lake = delta_store.lake_root(os.environ["CHU_DATA_DIR"], os.environ.get("CHU_LAKE_URI", ""))
+    lake = lake_uri()
     if no_secrecy:
         _refuse_unauthorised(lake, name)
     filters = {"establishment": establishment, "diagnosis": diagnosis}

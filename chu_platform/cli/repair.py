@@ -13,6 +13,7 @@ import dagster as dg
 from chu_platform.lib import delta_store
 from chu_platform.lib.lock import data_dir_lock
 from chu_platform.schemas.sources import SOURCES
+from chu_platform.deploy.settings import lake_uri
 
 # Tables no asset computes, written by every bronze asset fed by files (docs/storage.md).
 SIDE_TABLES = {"bronze/rejects", "bronze/_loads"}
@@ -59,7 +60,7 @@ def repair(ctx: click.Context, table: str) -> None:
         raise click.ClickException(f"{name} is a history (what was delivered or done), not rebuilt from the raw "
                                    "zone: restore it from the data directory's backup")
     data_dir = Path(os.environ["CHU_DATA_DIR"])
-    lake = delta_store.lake_root(str(data_dir), os.environ.get("CHU_LAKE_URI", ""))
+    lake = lake_uri()
     if "://" in lake:
         raise click.ClickException(f"the lake is object storage ({lake}): move {name} aside with the store's own "
                                    "tools, then run `chu run` to rebuild it")

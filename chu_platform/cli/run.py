@@ -11,6 +11,7 @@ from chu_platform.cli.options import parse_years
 from chu_platform.deploy.instance import prepare_home
 from chu_platform.lib.lock import data_dir_lock
 from chu_platform.schemas.sources import SOURCES
+from chu_platform.deploy.settings import lake_uri
 
 
 def parse_sources(text: str) -> list[str]:
@@ -24,12 +25,12 @@ def parse_sources(text: str) -> list[str]:
 
 
 def load_definitions() -> dg.Definitions:
-    """The platform's definitions, built from the environment in force now (the one ``chu``
-    resolved), as a code server started with it would; tests replace this function and
-    ``JOB_SOURCE`` (where each run finds its job) together."""
-    from chu_platform.definitions import current_definitions
+    """The platform's definitions (their resources read the environment ``chu`` resolved when
+    they are used); tests replace this function and ``JOB_SOURCE`` (where each run finds its
+    job) together."""
+    from chu_platform.definitions import defs
 
-    return current_definitions()
+    return defs
 
 
 JOB_SOURCE = ("chu_platform.orchestration.build_target", "job_of")
@@ -124,13 +125,15 @@ def run(sources: str, years: str) -> None:
             click.echo(f"      FAILED {error}")
         if outcome.failed_checks:
             click.echo(f"      checks failed: {', '.join(outcome.failed_checks)}")
+        if outcome.warned_checks:
+            click.echo(f"      checks warned: {', '.join(outcome.warned_checks)}")
 
     try:
         results = execute(planned, instance, defs.resolve_asset_graph(), progress, job_source=JOB_SOURCE)
     except KeyboardInterrupt as stop:
         raise click.ClickException(f"interrupted ({stop}): the run in progress ended failed and no further run "
                                    "started; run the same command again to finish the build") from None
-    lake = os.environ.get("CHU_LAKE_URI") or os.path.join(os.environ["CHU_DATA_DIR"], "lake")
+    lake = lake_uri()
     summary = run_summary(results, plan.skipped, asked_in_vain)
     click.echo(summary.text)
     if summary.must_act:
@@ -155,8 +158,11 @@ def run_summary(results, skipped: dict[str, str], years_not_built: list[str] = (
         lines.append(f"  FAILED {r.planned.label}: {names}")
     if blocked:
         lines.append(f"  not built (an upstream asset failed): {', '.join(blocked)}")
+    warned = sorted({c for r in results for c in r.warned_checks})
     if checks:
         lines.append(f"  checks failed (data kept, see the check's metadata in the UI): {', '.join(checks)}")
+    if warned:
+        lines.append(f"  checks warned (data kept, see the check's metadata in the UI): {', '.join(warned)}")
     for source, why in skipped.items():
         lines.append(f"  source {source} skipped: {why}")
     for line in years_not_built:
@@ -167,5 +173,5 @@ def run_summary(results, skipped: dict[str, str], years_not_built: list[str] = (
     elif checks or skipped or years_not_built:
         lines.append("  No action needed to use the results; the warnings above say what to review.")
     else:
-        lines.append("  Everything built, every check passed: nothing to do.")
+        lines.append("  Everything built, every check passed: no action needed.")
     return RunSummary("\n".join(lines), must_act)

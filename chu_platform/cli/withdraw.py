@@ -13,10 +13,11 @@ from chu_platform.lib import delta_store
 from chu_platform.lib.lock import data_dir_lock
 from chu_platform.layers.marts.secrecy import login_user, process_user
 from chu_platform.defs.partitions import BY_SOURCE
+from chu_platform.deploy.settings import lake_uri
 
 
 def _lake() -> str:
-    return delta_store.lake_root(os.environ["CHU_DATA_DIR"], os.environ.get("CHU_LAKE_URI", ""))
+    return lake_uri()
 
 
 def _file_years(version: raw.Landed, manifest: pl.DataFrame, history: pl.DataFrame) -> list[int]:

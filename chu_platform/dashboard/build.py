@@ -9,7 +9,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from chu_platform.dashboard import extract, figures, geo, page, narratives, payload, quality, secrecy
+from chu_platform.dashboard import activity, extract, figures, geo, page, narratives, payload, quality, secrecy
 
 TITLE = "CHU Platform"
 FILE_NAME = "dashboard.html"
@@ -42,6 +42,7 @@ def document(lake: str, instance: dg.DagsterInstance | None, check_specs: Mappin
         "latency": {**latency, "narr": {lg: narratives.latency_narrative(latency, lg) for lg in narratives.LANGS}},
         "catalogue": figures.catalogue(),
         "geo": geo.region_shapes(),
+        "activity": activity.section(lake),
     }
 
 

@@ -101,8 +101,8 @@ class Writer:
             return labels["spec"][index]
         return labels["diag"][index][1]
 
-    def first(self, rows: list[list], kind: str) -> tuple[str, str] | None:
-        listed = [r for r in rows if r[0] != OTHERS and shown(r[1])]
+    def first(self, rows: list[list] | None, kind: str) -> tuple[str, str] | None:
+        listed = [r for r in rows or [] if r[0] != OTHERS and shown(r[1])]
         return (self.member(kind, listed[0][0]), self.rate(listed[0][2])) if listed else None
 
     def previous(self, end: int, scope: str, field: str):

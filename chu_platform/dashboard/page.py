@@ -57,7 +57,7 @@ def _table(table_id: str, title_key: str) -> str:
 
 
 _KPIS = ("seen", "cons", "hosp", "rate", "deaths", "sat")
-_WIDE = {"c-month", "d-map", "s-quint", "q-rejects", "r-lat", "ov-trend"}
+_WIDE = {"c-month", "d-map", "s-quint", "q-rejects", "r-lat", "ov-trend", "fc-stays", "fc-cons"}
 
 
 def _pages() -> str:

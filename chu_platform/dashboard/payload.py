@@ -15,10 +15,10 @@ from collections import defaultdict
 
 import polars as pl
 
-from chu_platform.dashboard import measures, secrecy
+from chu_platform.dashboard import activity, measures, secrecy
 from chu_platform.dashboard.extract import UNKNOWN_DIAGNOSIS, Gold
 from chu_platform.dashboard.measures import ALL, TOTAL
-from chu_platform.layers.marts import analyses
+from chu_platform.layers.marts import analyses, suppression
 from chu_platform.layers.marts.periods import Period
 
 TOP = 12
@@ -26,6 +26,30 @@ OTHERS = -2
 UNKNOWN = -1
 NO_SCORE = -1
 BREAKDOWNS = {"est": "cons", "dg": "cons_diag", "sp": "cons_spec", "hdg": "hosp_diag"}
+
+# The contract with static/dashboard.js: the short keys of each selection (``sel["<range>|<scope>"]``)
+# and of each establishment's series (``est["<index>"]``), kept short because the page embeds
+# tens of thousands of them. docs/dashboard.md lists them; a test holds the three together.
+SELECTION_KEYS = {
+    "c": "consultations (a count, or a withheld cell's label)",
+    "h": "hospital stays",
+    "s": "distinct patients seen (consulted)",
+    "hd": "distinct patients seen who were hospitalised",
+    "r": "hospitalisation rate: hd / s, in %",
+    "pyr": "age pyramid of the stays: [age band, women, men]",
+    "mo": "consultations per month (single-year ranges only)",
+    "est": "top establishments by consultations: [establishment, count, share %]",
+    "dg": "top diagnoses of the consultations: [diagnosis, count, share %]",
+    "sp": "top specialties of the consultations: [specialty, count, share %]",
+    "hdg": "top diagnoses of the stays: [diagnosis, count, share %]",
+}
+ESTABLISHMENT_KEYS = {
+    "c": "consultations, one value per range (``ranges``)",
+    "h": "hospital stays, per range",
+    "s": "distinct patients seen, per range",
+    "hd": "distinct patients hospitalised, per range",
+    "sat": "e-Satis score, per range (-1: no score)",
+}
 _BREAKDOWN_TOTAL = {"cons_diag": "cons", "cons_spec": "cons", "cons_month": "cons", "hosp_diag": "hosp"}
 
 
@@ -63,11 +87,18 @@ def secrecy_groups(cells: pl.DataFrame, est_region: dict[str, str | None]) -> li
     return groups
 
 
+def people_key(year: int, count: str, sexe: str = ALL, band: str = ALL) -> tuple:
+    """The key of a count of people of the whole group in ``marts_masks``: ``count`` ("seen" or
+    "hospitalised") of one year, of a sex and age band ("all": every one)."""
+    return ("people", year, ALL, count, sexe, band)
+
+
 def marts_masks(lake: str, gold: Gold) -> dict[tuple, bool]:
     """Whether the marts (``chu query``, the BI warehouse) withhold each yearly count they
     share with the page, keyed as the page's cells: an establishment's and the group's
     consultations, each diagnosis' consultations and stays, each specialty's consultations,
-    each region's deaths and answers, and the totals."""
+    each region's deaths and answers, and the totals; the patients seen and hospitalised in
+    the group, overall and by sex and age band (``people_key``)."""
     con = analyses.connect_gold(lake)
     diagnosis = {code: str(key) for key, code in gold.diagnoses.select("diagnostic_key", "code_diag").iter_rows()}
     diagnosis.setdefault(None, str(UNKNOWN))
@@ -88,11 +119,17 @@ def marts_masks(lake: str, gold: Gold) -> dict[tuple, bool]:
             return [(("deaths", year, ALL, row["region_code"]), "deaths"), (("deaths", year, ALL, TOTAL), "denominator")]
         if name == "satisfaction_by_region":
             return [(("answers", year, ALL, row["region_code"]), "nb_reponses")]
+        if name == "hospitalisation_rate":
+            return [(people_key(year, "seen"), "denominator"), (people_key(year, "hospitalised"), "numerator")]
+        if name == "hospitalisations_by_sex_age":
+            return [(people_key(year, "seen", row["sexe"], row["age_band"]), "denominator"),
+                    (people_key(year, "hospitalised", row["sexe"], row["age_band"]), "numerator")]
         return []
 
     fixed: dict[tuple, bool] = {}
     for name in ("consultations_by_establishment", "consultations_by_diagnosis", "hospitalisations_by_diagnosis",
-                 "consultations_by_professional", "deaths_by_region", "satisfaction_by_region"):
+                 "consultations_by_professional", "deaths_by_region", "satisfaction_by_region",
+                 "hospitalisation_rate", "hospitalisations_by_sex_age"):
         for year in analyses.years_present(con, name):
             try:
                 frame = analyses.published(con, name, Period.year(year))
@@ -101,17 +138,22 @@ def marts_masks(lake: str, gold: Gold) -> dict[tuple, bool]:
             for row in frame.iter_rows(named=True):
                 for key, column in keys(name, row, year):
                     fixed[key] = fixed.get(key, False) or row[column] is None
+    # The stays per establishment and year the length-of-stay mart publishes (Séjours page).
+    for key, masked in activity.shared_masks(lake).items():
+        fixed[key] = fixed.get(key, False) or masked
     return fixed
 
 
 def masked_cells(cells: pl.DataFrame, est_region: dict[str, str | None],
                  fixed: dict[tuple, bool] | None = None) -> pl.DataFrame:
-    """``cells`` with the ``masked`` flag of ``secrecy.protect`` over every group, the counts
-    the marts also publish withheld exactly as the marts withhold them (``marts_masks``)."""
+    """``cells`` with the ``masked`` flag of ``secrecy.protection`` over every group, the counts
+    the marts also publish withheld exactly as the marts withhold them (``marts_masks``), and
+    the ``whole`` flag of the cells of a breakdown withheld whole (not drawn at all)."""
     keys = list(cells.select("measure", "year", "scope", "item").iter_rows())
     values = dict(zip(keys, cells["n"].to_list()))
-    hidden = secrecy.protect(values, secrecy_groups(cells, est_region), fixed)
-    return cells.with_columns(pl.Series("masked", [k in hidden for k in keys], dtype=pl.Boolean))
+    hidden, whole = secrecy.protection(values, secrecy_groups(cells, est_region), fixed)
+    return cells.with_columns(pl.Series("masked", [k in hidden or k in whole for k in keys], dtype=pl.Boolean),
+                              pl.Series("whole", [k in whole for k in keys], dtype=pl.Boolean))
 
 
 def _share(n: int | str | None, total: int | str | None) -> float | str | None:
@@ -192,8 +234,8 @@ def build_payload(gold: Gold, fixed: dict[tuple, bool] | None = None) -> dict:
         counted = measures.count_in_range(people, ["scope"], bits).with_columns(
             pl.lit(a).alias("start"), pl.lit(b).alias("end"))
         people_counts.append(counted)
-    distinct = _distinct(pl.concat(people_counts) if people_counts else None)
-    pyramid = _pyramid(groups, years)
+    distinct = _distinct(pl.concat(people_counts) if people_counts else None, fixed or {})
+    pyramid = _pyramid(groups, years, fixed or {})
     est_sat = _establishment_satisfaction(sat, years)
     for a, b in ranges(years):
         key = range_key(a, b)
@@ -209,7 +251,7 @@ def build_payload(gold: Gold, fixed: dict[tuple, bool] | None = None) -> dict:
         dist = distinct.get(key, {})
         for scope in scopes:
             selections[f"{key}|{scope}"] = _selection(scope, totals, parts, dist, pyramid.get((key, scope), []),
-                                                      labels, months.get((a, scope), [0] * 12) if a == b else None)
+                                                      labels, months.get((a, scope), [0] * 12), a == b)
         for (m, s), (n, masked) in totals.items():
             if s.startswith("e:") and m in ("cons", "hosp"):
                 establishments[s[2:]][m].append((key, secrecy.value(n, masked)))
@@ -247,8 +289,9 @@ def build_payload(gold: Gold, fixed: dict[tuple, bool] | None = None) -> dict:
 _KEYS = {"cons_diag": "dg", "cons_spec": "sp", "hosp_diag": "hdg"}
 
 
-def _parts(ranged: pl.DataFrame, est_region: pl.DataFrame) -> dict[tuple[str, str], tuple[list, tuple | None]]:
-    """Per (breakdown, scope): the top members (item, n, masked) and the "others" (n, masked)."""
+def _parts(ranged: pl.DataFrame, est_region: pl.DataFrame) -> dict[tuple[str, str], tuple[list, tuple | None] | None]:
+    """Per (breakdown, scope): the top members (item, n, masked) and the "others" (n, masked);
+    ``None`` for a breakdown withheld whole (``secrecy.protection``)."""
     members = ranged.filter(pl.col("measure").is_in(list(_KEYS)) & (pl.col("item") != TOTAL)).select(
         pl.col("measure").replace_strict(_KEYS).alias("key"), "scope", "item", "n", "masked")
     est = ranged.filter((pl.col("measure") == "cons") & pl.col("scope").str.starts_with("e:")).select(
@@ -268,6 +311,10 @@ def _parts(ranged: pl.DataFrame, est_region: pl.DataFrame) -> dict[tuple[str, st
     rest = ranked.filter(pl.col("rank") >= TOP).group_by("key", "scope").agg(pl.col("n").sum(), pl.col("masked").any())
     for key, scope, n, masked in rest.iter_rows():
         out[(key, scope)] = (out[(key, scope)][0], (n, masked))
+    if "whole" in ranged.columns:
+        for key, scope in ranged.filter(pl.col("whole") & pl.col("measure").is_in(list(_KEYS))).select(
+                pl.col("measure").replace_strict(_KEYS), "scope").unique().iter_rows():
+            out[(key, scope)] = None
     return out
 
 
@@ -280,42 +327,64 @@ def _top(rows: list[tuple[int, int, bool]], others: tuple[int, bool] | None, tot
     return out
 
 
-def _selection(scope, totals, parts, dist, pyramid, labels: Labels, months: list | None) -> dict:
+def _selection(scope, totals, parts, dist, pyramid, labels: Labels, months: list | None, single_year: bool) -> dict:
     cons, cons_masked = totals.get(("cons", scope), (0, False))
     hosp, hosp_masked = totals.get(("hosp", scope), (0, False))
     c, h = secrecy.value(cons, cons_masked), secrecy.value(hosp, hosp_masked)
     seen, hospitalised = dist.get(scope, (0, 0))
     out = {"c": c, "h": h, "s": seen, "hd": hospitalised, "r": _share(hospitalised, seen), "pyr": pyramid}
     for key in BREAKDOWNS:
-        rows, others = parts.get((key, scope), ([], None))
+        got = parts.get((key, scope), ([], None))
+        if got is None:  # withheld whole: the page says so in one line
+            out[key] = None
+            continue
+        rows, others = got
         out[key] = _top([(labels.member(key, i), n, m) for i, n, m in rows], others, h if key == "hdg" else c)
-    if months is not None:
-        out["mo"] = months
+    if single_year:
+        out["mo"] = months  # None: withheld whole
     return out
 
 
-def _months(cells: pl.DataFrame) -> dict[tuple[int, str], list]:
+def _months(cells: pl.DataFrame) -> dict[tuple[int, str], list | None]:
+    """Per (year, scope): the twelve months' consultations, ``None`` when withheld whole."""
     got: dict[tuple[int, str], dict[int, int | None]] = defaultdict(dict)
-    for y, s, i, n, m in cells.filter(pl.col("measure") == "cons_month").select(
-            "year", "scope", "item", "n", "masked").iter_rows():
+    whole = set()
+    for y, s, i, n, m, w in cells.filter(pl.col("measure") == "cons_month").select(
+            "year", "scope", "item", "n", "masked", "whole").iter_rows():
         got[(y, s)][int(i)] = secrecy.value(n, m)
-    return {k: [v.get(month, 0) for month in range(1, 13)] for k, v in got.items()}
+        if w:
+            whole.add((y, s))
+    return {k: None if k in whole else [v.get(month, 0) for month in range(1, 13)] for k, v in got.items()}
 
 
-def _distinct(counted: pl.DataFrame | None) -> dict[str, dict[str, tuple]]:
+def _people_masks(checked: pl.DataFrame, fixed: dict[tuple, bool], keys: list[str]) -> pl.DataFrame:
+    """The flags of counts of people as the marts set them where both publish the count (one
+    year, the whole group: ``fixed``), then the patients seen but not hospitalised withheld by
+    the marts' own rule (``suppression.split``): one rule, one answer on every surface."""
+    def marts(count: str) -> pl.Series:
+        return pl.Series([
+            row["start"] == row["end"] and row["scope"] == ALL
+            and fixed.get(people_key(row["start"], count, row.get("sexe", ALL), row.get("age_band", ALL)), False)
+            for row in checked.select("scope", "start", "end", *keys).iter_rows(named=True)], dtype=pl.Boolean)
+
+    checked = checked.with_columns(pl.col("seen_masked") | marts("seen"), pl.col("hospitalised_masked") | marts("hospitalised"))
+    return suppression.split(checked, "hospitalised", "seen", "hospitalised_masked", "seen_masked")
+
+
+def _distinct(counted: pl.DataFrame | None, fixed: dict[tuple, bool]) -> dict[str, dict[str, tuple]]:
     if counted is None:
         return {}
     checked = secrecy.nested_differences(counted, ["scope"], "seen")
     checked = secrecy.nested_differences(checked, ["scope"], "hospitalised")
+    checked = _people_masks(checked, fixed, [])
     out: dict[str, dict[str, tuple]] = defaultdict(dict)
     for scope, a, b, seen, hosp, seen_m, hosp_m in checked.select(
             "scope", "start", "end", "seen", "hospitalised", "seen_masked", "hospitalised_masked").iter_rows():
-        hosp_m = hosp_m or secrecy.small(seen - hosp)
         out[range_key(a, b)][scope] = (secrecy.value(seen, seen_m), secrecy.value(hosp, hosp_m))
     return out
 
 
-def _pyramid(groups: pl.DataFrame | None, years: list[int]) -> dict[tuple[str, str], list]:
+def _pyramid(groups: pl.DataFrame | None, years: list[int], fixed: dict[tuple, bool]) -> dict[tuple[str, str], list]:
     if groups is None:
         return {}
     frames = [
@@ -326,12 +395,12 @@ def _pyramid(groups: pl.DataFrame | None, years: list[int]) -> dict[tuple[str, s
     keys = ["scope", "sexe", "age_band"]
     checked = secrecy.nested_differences(pl.concat(frames), keys, "seen")
     checked = secrecy.nested_differences(checked, keys, "hospitalised")
+    checked = _people_masks(checked, fixed, ["sexe", "age_band"])
     out: dict[tuple[str, str], list] = defaultdict(list)
     for scope, sexe, band, a, b, seen, hosp, seen_m, hosp_m in checked.sort(keys).select(
             *keys, "start", "end", "seen", "hospitalised", "seen_masked", "hospitalised_masked").iter_rows():
         if "unknown" in (sexe, band):
             continue
-        hosp_m = hosp_m or secrecy.small(seen - hosp)
         den, num = secrecy.value(seen, seen_m), secrecy.value(hosp, hosp_m)
         out[(range_key(a, b), scope)].append([sexe, band, num, den, _share(num, den)])
     return out

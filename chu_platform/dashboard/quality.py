@@ -16,7 +16,7 @@ import polars as pl
 from chu_platform.layers.bronze.ingest import LOADS_SCHEMA
 from chu_platform.layers.bronze.raw import read_manifest
 from chu_platform.dashboard import peers, plain
-from chu_platform.lib import delta_store
+from chu_platform.lib import check_status, delta_store
 from chu_platform.layers.marts import analyses
 
 # The directors read the time of their own clock.
@@ -31,35 +31,26 @@ def paris(moment: datetime) -> str:
 
 
 def check_results(instance: dg.DagsterInstance | None, specs: Mapping[dg.AssetCheckKey, str]) -> list[dict]:
-    """The latest execution of every check of the definitions: asset, check, status
-    (passed / warned / failed / not run), description, when."""
-    records = instance.event_log_storage.get_latest_asset_check_execution_by_key(list(specs)) if instance else {}
+    """Every check of the definitions: asset, check, status (passed / warned / failed / not
+    run, decided by ``lib.check_status`` as on every other page: for a check per year, the
+    worst of each year's latest result), the years that did not pass, description, when."""
+    statuses = check_status.latest(instance, list(specs))
     rows = []
     for key in sorted(specs, key=lambda k: (k.asset_key.to_user_string(), k.name)):
-        record = records.get(key)
-        evaluation = None
-        if record is not None and record.event is not None and record.event.dagster_event is not None:
-            data = record.event.dagster_event.event_specific_data
-            evaluation = data if isinstance(data, dg.AssetCheckEvaluation) else None
-        if evaluation is None:
-            status = "not run"
-        elif evaluation.passed:
-            status = "passed"
-        else:
-            status = "warned" if evaluation.severity == dg.AssetCheckSeverity.WARN else "failed"
+        found = statuses[key]
         asset = key.asset_key.to_user_string()
         kind, checked, means = plain.family(key.name)
         rows.append({
             "asset": asset,
             "check": key.name,
-            "status": status,
+            "status": found.status,
             "description": specs[key] or "",
             "family": kind,
             "subject": plain.subject(asset),
             "checked": checked,
             "means": means,
-            "partition": record.partition if record is not None else None,
-            "at": _iso(record.create_timestamp) if record is not None else None,
+            "partition": ", ".join(found.not_passed) or None,
+            "at": _iso(found.at) if found.at is not None else None,
         })
     return rows
 

@@ -65,10 +65,16 @@ def withheld(value) -> bool:
     return isinstance(value, str)
 
 
+WHOLE = object()  # ``_needed``'s answer for a breakdown that must be withheld whole
+
+
 def _needed(values: Mapping[Hashable, int], masked: set, total: Hashable, parts: Sequence[Hashable],
             fixed: Mapping[Hashable, bool] | None = None) -> Hashable | None:
-    """The cell to mask next in one group, or ``None`` when the group is safe. A cell of
-    ``fixed`` is masked or shown by another surface: never chosen while another will do."""
+    """The cell to mask next in one group, ``None`` when the group is safe, or ``WHOLE`` when
+    every part the page may mask is masked, the group is still unsafe and its total is shown
+    by another surface (``fixed``: a region of one establishment whose count ``chu query``
+    shows): masking the total on the page would hide nothing, so the page withholds the
+    breakdown whole (no cell, no label) rather than the total or a part another surface shows."""
     fixed = fixed or {}
     nonzero = [p for p in parts if values.get(p, 0) > 0]
     hidden = [p for p in nonzero if p in masked]
@@ -84,32 +90,47 @@ def _needed(values: Mapping[Hashable, int], masked: set, total: Hashable, parts:
         return None
     if free:
         return smallest(free)
-    if total not in fixed or not shown:
+    if total not in fixed:
         return total
-    return smallest(shown)
+    return WHOLE
 
 
 def _derivable(values: Mapping[Hashable, int], groups: list[tuple[Hashable, tuple]], fixed: dict) -> dict:
-    """``fixed`` plus the totals whose parts other surfaces all show (a region of one
-    establishment): masking them would hide nothing, so they are never chosen as complements."""
+    """``fixed`` plus the cells another surface gives away through a group of one child: a
+    total whose parts other surfaces all show (a region of one establishment) is shown, and
+    a lone nonzero part of a total another surface shows or withholds is that total (a
+    diagnosis seen in one region only). Masking such a cell on the page alone would hide
+    nothing, so it is never chosen as a complement."""
     changed = True
     while changed:
         changed = False
         for total, parts in groups:
-            if total in fixed or total not in values:
+            if total not in values:
                 continue
-            if all(values.get(p, 0) == 0 or fixed.get(p) is False for p in parts):
+            nonzero = [p for p in parts if values.get(p, 0) > 0]
+            if total not in fixed and all(fixed.get(p) is False for p in nonzero):
                 fixed[total] = False
+                changed = True
+            if total in fixed and len(nonzero) == 1 and nonzero[0] not in fixed:
+                fixed[nonzero[0]] = fixed[total]
                 changed = True
     return fixed
 
 
 def protect(values: Mapping[Hashable, int], groups: Iterable[Group], fixed: Mapping[Hashable, bool] | None = None) -> set:
     """The cells to mask: primary (1-9), those ``fixed`` masks, and secondary until every
-    group is safe."""
+    group is safe (``protection``)."""
+    return protection(values, groups, fixed)[0]
+
+
+def protection(values: Mapping[Hashable, int], groups: Iterable[Group],
+               fixed: Mapping[Hashable, bool] | None = None) -> tuple[set, set]:
+    """``(masked, whole)``: the cells to mask, and the parts of the breakdowns the page withholds
+    whole (``_needed``'s ``WHOLE``: drawn as no cell at all, not even a label)."""
     groups = [(t, tuple(p)) for t, p in groups]
     fixed = _derivable(values, groups, dict(fixed or {}))
     masked = {k for k, v in values.items() if small(v)} | {k for k, m in fixed.items() if m and k in values}
+    whole: set = set()
     member_of: dict[Hashable, list[int]] = defaultdict(list)
     for i, (total, parts) in enumerate(groups):
         member_of[total].append(i)
@@ -121,6 +142,9 @@ def protect(values: Mapping[Hashable, int], groups: Iterable[Group], fixed: Mapp
         queued.discard(i)
         total, parts = groups[i]
         extra = _needed(values, masked, total, parts, fixed)
+        if extra is WHOLE:
+            whole.update(p for p in parts if p not in fixed)
+            continue
         if extra is None:
             continue
         masked.add(extra)
@@ -128,7 +152,7 @@ def protect(values: Mapping[Hashable, int], groups: Iterable[Group], fixed: Mapp
             if j not in queued:
                 queue.append(j)
                 queued.add(j)
-    return masked
+    return masked, whole
 
 
 def recoverable(values: Mapping[Hashable, int], masked: set, groups: Iterable[Group]) -> list[Group]:
@@ -137,11 +161,12 @@ def recoverable(values: Mapping[Hashable, int], masked: set, groups: Iterable[Gr
 
 
 def range_masked(cells: pl.DataFrame, start: int, end: int, keys: Sequence[str]) -> pl.DataFrame:
-    """Cells of a year range per ``keys``: the sum of the yearly ``n``, masked when any year is."""
+    """Cells of a year range per ``keys``: the sum of the yearly ``n``, masked when any year is
+    (and withheld ``whole`` when any year's is)."""
     return (
         cells.filter(pl.col("year").is_between(start, end))
         .group_by(keys)
-        .agg(pl.col("n").sum(), pl.col("masked").any())
+        .agg(pl.col("n").sum(), pl.col("masked").any(), *([pl.col("whole").any()] if "whole" in cells.columns else []))
     )
 
 

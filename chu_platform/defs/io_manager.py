@@ -19,6 +19,7 @@ import polars as pl
 
 from chu_platform.lib import delta_store
 from chu_platform.deploy.settings import resolved
+from chu_platform.defs.resources import OwnerOnly, from_variable
 
 
 def _years(context: dg.OutputContext | dg.InputContext) -> list[int] | None:
@@ -31,7 +32,7 @@ def _wants_lazy(context: dg.InputContext) -> bool:
     return context.dagster_type.typing_type is pl.LazyFrame
 
 
-class DeltaIOManager(dg.ConfigurableIOManager):
+class DeltaIOManager(OwnerOnly, dg.ConfigurableIOManager):
     """Stores each asset as a Delta table at ``<base_uri>/<layer>/<table>``.
 
     Year-partitioned assets must return a frame (or a ``LazyFrame``) with a ``year`` column
@@ -44,11 +45,11 @@ class DeltaIOManager(dg.ConfigurableIOManager):
     ``AWS_*`` environment variables (see ``object_store``), never from this configuration.
     """
 
-    data_dir: str = ""
-    lake_uri: str = ""
+    data_dir: str = from_variable("CHU_DATA_DIR")
+    lake_uri: str = from_variable("CHU_LAKE_URI")
 
     def _uri(self, context: dg.OutputContext | dg.InputContext) -> str:
-        base = delta_store.lake_root(resolved("CHU_DATA_DIR", self.data_dir), self.lake_uri)
+        base = delta_store.lake_root(resolved("CHU_DATA_DIR", self.data_dir), resolved("CHU_LAKE_URI", self.lake_uri))
         return delta_store.table_uri(base, context.asset_key.path)
 
     def handle_output(self, context: dg.OutputContext, obj: pl.DataFrame | pl.LazyFrame | None) -> None:
@@ -77,10 +78,10 @@ class DeltaIOManager(dg.ConfigurableIOManager):
             write = (delta_store.write_years_or_restart if meta.get("on_schema_change") == "replace_table"
                      else delta_store.write_years)
             result = write(obj, uri, years, write_options=options)
-        # A range run's rows are those of several years: each year's own count is reported by the
-        # asset on its partition (``dagster/row_count``), this one is the write's total.
+        # The asset reports its rows (``dagster/row_count``, on each year's partition in a range
+        # run); this is the write's total, all years of the run together.
         metadata = {
-            ("row_count" if years is None or len(years) == 1 else "rows_written"): dg.MetadataValue.int(result.rows),
+            "rows_written": dg.MetadataValue.int(result.rows),
             "delta_version": dg.MetadataValue.int(result.version),
             "table_uri": dg.MetadataValue.path(result.uri),
         }

@@ -2,6 +2,7 @@
 year-partitioned asset computes every year of a range run, reporting each on its own partition."""
 
 import hashlib
+import warnings
 from collections.abc import Callable
 
 import dagster as dg
@@ -18,10 +19,20 @@ def null_counts(df: pl.DataFrame) -> dict[str, int]:
     return {column: int(n) for column, n in counts.items() if n}
 
 
+def column_schema(df: pl.DataFrame) -> dg.TableSchema:
+    """The frame's columns and Polars types, as Dagster's standard ``dagster/column_schema``."""
+    return dg.TableSchema(columns=[dg.TableColumn(name, str(dtype)) for name, dtype in df.schema.items()])
+
+
+def row_metadata(df: pl.DataFrame) -> dict:
+    """Dagster's standard row count and column schema of a materialised frame: the only row
+    count an asset reports (the IO manager reports its write as ``rows_written``)."""
+    return {"dagster/row_count": dg.MetadataValue.int(df.height), "dagster/column_schema": column_schema(df)}
+
+
 def table_metadata(df: pl.DataFrame, **extra) -> dict:
     meta = {
-        "dagster/row_count": dg.MetadataValue.int(df.height),
-        "rows": dg.MetadataValue.int(df.height),
+        **row_metadata(df),
         "null_counts": dg.MetadataValue.json(null_counts(df)),
         "preview": dg.MetadataValue.md(preview_table(df)),
     }
@@ -40,7 +51,10 @@ def versioned(df: pl.DataFrame) -> dg.Output:
     """``df`` handed to the IO manager with its content as data version: what follows it (the
     gold pre-aggregates' automation) tells a dimension rebuilt identical from a changed one, and
     refreshes every year only in the second case."""
-    return dg.Output(df, data_version=content_version(df))
+    with warnings.catch_warnings():
+        # ``data_version`` is a beta parameter of Dagster 1.13: chosen here once, not news at every build.
+        warnings.simplefilter("ignore", dg.BetaWarning)
+        return dg.Output(df, data_version=content_version(df))
 
 
 def partition_years(context) -> list[int] | None:

@@ -25,7 +25,7 @@ _SEVERITY = {"fail": dg.AssetCheckSeverity.ERROR, "warn": dg.AssetCheckSeverity.
 
 
 def _thresholds(data: CheckData) -> volumes.Thresholds:
-    return volumes.Thresholds.parse(data.settings.volume_warn, data.settings.volume_fail)
+    return volumes.Thresholds.parse(data.settings.warn_share, data.settings.fail_share)
 
 
 def refused(instance: dg.DagsterInstance, run_id: str, key: dg.AssetKey, partition: str | None) -> bool:
@@ -55,7 +55,8 @@ def _previous_rows(data: CheckData) -> int | None:
         if any(start <= record.timestamp < end for start, end in windows):
             continue
         metadata = record.asset_materialization.metadata
-        value = metadata.get("rows") or metadata.get("row_count")
+        # ``rows`` / ``row_count``: materialisations recorded before the standard key was used.
+        value = metadata.get("dagster/row_count") or metadata.get("rows") or metadata.get("row_count")
         return None if value is None else int(value.value)
     return None
 

@@ -1,18 +1,18 @@
 """Environment variables of the platform and their embedded-demo defaults: the one place that
 resolves the data directory, the landing folder and the lake for every command.
 
-The defaults live here, in the package: the Dagster definitions take a variable's value when
-it is set and this default otherwise (``configured``), so ``dagster dev`` at the repository
-root needs no variable. Only entry points (the ``chu`` CLI, ``make up``) write the resolved
-values into their environment, for the processes they start.
+The defaults live here, in the package: the Dagster resources read a variable when they are
+used, its value when it is set and this default otherwise (``resolved``), so the definitions are
+the same whatever the environment and ``dagster dev`` at the repository root needs no variable.
+Only entry points (the ``chu`` CLI, ``make up``) write the resolved values into their
+environment, for the processes they start (``apply_defaults``). No Dagster here: ``chu --help``
+imports this module.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-
-import dagster as dg
 
 from chu_platform.deploy.pseudonym_key import PSEUDONYM_KEY, demo_pseudonym_key, ensure_pseudonym_key  # noqa: F401
 
@@ -62,28 +62,21 @@ def defaults(environ: dict[str, str] | None = None) -> dict[str, str]:
 DEFAULTS: dict[str, str] = defaults({})
 
 
-# Variables whose default is a path under the data directory: left empty in the definitions
-# when unset and resolved where they are used (``resolved``), so definitions loaded before the
-# variable was set (a test process, an in-process ``chu run``) still follow it.
-PATH_VARIABLES = ("CHU_DATA_DIR", "CHU_LANDING_DIR")
-
-
-def configured(name: str) -> str | dg.EnvVar:
-    """A resource field's value: ``dg.EnvVar(name)`` when the variable is set (the UI shows
-    where it comes from), the package default otherwise (empty for the path variables, which
-    ``resolved`` fills when used)."""
-    if os.environ.get(name):
-        return dg.EnvVar(name)
-    return "" if name in PATH_VARIABLES else defaults()[name]
+# Polars allocates through its own jemalloc, which by default hands freed pages back to the
+# system within a fraction of a second; a pipeline that builds and drops frames of hundreds of MB
+# year after year then faults the same memory in again and again (7.8 M page faults and 38 s of
+# system time in a scale-1 ``chu run``; 2.6 M and 18 s with pages kept 30 s). jemalloc reads it
+# once, when Polars is first imported: entry points set it in the environment of the processes
+# they start (``apply_defaults``: ``chu``, ``make up``) and the repository's ``.env`` gives it to
+# ``dagster dev`` and everything it starts. An explicit value wins (except under ``dagster dev``,
+# whose ``.env`` values take precedence).
+ALLOCATOR: dict[str, str] = {"_RJEM_MALLOC_CONF": "dirty_decay_ms:30000,muzzy_decay_ms:30000"}
 
 
 def resolved(name: str, value: str) -> str:
-    """A resource field's value in force: the field when given, else the variable, else its default."""
+    """A resource field's value in force, read when the resource is used: the field when given
+    (run config, a test), else the variable, else its default."""
     return value or os.environ.get(name) or defaults()[name]
-
-
-def configured_int(name: str) -> int | dg.EnvVar:
-    return dg.EnvVar.int(name) if os.environ.get(name) else int(defaults()[name])
 
 
 def apply_defaults(environ: dict[str, str] | None = None) -> dict[str, str]:
@@ -94,7 +87,7 @@ def apply_defaults(environ: dict[str, str] | None = None) -> dict[str, str]:
     env["CHU_DATA_DIR"] = str(data_dir(env))
     if env.get("CHU_LANDING_DIR"):
         env["CHU_LANDING_DIR"] = str(Path(env["CHU_LANDING_DIR"]).expanduser().resolve())
-    for name, default in defaults(env).items():
+    for name, default in {**defaults(env), **ALLOCATOR}.items():
         env.setdefault(name, default)
     return {name: env[name] for name in DEFAULTS}
 
@@ -107,3 +100,10 @@ def describe_data_dir(environ: dict[str, str] | None = None) -> str:
     empty = not data.exists() or not any(p for p in data.iterdir() if p.name != ".gitkeep")
     return f"data directory: {data} ({origin}){'  [empty: `chu generate` or `chu demo` first]' if empty else ''}"
 
+
+
+def lake_uri(environ: dict[str, str] | None = None) -> str:
+    """The lake every command reads and writes: ``CHU_LAKE_URI`` when set (possibly object
+    storage), else ``<data directory>/lake`` (as ``delta_store.lake_root`` gives it)."""
+    env = os.environ if environ is None else environ
+    return env.get("CHU_LAKE_URI") or str(data_dir(env) / "lake")

@@ -11,6 +11,8 @@ import dagster as dg
 import duckdb
 import polars as pl
 
+from chu_platform.defs.tags import SOURCE_TAG
+
 LAYERS = ("raw", "bronze", "silver", "gold", "marts", "ops")
 MODELLED = ("silver", "gold")
 
@@ -180,7 +182,7 @@ def build_catalogue(defs: dg.Definitions | None = None) -> Catalogue:
             key=key.to_user_string(), layer=layer, table=table, description=node.description or "",
             partitioning=_partitioning(node.partitions_def),
             upstream=tuple(sorted(p.to_user_string() for p in node.parent_keys)),
-            source=node.tags.get("chu/source"), checks=checks, columns=columns,
+            source=node.tags.get(SOURCE_TAG), checks=checks, columns=columns,
             columns_from=columns_from, table_rules=rules,
         )
 

@@ -19,6 +19,22 @@ scaled-down population differ from the national one).
 
 The numbers are quoted as read in those publications; the tests check the generated shape
 (``chu_platform_tests/generate/test_realism.py``), not the national value.
+
+Checked against the sources on 2026-12-05 (public copies found by search; docs/activity.md,
+"Where the generated sources get their shape", lists them):
+
+- DMS 5.6 days: **unverified**. Found instead: DREES, *L'activité des établissements de santé
+  en 2005*: the mean length of stay fell "below 6 days"; ATIH, *Analyse de l'activité
+  hospitalière 2015*: medicine stays in full hospitalisation last 7.2 days on average. The
+  5.6 figure and the fiche number are not confirmed.
+- RH30 about one stay in ten: the guide exists (DGOS/ATIH, *Les réhospitalisations à 30 jours
+  (RH30) : guide méthodologique de calcul de l'indicateur et présentation des principaux
+  résultats*, 2018), but its national rate was not read: **unverified**. Its definition
+  (index stay = the patient's first stay of the year, transfers excluded) is confirmed by the
+  ministry's RH7 page (solidarites-sante.gouv.fr, "Les indicateurs de réhospitalisation et de
+  coordination").
+- August about 18 % under the monthly mean, weekend admissions 40-50 % of a weekday:
+  **unverified**, no source found.
 """
 
 from __future__ import annotations

@@ -69,6 +69,33 @@ def backfills_in_flight(instance) -> list:
     return [b for status in (BulkActionStatus.REQUESTED, BulkActionStatus.CANCELING)
             for b in instance.get_backfills(status=status)]
 
+# --- Range runs' checks (defs/table_checks.py) -------------------------------------------------
+# A check step of a range run records each year's result as an ``AssetCheckEvaluation`` on that
+# year's partition (``AssetCheckResult`` has no partition) and gates what follows by failing the
+# step. Dagster's execution plan, in the process that orchestrates the run, then warns once per
+# blocking check and downstream step that the check "emitted no result" and will not gate:
+# untrue here, and dozens of lines per build. Its logger is the module's; no setting silences it.
+import logging as _logging
+
+PLAN_LOGGER = "dagster._core.execution.plan.active"
+NO_RESULT_WARNING = "emitted no result"
+
+
+class _RangeCheckWarning(_logging.Filter):
+    def filter(self, record: _logging.LogRecord) -> bool:
+        return NO_RESULT_WARNING not in record.getMessage()
+
+
+_RANGE_CHECK_FILTER = _RangeCheckWarning()
+
+
+def quiet_range_check_warning() -> None:
+    """Drop that warning in this process (idempotent): called when a run's executor starts."""
+    logger = _logging.getLogger(PLAN_LOGGER)
+    if _RANGE_CHECK_FILTER not in logger.filters:
+        logger.addFilter(_RANGE_CHECK_FILTER)
+
+
 # --- Interrupted runs (orchestration/clients.py): a signal during ``dg.execute_job`` is caught
 # by Dagster's own handler, which fails the run without raising; the run failure's reason is
 # the only trace of it, and its enum is not exported.

@@ -38,10 +38,6 @@ from chu_platform.lib.dagster_private import (
 
 from chu_platform.lib import permissions
 
-# The daemon and the webserver load this storage from dagster.yaml without importing the
-# definitions: the instance's files (run and event databases, logs) are owner-only too.
-permissions.restrict()
-
 # Engines kept per process: the index and the shards of the runs this process writes now.
 MAX_OPEN_SHARDS = 8
 
@@ -104,6 +100,10 @@ class ChuSqliteStorage(DagsterSqliteStorage):
     """Dagster's SQLite storage (same directories under ``base_dir``) with the kept-open event log."""
 
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None):
+        # The daemon and the webserver open this storage from dagster.yaml without the
+        # definitions: from then on the instance's files (run and event databases, logs) are
+        # owner-only too. Done when the storage is opened, not when its module is imported.
+        permissions.restrict()
         self.base_dir = base_dir
         self._run_storage = SqliteRunStorage.from_local(_runs_directory(base_dir))
         self._event_log_storage = KeptOpenSqliteEventLogStorage(_event_logs_directory(base_dir))

@@ -1,11 +1,13 @@
 """Who may read what the platform writes: its owner only, except what it publishes (the BI
 warehouse, the export folder).
 
-Every entry point (the ``chu`` command, the Dagster code server and run workers loading the
-definitions, the daemon and webserver opening the instance storage) calls ``restrict()``
-first, so every file and folder the process creates, whichever library writes it (deltalake's
-Rust writer, DuckDB, SQLite, Polars), is born owner-only: folders 0700, files 0600. The
-umask is inherited by the processes these start (``dagster dev``'s children, run workers).
+Every entry point calls ``restrict()`` before it writes: the ``chu`` command first thing, a run
+worker or code server when it sets up the platform's resources (``defs/resources.py``,
+``OwnerOnly``), the daemon and webserver when they open the kept-open instance storage
+(``lib/instance_storage.py``); never an import. Every file and folder the process creates from
+then on, whichever library writes it (deltalake's Rust writer, DuckDB, SQLite, Polars), is born
+owner-only: folders 0700, files 0600. The umask is inherited by the processes these start
+(``chu ui`` → ``dagster dev``'s children, run workers).
 
 BI tools run as another OS user. When ``CHU_BI_GROUP`` names an OS group, the data folder
 lets that group through (0710: no listing) and the published warehouse, only it, becomes

@@ -18,14 +18,13 @@ from dataclasses import dataclass
 
 import dagster as dg
 
+from chu_platform.lib import check_status
 from chu_platform.lib.dagster_private import (
     BACKFILL_ID_TAG,
-    AssetCheckExecutionRecordStatus,
     AssetGraphSubset,
     AssetKeyPartitionKey,
     BulkActionStatus,
     PartitionBackfill,
-    PartitionKeyFilter,
     make_new_backfill_id,
 )
 
@@ -75,23 +74,13 @@ def target(defs: dg.Definitions, instance: dg.DagsterInstance, sources: Sequence
 
 
 def blocked(instance: dg.DagsterInstance, graph, key: dg.AssetKey, partitions: Sequence[str]) -> set[str]:
-    """The partitions of ``key`` whose latest evaluation of some blocking check failed."""
+    """The partitions of ``key`` whose latest result of some blocking check failed
+    (``lib.check_status``, the status every page shows)."""
     checks = [c for c in graph.get_check_keys_for_assets({key}) if graph.get_check_spec(c).blocking]
     found = set()
-    for check in checks:
-        for partition in partitions:
-            history = instance.event_log_storage.get_asset_check_execution_history(
-                check, limit=1, partition_filter=PartitionKeyFilter(key=partition))
-            if history and history[0].status == AssetCheckExecutionRecordStatus.FAILED \
-                    and _severity(history[0]) == dg.AssetCheckSeverity.ERROR:
-                found.add(partition)
+    for status in check_status.latest(instance, checks).values():
+        found |= {p for p in partitions if status.partitions.get(p) == check_status.FAILED}
     return found
-
-
-def _severity(record) -> dg.AssetCheckSeverity | None:
-    event = record.event.dagster_event if record.event else None
-    evaluation = event.event_specific_data if event else None
-    return getattr(evaluation, "severity", None)
 
 
 def submit(defs: dg.Definitions, instance: dg.DagsterInstance, partitions: set[AssetKeyPartitionKey],

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import dagster as dg
 
+from chu_platform.lib import check_status
 from chu_platform.orchestration import source_plan
 from chu_platform.defs import jobs
 from chu_platform.defs.partitions import years_of
@@ -222,15 +223,16 @@ class RunOutcome:
     failed: list[dg.AssetKey] = field(default_factory=list)
     skipped: list[dg.AssetKey] = field(default_factory=list)
     failed_checks: list[str] = field(default_factory=list)
+    warned_checks: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
 
 def job_of(name: str) -> dg.JobDefinition:
     """A build job of the platform's definitions (``dg.build_reconstructable_job`` calls it, in
-    this process or in an executor's: each builds the definitions of its own environment)."""
-    from chu_platform.definitions import current_definitions
+    this process or in an executor's; the resources read the environment when they are used)."""
+    from chu_platform.definitions import defs
 
-    return current_definitions().resolve_job_def(name)
+    return defs.resolve_job_def(name)
 
 
 # Where the build jobs come from: a module and a function of one argument, the job's name.
@@ -289,10 +291,14 @@ def _execute(planned, instance, graph, on_progress, tags, job_source, received) 
         with dg.execute_job(recon, instance, run_config=QUIET, tags=run_tags, asset_selection=keys,
                             raise_on_error=False) as result:
             done = {e.asset_key for e in result.get_asset_materialization_events()}
-            checks = sorted({f"{e.asset_key.to_user_string()}:{e.check_name}"
-                             for e in result.get_asset_check_evaluations() if not e.passed})
+            # Each result's status as every page names it (lib/check_status.py).
+            statuses = [(f"{e.asset_key.to_user_string()}:{e.check_name}", check_status.of(e))
+                        for e in result.get_asset_check_evaluations()]
+            checks = sorted({name for name, status in statuses if status == check_status.FAILED})
+            warned = sorted({name for name, status in statuses if status == check_status.WARNED})
             outcome = RunOutcome(run, result.run_id, result.success, time.perf_counter() - started,
                                  failed=[k for k in keys if k not in done], skipped=blocked, failed_checks=checks,
+                                 warned_checks=warned,
                                  errors=_errors(result))
             stopped = interrupted(result)
         failed.update(outcome.failed)

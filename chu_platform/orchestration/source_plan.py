@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 
 import dagster as dg
 
+from chu_platform.defs.tags import SOURCE_TAG
 from chu_platform.schemas.sources import SOURCES
 
-SOURCE_TAG = "chu/source"
 # Sources whose bronze assets can be built with nothing delivered (an empty table, a warning).
 FILLABLE = frozenset(s for s in SOURCES if s != "care")
 WHAT_IS_MISSING = {

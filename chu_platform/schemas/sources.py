@@ -119,6 +119,8 @@ CARE_TABLES: dict[str, tuple[str, ...]] = {
 
 # --- bronze naming ----------------------------------------------------------------------
 
+# The lineage columns every bronze row carries after its source columns, in this order (the
+# parsers number lines in ``_source_row``: ``chu_platform/layers/bronze/lines.py`` ``ROW``).
 LINEAGE_COLUMNS = ("_source_file", "_source_row", "_ingested_at", "_run_id")
 
 

@@ -38,7 +38,7 @@ def _labels(df: pl.DataFrame, name: str) -> list[dict]:
 
 
 def test_every_analysis_has_its_sheet_with_exactly_the_published_cells(published, workbook):
-    assert workbook.sheetnames == [export.README_SHEET, *ANALYSES]
+    assert workbook.sheetnames == [export.README_SHEET, *export.EXPORTED]
     labels = set()
     for name in ANALYSES:
         mart = published.mart(name).sort("year", maintain_order=True)
@@ -134,7 +134,7 @@ def test_files_follow_the_published_warehouse_permission_rule(published, tmp_pat
     folder = published.data / "export"
     assert stat.S_IMODE(folder.stat().st_mode) == 0o750 and folder.stat().st_gid == os.getegid()
     names = {p.name for p in folder.iterdir()}
-    assert names == {export.WORKBOOK, *(f"{n}.csv" for n in ANALYSES), *(f"{n}.parquet" for n in ANALYSES)}
+    assert names == {export.WORKBOOK, *(f"{n}.csv" for n in export.EXPORTED), *(f"{n}.parquet" for n in export.EXPORTED)}
     assert sorted(export.published_names()) == sorted(names)
     for path in folder.iterdir():
         assert stat.S_IMODE(path.stat().st_mode) == 0o640, path.name
@@ -151,8 +151,8 @@ def test_files_follow_the_published_warehouse_permission_rule(published, tmp_pat
 
 def test_the_asset_reports_its_files_rows_and_readers(published):
     metadata = published.result.asset_materializations_for_node("marts__export")[0].metadata
-    assert metadata["files"].value == 1 + 2 * len(ANALYSES)
-    assert metadata["rows"].value == sum(published.mart(n).height for n in ANALYSES)
+    assert metadata["files"].value == 1 + 2 * len(export.EXPORTED)
+    assert metadata["rows"].value == sum(published.mart(n).height for n in export.EXPORTED)
     assert metadata["masked_rows"].value > 0
     assert metadata["readable_by"].value == f"owner and group {grp.getgrgid(os.getegid()).gr_name}"
 
@@ -163,8 +163,8 @@ def test_chu_export_writes_the_formats_asked(chu_env, published):
     shutil.copytree(published.data / "lake" / "marts", chu_env / "lake" / "marts")
     result = CliRunner().invoke(cli, ["export", "--format", "csv"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in (chu_env / "export").iterdir()) == sorted(f"{n}.csv" for n in ANALYSES)
-    assert f"{len(ANALYSES)} files written" in result.output
+    assert sorted(p.name for p in (chu_env / "export").iterdir()) == sorted(f"{n}.csv" for n in export.EXPORTED)
+    assert f"{len(export.EXPORTED)} files written" in result.output
 
 
 def test_chu_export_without_marts_says_what_to_run(chu_env):
@@ -188,3 +188,47 @@ def test_withheld_cells_read_whatever_label_the_secrecy_module_renders(published
     assert legend["s"] == export.LEGEND["s"]
     text = (written.folder / "hospitalisations_by_sex_age.csv").read_text(encoding="utf-8")
     assert ",s," in text and MASK not in text
+
+
+NEW_MARTS = [n for n in export.EXPORTED if n not in ANALYSES]
+
+
+def _order(mart: pl.DataFrame) -> pl.DataFrame:
+    keys = [c for c in ("year", "measure", "series", "month") if c in mart.columns]
+    return mart.sort(keys, maintain_order=True)
+
+
+def test_the_activity_indicators_and_the_forecast_have_their_sheets_and_files(published, workbook):
+    """Length of stay, readmissions, census, medication use, the forecast and its backtest:
+    each a sheet holding exactly the published cells (withheld ones as their labels), a CSV
+    with the same labels and a Parquet file equal to the mart; defined on the read-me sheet."""
+    assert NEW_MARTS == ["length_of_stay", "readmissions_30d", "census", "medication_use", "activity_forecast",
+                         "forecast_backtest"]
+    folder = published.data / "export"
+    labels = set()
+    readme = {r[0]: r for r in workbook[export.README_SHEET].iter_rows(values_only=True) if r[0] in NEW_MARTS}
+    for name in NEW_MARTS:
+        mart = _order(published.mart(name))
+        assert mart.height > 0, name
+        assert readme[name][1] == export.describe(name)[0] and readme[name][4] == mart.height, name
+        assert_frame_equal(pl.read_parquet(folder / f"{name}.parquet"), mart)
+        values = list(workbook[name].iter_rows(values_only=True))
+        with open(folder / f"{name}.csv", encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        columns = shown_columns(mart)
+        assert list(values[0]) == columns and len(values) - 1 == len(rows) == mart.height, name
+        for row, rendered, cells, line in zip(mart.iter_rows(named=True), records(mart), values[1:], rows):
+            for column, cell in zip(columns, cells):
+                expected = row[column]
+                if expected is None and isinstance(rendered[column], str):
+                    assert cell == line[column] == rendered[column] and cell in export.LEGEND, (name, column, cell)
+                    labels.add(cell)
+                elif isinstance(expected, date):
+                    assert cell == datetime(expected.year, expected.month, expected.day), (name, column)
+                elif isinstance(expected, float):
+                    assert cell == pytest.approx(expected, rel=1e-15, abs=0) and float(line[column]) == expected
+                elif expected is not None and not isinstance(expected, bool):
+                    assert cell == expected, (name, column, cell, expected)
+                if column in BOUND_COUNTS and isinstance(cell, int | float):
+                    assert not 1 <= cell <= 9, (name, column, cell)
+    assert MASK in labels, "the synthetic activity marts withhold cells, shown by their label"

@@ -57,6 +57,26 @@ def write_side_tables(lake: str) -> None:
     delta_store.write_table(loads.cast({"year": pl.Int32, "version": pl.Int32}), delta_store.table_uri(lake, ["bronze", "_loads"]))
 
 
+MEDICINES = (("60234100", "SERTRALINE 50 mg"), ("61266250", "BISOPROLOL 5 mg"), ("62401060", "APIXABAN 5 mg"),
+             ("64793681", "PARACETAMOL 1 g"))
+
+
+def with_prescriptions(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """The synthetic gold and, for the medication charts, medicines prescribed at its
+    consultations: a consultation gets the medicines whose position divides its id (so counts
+    differ per medicine), as gold/fact_prescription keys them."""
+    dim = pl.DataFrame({"medicament_key": list(range(1, len(MEDICINES) + 1)), "code_cis": [c for c, _ in MEDICINES],
+                        "denomination": [d for _, d in MEDICINES]}, schema_overrides={"medicament_key": pl.Int64})
+    visits = tables["fact_consultation"]
+    rows = [{"consultation_id": c, "medicament_key": k, "date_key": d, "year": y, "patient_key": p,
+             "professionnel_key": pr, "diagnostic_key": dg, "etablissement_key": e}
+            for c, d, y, p, pr, dg, e in visits.select("consultation_id", "date_key", "year", "patient_key",
+                                                       "professionnel_key", "diagnostic_key", "etablissement_key").iter_rows()
+            for k in range(1, len(MEDICINES) + 1) if c % (k + 1) == 0]
+    facts = pl.DataFrame(rows).cast({"year": pl.Int32, "date_key": pl.Int32, "medicament_key": pl.Int64})
+    return {**tables, "dim_medicament": dim, "fact_prescription": facts}
+
+
 def instance_with_checks() -> dg.DagsterInstance:
     instance = dg.DagsterInstance.ephemeral()
     instance.report_runless_asset_event(dg.AssetCheckEvaluation(
@@ -71,7 +91,7 @@ def instance_with_checks() -> dg.DagsterInstance:
 def built(tmp_path_factory) -> Built:
     root = tmp_path_factory.mktemp("dashboard")
     lake = str(root / "lake")
-    tables = synthetic_gold()
+    tables = with_prescriptions(synthetic_gold())
     write_gold(lake, tables)
     write_side_tables(lake)
     doc = build.document(lake, instance_with_checks(), CHECKS, "fr", now=NOW)

@@ -199,3 +199,23 @@ def test_chu_run_leaves_every_aggregate_current(platform):
             assert serving_path(con, name, Period.year(year)) == ("aggregate", f"gold/agg_{name}"), (name, year)
             assert_frame_equal(run_analysis(con, name, Period.year(year)),
                                run_analysis(con, name, Period.year(year), use_aggregates=False))
+
+
+def test_every_table_reports_dagsters_standard_row_count_and_schema(platform):
+    """Each materialisation of a bronze, silver, gold or mart table carries ``dagster/row_count``
+    and ``dagster/column_schema`` and no second row count of its own."""
+    import dagster as dg
+
+    data, _, _ = platform
+    with dg.DagsterInstance.from_config(str(data / "dagster")) as instance:
+        keys = [k for k in instance.get_asset_keys() if k.path[0] in ("bronze", "silver", "gold", "marts")]
+        tables = [k for k in keys if k.path[-1] not in ("dashboard", "export", "warehouse", "analysts_warehouse")]
+        assert len(tables) > 30, tables
+        wrong = {}
+        for key in tables:
+            records = instance.fetch_materializations(key, limit=1).records
+            assert records, key
+            metadata = set(records[0].asset_materialization.metadata)
+            if not {"dagster/row_count", "dagster/column_schema"} <= metadata or {"rows", "row_count"} & metadata:
+                wrong[key.to_user_string()] = sorted(metadata)
+        assert not wrong, wrong

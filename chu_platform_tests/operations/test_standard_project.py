@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from chu_platform.deploy.settings import ALLOCATOR
 from chu_platform_tests.operations.conftest import bare_env, free_port, group_members, stop_group, wait_http
 
 NOISE = ("will not be used", "XDG_RUNTIME_DIR", "BetaWarning", "Traceback")
@@ -39,6 +40,10 @@ def test_dagster_dev_serves_the_ui_on_the_embedded_instance(fresh_clone):
         assert wait_http(f"http://127.0.0.1:{port}/server_info", 240, process), log.read_text()[-3000:]
         # The instance's run storage is the project's, not a temporary one.
         assert (fresh_clone / "data" / "dagster" / "history" / "runs.db").exists()
+        # Polars' allocator setting reaches the daemon and the code server from the root's .env.
+        started = {" ".join(p.cmdline()): p.environ().get("_RJEM_MALLOC_CONF") for p in group_members(process.pid)}
+        servers = {c: v for c, v in started.items() if "code-server" in c or "_daemon" in c}
+        assert servers and set(servers.values()) == {ALLOCATOR["_RJEM_MALLOC_CONF"]}, started
     finally:
         stop_group(process)
     assert not group_members(process.pid)

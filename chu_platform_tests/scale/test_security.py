@@ -11,8 +11,9 @@ from dagster._serdes import serialize_value
 from chu_platform.layers.bronze import care
 from chu_platform.defs.bronze.assets import FILE_ASSETS
 from chu_platform.defs.bronze.care_assets import CARE_ASSETS
-from chu_platform.defs.bronze.resources import DropResource, drop_from_env, tls_required
-from chu_platform.defs.resources import io_manager_from_env, settings_from_env
+from chu_platform.defs.bronze.resources import DropResource, tls_required
+from chu_platform.defs.io_manager import DeltaIOManager
+from chu_platform.defs.resources import ChuSettings
 from chu_platform_tests.bronze.test_care import load_care_db
 from chu_platform_tests.scale.test_retries import _faulty_ftp, generated  # noqa: F401 - fixture
 
@@ -48,7 +49,8 @@ def test_no_credential_in_event_log_run_config_or_ui(tmp_path, monkeypatch, pg_d
         monkeypatch.setenv(name, value)
     satisfaction = next(a for a in FILE_ASSETS if a.key.path[-1] == "satisfaction")
     patients = next(a for a in CARE_ASSETS if a.key.path[-1] == "care_patients")
-    resources = {"settings": settings_from_env(), "drop": drop_from_env(), "io_manager": io_manager_from_env()}
+    # The platform's resources as the definitions hold them: each reads its variables when used.
+    resources = {"settings": ChuSettings(), "drop": DropResource(), "io_manager": DeltaIOManager()}
     secrets = (FTP_PASSWORD, DB_PASSWORD, PSEUDONYM_KEY)
     try:
         with dg.instance_for_test() as instance:
@@ -74,7 +76,8 @@ def test_no_credential_in_event_log_run_config_or_ui(tmp_path, monkeypatch, pg_d
             care.extract(dsn, entity, None, "run", datetime.now(UTC))
         assert DB_PASSWORD not in str(caught.value)
 
-    # What the UI shows: the definitions a code server started with this environment loads.
+    # What the UI shows: the platform's definitions, the same whatever the environment, name the
+    # variables and hold none of their values.
     from chu_platform.definitions import build_definitions
 
     ui = serialize_value(RepositorySnap.from_def(build_definitions().get_repository_def()))

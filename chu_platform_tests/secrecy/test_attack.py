@@ -16,7 +16,9 @@ The attacks:
   count of events or people, and must not be 1 to 9 (737 - 732 = 5 consultations on 31
   December);
 * **triples**: a count over a disjoint union shown with one of its parts gives the other part;
-  it must not be a withheld cell.
+  it must not be a withheld cell;
+* **seen but not hospitalised**: the patients seen and those hospitalised of the same group
+  both shown give the patients seen but not hospitalised, which must not be 1 to 9.
 
 ``test_the_attack_recovers_counts_when_any_question_is_allowed`` runs the same attack with every
 question allowed (the rule before issue 22): it recovers counts, so the attack can fail.
@@ -235,7 +237,10 @@ def dashboard_cells(con, lake: str, universe: Universe) -> list[Cell]:
 
     kinds = {"cons": "consultations", "hosp": "stays", "deaths": "deaths", "answers": "answers"}
     out = []
-    for measure, year, scope, item, n, masked in cells_.iter_rows():
+    # A cell of a breakdown withheld whole (``whole``) is masked too: the attacker gets no label
+    # for it, the attack tries to recover it all the same.
+    for measure, year, scope, item, n, masked in cells_.select("measure", "year", "scope", "item", "n",
+                                                              "masked").iter_rows():
         base, _, part = measure.partition("_")
         breakdown, _, tail = part.partition("_")
         start, end = date(year, 1, 1), date(year, 12, 31)
@@ -255,6 +260,33 @@ def dashboard_cells(con, lake: str, universe: Universe) -> list[Cell]:
         label = None if not masked else "<10" if 1 <= n <= 9 else "s"
         out.append(Cell(Quantity(kinds[base], start, end, finess, codes, extra), None if masked else n, n, label,
                         f"dashboard {measure} {year} {scope} {item}"))
+    return out + people_cells(con, gold, universe, payload.marts_masks(lake, gold))
+
+
+def people_cells(con, gold, universe: Universe, fixed: dict) -> list[Cell]:
+    """The dashboard's counts of people of the whole group for one year (patients seen and
+    hospitalised, overall and per sex and age band): the same people the marts' rates count."""
+    from chu_platform.dashboard import payload
+
+    page = payload.build_payload(gold, fixed)
+    out = []
+
+    def add(measure: str, year: int, extra: tuple, shown, exact: int, where: str) -> None:
+        withheld = isinstance(shown, str)
+        out.append(Cell(Quantity(measure, date(year, 1, 1), date(year, 12, 31), universe.finess, universe.codes, extra),
+                        None if withheld else shown, exact, shown if withheld else None, where))
+
+    for year in page["years"]:
+        sel = page["sel"][f"{year}-{year}|{payload.ALL}"]
+        rate = analyses.published(con, "hospitalisation_rate", Period.year(year), secrecy=False).row(0, named=True)
+        add("hospitalised", year, (), sel["hd"], rate["numerator"], f"dashboard hd {year}")
+        add("seen", year, (), sel["s"], rate["denominator"], f"dashboard s {year}")
+        exact = {(r["sexe"], r["age_band"]): r for r in analyses.published(
+            con, "hospitalisations_by_sex_age", Period.year(year), secrecy=False).iter_rows(named=True)}
+        for sexe, band, num, den, _ in sel["pyr"]:
+            truth = exact[(sexe, band)]
+            add("hospitalised", year, (sexe, band), num, truth["numerator"], f"dashboard pyramid {year} {sexe} {band}")
+            add("seen", year, (sexe, band), den, truth["denominator"], f"dashboard pyramid {year} {sexe} {band}")
     return out
 
 
@@ -271,6 +303,12 @@ def recoveries(got: list[Cell]) -> list[str]:
         if shown and withheld:
             found.append(f"same count: {withheld[0].where} withholds {withheld[0].exact}, {shown[0].where} shows it")
     known = {q: cs[0].exact for q, cs in by_quantity.items() if any(c.shown is not None for c in cs)}
+    # The patients seen but not hospitalised: seen minus hospitalised of the same people.
+    seen = {(q.start, q.end, q.finess, q.codes, q.extra): v for q, v in known.items() if q.measure == "seen"}
+    for q, v in known.items():
+        whole = seen.get((q.start, q.end, q.finess, q.codes, q.extra)) if q.measure == "hospitalised" else None
+        if whole is not None and 1 <= whole - v <= 9:
+            found.append(f"not hospitalised: {q} seen {whole} minus hospitalised {v} = {whole - v}")
     hidden = {q: cs[0] for q, cs in by_quantity.items() if all(c.shown is None and c.label for c in cs)}
     families: dict[tuple, list[Quantity]] = defaultdict(list)
     for q in by_quantity:
@@ -345,3 +383,45 @@ def test_the_dashboard_and_chu_query_withhold_the_same_counts(tmp_path):
     got = answers(con, universe, _asked_as_a_user_without_the_right_to_lift_secrecy, ("consultations_by_establishment",))
     found = recoveries(got + dashboard_cells(con, lake, universe))
     assert not found, "\n".join(found[:5])
+
+
+def _crafted(tmp_path, regions: dict[int, str], cells: dict[tuple[int, int], int]):
+    """A gold whose 2019 consultations are ``cells``: (establishment key, diagnosis key) -> count."""
+    from chu_platform_tests.marts.conftest import synthetic_gold, write_gold
+
+    tables = synthetic_gold()
+    tables["dim_etablissement"] = tables["dim_etablissement"].with_columns(
+        pl.col("etablissement_key").replace_strict(regions, default="unknown").alias("region_code"))
+    template = tables["fact_consultation"].filter(pl.col("year") == 2019).head(1)
+    keys = [k for k, n in cells.items() for _ in range(n)]
+    tables["fact_consultation"] = pl.concat(
+        [template.with_columns(pl.lit(i + 1).alias("consultation_id"), pl.lit(e).alias("etablissement_key"),
+                               pl.lit(d).alias("diagnostic_key")) for i, (e, d) in enumerate(keys)])
+    lake = str(tmp_path / "lake")
+    write_gold(lake, tables)
+    con = analyses.connect_gold(lake)
+    return con, Universe(con), lake
+
+
+def test_a_region_of_one_establishment_gives_no_withheld_count_back(tmp_path):
+    """Region 84 holds one establishment (12 consultations: 1, 1 and 10 of three diagnoses).
+    chu query shows its 12 (it is no small count, and the other establishments protect the
+    small ones); the dashboard's breakdown of region 84 by diagnosis is that establishment's,
+    and no masking of its three cells protects them under a shown total of 12 ("<10", "<10",
+    "s": 1, 1 and 10). Withholding the region's total on the page alone would give nothing
+    (it is the 12 chu query shows); the breakdown is withheld whole instead, and the page says so."""
+    from chu_platform.dashboard import extract, payload
+
+    con, universe, lake = _crafted(tmp_path, {1: "84", 2: "11", 3: "11", 4: "11", 5: "11"},
+                                   {(1, 1): 1, (1, 2): 1, (1, 3): 10, (2, 1): 30, (2, 2): 25, (3, 3): 11,
+                                    (4, 1): 3, (5, 2): 50, (5, 3): 22})
+    got = answers(con, universe, _asked_as_a_user_without_the_right_to_lift_secrecy, ("consultations_by_establishment",
+                                                                                     "consultations_by_diagnosis"))
+    assert any(c.shown == 12 for c in got if c.where.startswith("chu query consultations_by_establishment"))
+    found = recoveries(got + dashboard_cells(con, lake, universe))
+    assert not found, "\n".join(found[:5])
+    gold = extract.read_gold(lake)
+    page = payload.build_payload(gold, payload.marts_masks(lake, gold))
+    region = page["sel"]["2019-2019|r:84"]
+    assert region["c"] == 12
+    assert region["dg"] is None, region["dg"]

@@ -27,6 +27,7 @@ const UI = {
     no_data: "pas de données", withheld_cell: "masqué (<10 ou s : secret statistique)",
     withheld_hover: "valeur masquée (secret statistique)",
     mostly: (n, total) => `${n} valeurs sur ${total} de ce graphique sont masquées (secret statistique) : il n'est pas dessiné. Élargissez la période ou le périmètre.`,
+    whole: "Répartition non publiée (secret statistique) : dans ce périmètre, aucune valeur ne pourrait être montrée sans permettre d'en retrouver une autre de 1 à 9. Élargissez le périmètre.",
     scope_group: "Groupe", scope_region: (r) => `Région ${r}`, scope_est: "Établissement",
     scope_fallback: (r) => `Chiffre de la région ${r} : pas de détail par établissement`,
     card_fallback: (r) => `Établissement choisi : chiffres de sa région (${r}), faute de détail publiable par établissement.`,
@@ -46,6 +47,21 @@ const UI = {
     est_sat: (name, s, y) => `${name} : score e-Satis moyen ${s}/100 sur la période${y}.`,
     est_sat_none: (name) => `${name} : pas de score e-Satis publiable sur cette période.`,
     withheld_count: "masqué", in_others: "inclus dans Autres",
+    mean_days: "Moyenne", median_days: "Médiane", p90_days: "90e centile", days: "jours",
+    readm_rate: "Taux de réhospitalisation", mean_census: "Moyenne par nuit", peak_census: "Pic",
+    p95_census: "95e centile (seuil)", per_cons: "Prescriptions par consultation", history: "Historique",
+    forecast: "Prévision", band80: "Intervalle à 80 %", band95: "Intervalle à 95 %",
+    model: "Modèle", naive: "Même mois l'an dernier", group_series: "Groupe",
+    not_built: "Indicateur pas encore calculé (chu run le calcule).",
+    act_group: "Chiffres du groupe : les indicateurs de séjour n'ont pas de détail par région.",
+    act_est_missing: "Pas de chiffre pour cet établissement : chiffres du groupe.",
+    act_region_bars: (r) => `Établissements de la région ${r}.`,
+    nights: "nuits", stays_word: "Séjours", chapter: "Chapitre", unknown_chapter: "Chapitre inconnu",
+    stays_narr: (y, who, los, rate, sat) => `En ${y}, ${who} : ${los} ; ${rate === null ? "taux de réhospitalisation à 30 jours masqué (secret statistique)" : `${rate} des séjours suivis d'une réhospitalisation dans les 30 jours`} ; ${sat === null ? "nuits de saturation masquées (secret statistique)" : `${sat} nuits au-dessus du 95e centile des patients présents`}.`,
+    los_shown: (mean, med, p90) => `séjours de ${mean} jours en moyenne (médiane ${med}, 90e centile ${p90})`,
+    los_hidden: "durée de séjour masquée (secret statistique)",
+    fc_narr: (who, month, value, lo, hi, mase, naive, better) => `${who} : ${value} séjours prévus pour ${month} (intervalle à 80 % : ${lo} à ${hi}).${mase === null ? "" : ` Sur les 24 derniers mois, l'erreur du modèle (MASE ${mase}) est ${better ? "inférieure ou égale" : "supérieure"} à celle de « même mois l'an dernier » (${naive}).`}`,
+    the_group: "le groupe", coverage: (a, b) => `couverture 80 % : ${a}, 95 % : ${b}`,
   },
   en: {
     from: "From", to: "to", region: "Region", est: "Establishment", all_regions: "All regions",
@@ -66,6 +82,7 @@ const UI = {
     no_data: "no data", withheld_cell: "withheld (<10 or s: statistical secrecy)",
     withheld_hover: "value withheld (statistical secrecy)",
     mostly: (n, total) => `${n} of the ${total} values of this chart are withheld (statistical secrecy): it is not drawn. Widen the period or the scope.`,
+    whole: "Breakdown not published (statistical secrecy): in this scope, no value could be shown without letting another one from 1 to 9 be recovered. Widen the scope.",
     scope_group: "Group", scope_region: (r) => `Region ${r}`, scope_est: "Establishment",
     scope_fallback: (r) => `Figure of the region ${r}: no breakdown per establishment`,
     card_fallback: (r) => `Establishment chosen: figures of its region (${r}), for lack of a publishable breakdown per establishment.`,
@@ -85,6 +102,21 @@ const UI = {
     est_sat: (name, s, y) => `${name}: mean e-Satis score ${s}/100 over the period${y}.`,
     est_sat_none: (name) => `${name}: no publishable e-Satis score in this period.`,
     withheld_count: "withheld", in_others: "within Others",
+    mean_days: "Mean", median_days: "Median", p90_days: "90th percentile", days: "days",
+    readm_rate: "Readmission rate", mean_census: "Mean per night", peak_census: "Peak",
+    p95_census: "95th percentile (threshold)", per_cons: "Prescriptions per consultation", history: "History",
+    forecast: "Forecast", band80: "80% interval", band95: "95% interval",
+    model: "Model", naive: "Same month last year", group_series: "Group",
+    not_built: "Indicator not computed yet (chu run computes it).",
+    act_group: "Figures of the group: the stay indicators have no breakdown by region.",
+    act_est_missing: "No figure for this establishment: figures of the group.",
+    act_region_bars: (r) => `Establishments of the region ${r}.`,
+    nights: "nights", stays_word: "Stays", chapter: "Chapter", unknown_chapter: "Unknown chapter",
+    stays_narr: (y, who, los, rate, sat) => `In ${y}, ${who}: ${los}; ${rate === null ? "30-day readmission rate withheld (statistical secrecy)" : `${rate} of stays followed by a readmission within 30 days`}; ${sat === null ? "saturation nights withheld (statistical secrecy)" : `${sat} nights above the 95th percentile of patients present`}.`,
+    los_shown: (mean, med, p90) => `stays of ${mean} days on average (median ${med}, 90th percentile ${p90})`,
+    los_hidden: "length of stay withheld (statistical secrecy)",
+    fc_narr: (who, month, value, lo, hi, mase, naive, better) => `${who}: ${value} stays forecast for ${month} (80% interval: ${lo} to ${hi}).${mase === null ? "" : ` Over the last 24 months, the model's error (MASE ${mase}) is ${better ? "at or below" : "above"} that of "same month last year" (${naive}).`}`,
+    the_group: "the group", coverage: (a, b) => `coverage 80%: ${a}, 95%: ${b}`,
   },
 };
 
@@ -115,6 +147,11 @@ function fmtScore(s) {
   if (withheld(s)) return s;
   if (!number(s)) return "–";
   return grouped(s.toFixed(1));
+}
+function fmtNum(v, digits) {
+  if (withheld(v)) return v;
+  if (!number(v)) return "–";
+  return grouped(v.toFixed(digits));
 }
 function fmtMs(v) { return number(v) ? grouped(v < 10 ? v.toFixed(1) : Math.round(v).toString()) : "–"; }
 function fmtChange(now, before, kind) {
@@ -256,6 +293,7 @@ function cellBars(id, rows, lay) {
   draw(id, traces, Object.assign({ barmode: "overlay" }, lay));
 }
 function shareBars(id, rows, kind, highlight) {
+  if (rows === null) { showChart(id, t("whole")); return; }  // a breakdown withheld whole
   if (mostlyWithheld(id, rows.map((r) => r[1]))) return;
   const ordered = rows.slice().reverse();
   cellBars(id, ordered.map((r) => ({
@@ -272,7 +310,7 @@ function lineChart(id, x, series, yfmt, xaxis) {
     traces.push({
       type: "scatter", mode: "lines+markers", x, y: s.y.map((v) => (number(v) ? v : null)), name: s.name,
       line: { color: s.color || COLORS.main, width: 2 }, connectgaps: true,
-      text: s.y.map((v) => (yfmt === "rate" ? fmtRate(v) : fmtCount(v))), hoverinfo: "x+text+name",
+      text: s.y.map((v) => (yfmt === "rate" ? fmtRate(v) : typeof yfmt === "number" ? fmtNum(v, yfmt) : fmtCount(v))), hoverinfo: "x+text+name",
     });
     if (s.y.some(withheld)) {
       traces.push({
@@ -283,7 +321,7 @@ function lineChart(id, x, series, yfmt, xaxis) {
       });
     }
   }
-  draw(id, traces, { xaxis: Object.assign({ type: "category" }, xaxis || {}), yaxis: { tickformat: yfmt === "rate" ? ".1%" : ",d", rangemode: "tozero" },
+  draw(id, traces, { xaxis: Object.assign({ type: "category" }, xaxis || {}), yaxis: { tickformat: yfmt === "rate" ? ".1%" : typeof yfmt === "number" ? `,.${yfmt}f` : ",d", rangemode: "tozero" },
     showlegend: series.length > 1, legend: { orientation: "h" } });
 }
 function setScopeNote(chartId, text) {
@@ -354,12 +392,14 @@ function renderConsultations() {
   const perYear = years.map((y) => (state.est !== "" ? estValue("c", y, y) : selFor(y, y).c));
   lineChart("c-year", years.map(String), [{ name: t("cons"), y: perYear }], "count");
   const x = [], y = [];
+  const wholeMonths = years.some((yr) => selFor(yr, yr).mo === null);
   for (const yr of years) {
     const mo = selFor(yr, yr).mo || [];
     mo.forEach((v, i) => { x.push(`${yr}-${String(i + 1).padStart(2, "0")}`); y.push(v); });
   }
   const januaries = x.filter((m) => m.endsWith("-01"));
-  lineChart("c-month", x, [{ name: t("cons"), y }], "count",
+  if (wholeMonths) showChart("c-month", t("whole"));
+  else lineChart("c-month", x, [{ name: t("cons"), y }], "count",
     years.length > 2 ? { tickvals: januaries, ticktext: januaries.map((m) => m.slice(0, 4)), tickangle: 0 } : {});
   setScopeNote("c-year", state.est !== "" ? t("card_est") : "");
   regionFallbackNotes(["c-diag", "c-spec", "c-month"]);
@@ -591,8 +631,205 @@ function renderLatency() {
   table(document.getElementById("r-queries"), columns, lat.queries);
   document.getElementById("r-queries").insertAdjacentHTML("beforeend", `<p class="how">${escapeHtml(t("peers_source"))}</p>`);
 }
+/* ---------- stays and forecast: the activity marts, embedded as published ---------- */
+/* The indicators have a group row and one row per establishment (no region): the chosen
+   establishment's own rows when it has some, else the group's; a region selects which
+   establishments the bars show. */
+const A = () => P.activity;
+function actFiness() { const e = estRow(); return e ? e[0] : null; }
+function estNameOf(finess) {
+  if (finess === null || finess === undefined) return t("unknown_est");
+  const row = D().labels.est.find((r) => r[0] === finess);
+  return row ? row[1] : finess;
+}
+function estRegionOf(finess) {
+  const row = D().labels.est.find((r) => r[0] === finess);
+  return row ? row[2] : null;
+}
+function actScope(key) {
+  const f = actFiness();
+  if (f) {
+    const own = A()[key].filter((r) => r.level === "establishment" && r.finess === f);
+    if (own.length) return { rows: own, note: t("card_est"), name: estRow()[1] };
+    return { rows: A()[key].filter((r) => r.level === "group"), note: t("act_est_missing"), name: t("the_group") };
+  }
+  return { rows: A()[key].filter((r) => r.level === "group"), note: regionOf() ? t("act_group") : "", name: t("the_group") };
+}
+function actYear(rows, year) { return rows.find((r) => r.year === year); }
+function notBuilt(id, key) {
+  if (A()[key].length) return false;
+  showChart(id, t("not_built"));
+  setScopeNote(id, "");
+  return true;
+}
+function actLine(id, key, fields, digits) {
+  if (notBuilt(id, key)) return;
+  const scope = actScope(key);
+  const years = yearsInRange();
+  lineChart(id, years.map(String), fields.map(([field, name, color]) => ({
+    name, color, y: years.map((y) => { const r = actYear(scope.rows, y); return r ? r[field] : null; }),
+  })), digits);
+  setScopeNote(id, scope.note);
+}
+/* One bar per establishment (those of the chosen region), last year of the period. */
+function actEstBars(id, key, field, x, text) {
+  if (notBuilt(id, key)) return;
+  const region = regionOf();
+  const rows = A()[key].filter((r) => r.level === "establishment" && r.year === state.to
+    && (!region || estRegionOf(r.finess) === region));
+  const sorted = rows.slice().sort((a, b) => (number(a[field]) ? a[field] : -1) - (number(b[field]) ? b[field] : -1));
+  if (!sorted.length) { showChart(id, t("no_data")); setScopeNote(id, ""); return; }
+  if (mostlyWithheld(id, sorted.map((r) => r[field]))) { setScopeNote(id, ""); return; }
+  const f = actFiness();
+  cellBars(id, sorted.map((r) => ({
+    label: short(estNameOf(r.finess), 36), hover: estNameOf(r.finess), value: r[field],
+    x: number(r[field]) ? x(r) : null, text: text(r), color: f && r.finess === f ? COLORS.accent : COLORS.main,
+  })), { margin: { l: 10, r: 40, t: 10, b: 40 }, yaxis: { automargin: true }, height: Math.max(260, 24 * sorted.length + 60) });
+  setScopeNote(id, region ? UI[state.lang].act_region_bars(regionName(region)) : "");
+}
+function renderStays() {
+  const days = (v) => `${fmtNum(v, 1)} ${t("days")}`;
+  actLine("st-los", "los", [["mean_days", t("mean_days")], ["median_days", t("median_days"), COLORS.light],
+    ["p90_days", t("p90_days"), COLORS.accent]], 1);
+  actEstBars("st-los-est", "los", "mean_days", (r) => r.mean_days, (r) => days(r.mean_days));
+  if (!notBuilt("st-los-chap", "los")) {
+    const rows = A().los.filter((r) => r.level === "chapter" && r.year === state.to)
+      .sort((a, b) => (number(a.mean_days) ? a.mean_days : -1) - (number(b.mean_days) ? b.mean_days : -1));
+    if (!mostlyWithheld("st-los-chap", rows.map((r) => r.mean_days))) {
+      cellBars("st-los-chap", rows.map((r) => ({ label: r.chapitre === "unknown" ? t("unknown_chapter") : `${t("chapter")} ${r.chapitre}`, hover: `${r.chapitre} · ${fmtCount(r.stays)}`,
+        value: r.mean_days, x: number(r.mean_days) ? r.mean_days : null, text: days(r.mean_days) })),
+      { margin: { l: 10, r: 40, t: 10, b: 40 }, yaxis: { automargin: true, type: "category" }, height: Math.max(260, 22 * rows.length + 60) });
+    }
+    setScopeNote("st-los-chap", state.est !== "" || regionOf() ? t("act_group") : "");
+  }
+  actLine("st-readm", "readm", [["rate", t("readm_rate")]], "rate");
+  actEstBars("st-readm-est", "readm", "rate", (r) => r.rate, (r) => `${fmtRate(r.rate)} · ${fmtCount(r.readmitted)} / ${fmtCount(r.stays)}`);
+  actLine("st-census", "census", [["mean_census", t("mean_census")], ["p95_census", t("p95_census"), COLORS.grey],
+    ["peak_census", t("peak_census"), COLORS.accent]], 1);
+  actEstBars("st-sat", "census", "saturation_days", (r) => r.saturation_days, (r) => `${fmtCount(r.saturation_days)} ${t("nights")}`);
+  if (!notBuilt("st-med", "med")) {
+    const top = A().med.filter((r) => r.level === "top" && r.year === state.to).sort((a, b) => b.rank - a.rank);
+    if (!top.length) showChart("st-med", t("no_data"));
+    else if (!mostlyWithheld("st-med", top.map((r) => r.prescriptions))) {
+      cellBars("st-med", top.map((r) => ({ label: short(r.denomination || r.code_cis, 40), hover: `${r.denomination} (CIS ${r.code_cis})`,
+        value: r.prescriptions, x: number(r.share) ? r.share : null, text: `${fmtRate(r.share)} · ${fmtCount(r.prescriptions)}` })),
+      { margin: { l: 10, r: 40, t: 10, b: 40 }, xaxis: { tickformat: ".0%", rangemode: "tozero" }, yaxis: { automargin: true }, height: 360 });
+    }
+    setScopeNote("st-med", state.est !== "" || regionOf() ? t("act_group") : "");
+  }
+  if (!notBuilt("st-medpc", "med")) {
+    const years = yearsInRange();
+    const group = A().med.filter((r) => r.level === "group");
+    lineChart("st-medpc", years.map(String), [{ name: t("per_cons"), y: years.map((y) => { const r = actYear(group, y); return r ? r.per_consultation : null; }) }], 2);
+    setScopeNote("st-medpc", state.est !== "" || regionOf() ? t("act_group") : "");
+  }
+}
+/* The forecast series of the scope: the chosen establishment's when it has one, else the group's. */
+function fcSeries(measure) {
+  const all = A().fc[measure] || {};
+  const f = actFiness();
+  if (f && all[f]) return { key: f, note: t("card_est"), name: estRow()[1] };
+  return { key: "group", note: f ? t("act_est_missing") : regionOf() ? t("act_group") : "", name: t("the_group") };
+}
+/* The group's consultations per month are the consultations page's own cells (same masks on
+   both pages), up to the month before the forecast's first. */
+function groupConsultations(future) {
+  if (!future) return null;
+  const out = { m: [], value: [] };
+  for (const y of D().years) {
+    const mo = (D().sel[`${rangeKey(y, y)}|all`] || {}).mo || [];
+    mo.forEach((v, i) => {
+      const m = `${y}-${String(i + 1).padStart(2, "0")}`;
+      if (m < future.m[0]) { out.m.push(m); out.value.push(v); }
+    });
+  }
+  return out;
+}
+function fcChart(id, measure) {
+  const fc = (A().fc[measure] || {}), hist = (A().hist[measure] || {});
+  const scope = fcSeries(measure);
+  const future = fc[scope.key];
+  const past = measure === "consultations" && scope.key === "group" ? groupConsultations(future) : hist[scope.key];
+  if (!future || !past) { showChart(id, t("not_built")); setScopeNote(id, ""); return; }
+  const keep = past.m.map((m) => Number(m.slice(0, 4))).map((y) => y >= state.from && y <= state.to);
+  const hx = past.m.filter((_, i) => keep[i]).map((m) => `${m}-01`), hy = past.value.filter((_, i) => keep[i]);
+  const fx = future.m.map((m) => `${m}-01`);
+  if (mostlyWithheld(id, [...hy, ...future.forecast])) { setScopeNote(id, scope.note); return; }
+  const band = (lo, hi, color, name) => {
+    const idx = fx.map((_, i) => i).filter((i) => number(lo[i]) && number(hi[i]));
+    return { type: "scatter", mode: "lines", x: [...idx.map((i) => fx[i]), ...idx.slice().reverse().map((i) => fx[i])],
+      y: [...idx.map((i) => hi[i]), ...idx.slice().reverse().map((i) => lo[i])], fill: "toself", fillcolor: color,
+      line: { width: 0 }, name, hoverinfo: "skip" };
+  };
+  const cells = (x, y, name) => ({
+    type: "scatter", mode: "markers+text", x, y: y.map((v) => (withheld(v) ? 0 : null)), name: t("withheld_cell"),
+    text: y.map((v) => (withheld(v) ? v : "")), textposition: "top center", cliponaxis: false, showlegend: false,
+    marker: { symbol: "square", size: 11, color: COLORS.withheld, line: { color: COLORS.withheldLine, width: 1 } },
+    hovertext: y.map((v) => (withheld(v) ? `${name}: ${v} (${t("withheld_hover")})` : "")), hoverinfo: "x+text",
+  });
+  const traces = [
+    band(future.lo95, future.hi95, "rgba(157,195,230,0.35)", t("band95")),
+    band(future.lo80, future.hi80, "rgba(157,195,230,0.8)", t("band80")),
+    { type: "scatter", mode: "lines+markers", x: hx, y: hy.map((v) => (number(v) ? v : null)), name: t("history"),
+      line: { color: COLORS.main, width: 2 }, marker: { size: 4 }, connectgaps: true, text: hy.map(fmtCount), hoverinfo: "x+text+name" },
+    { type: "scatter", mode: "lines+markers", x: fx, y: future.forecast.map((v) => (number(v) ? v : null)), name: t("forecast"),
+      line: { color: COLORS.accent, width: 2, dash: "dash" }, marker: { size: 5 }, connectgaps: true,
+      text: future.forecast.map((v, i) => `${fmtNum(v, 0)} (80 % : ${fmtNum(future.lo80[i], 0)}–${fmtNum(future.hi80[i], 0)})`), hoverinfo: "x+text+name" },
+  ];
+  if (hy.some(withheld)) traces.push(cells(hx, hy, t("history")));
+  if (future.forecast.some(withheld)) traces.push(cells(fx, future.forecast, t("forecast")));
+  draw(id, traces, { height: 360, showlegend: true, legend: { orientation: "h" },
+    xaxis: { type: "date", tickformat: "%m/%Y" }, yaxis: { tickformat: ",d", rangemode: "tozero" } });
+  setScopeNote(id, scope.note);
+}
+function renderForecast() {
+  fcChart("fc-stays", "stays");
+  fcChart("fc-cons", "consultations");
+  const f = actFiness();
+  const series = [["group", t("group_series")]];
+  if (f && A().back.some((r) => r.series === f)) series.push([f, short(estRow()[1], 16)]);
+  const rows = [];
+  for (const [key, name] of series) for (const measure of ["stays", "consultations"]) {
+    const r = A().back.find((b) => b.series === key && b.measure === measure);
+    if (r) rows.push([`${name} · ${t(measure === "stays" ? "stays_word" : "cons")}`, r, `${name}<br>${t(measure === "stays" ? "stays_word" : "cons")}`]);
+  }
+  if (!rows.length) { showChart("fc-back", t("not_built")); setScopeNote("fc-back", ""); return; }
+  const x = rows.map(([, , tick]) => tick);
+  const cover = (r) => UI[state.lang].coverage(fmtRate(r.coverage_80), fmtRate(r.coverage_95));
+  draw("fc-back", [
+    { type: "bar", name: t("model"), x, y: rows.map(([, r]) => r.mase), marker: { color: COLORS.main },
+      text: rows.map(([, r]) => fmtNum(r.mase, 2)), textposition: "outside", cliponaxis: false,
+      hovertext: rows.map(([, r]) => `MASE ${fmtNum(r.mase, 2)} · ${cover(r)}`), hoverinfo: "x+text" },
+    { type: "bar", name: t("naive"), x, y: rows.map(([, r]) => r.mase_seasonal_naive), marker: { color: COLORS.grey },
+      text: rows.map(([, r]) => fmtNum(r.mase_seasonal_naive, 2)), textposition: "outside", cliponaxis: false, hoverinfo: "x+text+name" },
+  ], { barmode: "group", showlegend: true, legend: { orientation: "h", x: 0, y: 1.12 }, margin: { l: 60, r: 20, t: 40, b: 40 },
+    xaxis: { automargin: true, tickangle: 0 }, yaxis: { title: { text: "MASE" }, tickformat: ".1f", rangemode: "tozero" },
+    shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: 1, y1: 1, line: { color: COLORS.grey, dash: "dot", width: 1 } }] });
+  setScopeNote("fc-back", rows.map(([label, r]) => `${label} : ${cover(r)}`).join(" ; "));
+}
+function actNarrative(page) {
+  const U = UI[state.lang];
+  if (page === "stays") {
+    const los = actScope("los"), readm = actScope("readm"), census = actScope("census");
+    const l = actYear(los.rows, state.to);
+    if (!l) return U.not_built;
+    const r = actYear(readm.rows, state.to) || {}, c = actYear(census.rows, state.to) || {};
+    const length = number(l.mean_days) ? U.los_shown(fmtNum(l.mean_days, 1), fmtNum(l.median_days, 1), fmtNum(l.p90_days, 1)) : U.los_hidden;
+    return U.stays_narr(state.to, los.name, length, number(r.rate) ? fmtRate(r.rate) : null,
+      number(c.saturation_days) ? fmtCount(c.saturation_days) : null);
+  }
+  const scope = fcSeries("stays");
+  const future = (A().fc.stays || {})[scope.key];
+  if (!future) return U.not_built;
+  const back = A().back.find((b) => b.series === scope.key && b.measure === "stays");
+  const month = future.m[0].split("-").reverse().join("/");
+  return U.fc_narr(scope.name.charAt(0).toUpperCase() + scope.name.slice(1), month, say(withheld(future.forecast[0]) ? future.forecast[0] : Math.round(future.forecast[0])),
+    fmtNum(future.lo80[0], 0), fmtNum(future.hi80[0], 0), back ? fmtNum(back.mase, 2) : null,
+    back ? fmtNum(back.mase_seasonal_naive, 2) : null, back ? back.mase <= back.mase_seasonal_naive : false);
+}
 const RENDER = { overview: renderOverview, consultations: renderConsultations, hospitalisations: renderHospitalisations,
-  deaths: renderDeaths, satisfaction: renderSatisfaction, quality: renderQuality, latency: renderLatency };
+  deaths: renderDeaths, satisfaction: renderSatisfaction, stays: renderStays, forecast: renderForecast,
+  quality: renderQuality, latency: renderLatency };
 
 /* ---------- text, filters, navigation ---------- */
 /* The sentence over the page when one establishment is chosen: its own figures, and where
@@ -622,6 +859,7 @@ function estNarrative(page) {
 function narrative(page) {
   if (page === "quality") return P.quality.narr[state.lang];
   if (page === "latency") return P.latency.narr[state.lang];
+  if (page === "stays" || page === "forecast") return actNarrative(page);
   if (state.est !== "") return estNarrative(page);
   const texts = P.narr[state.lang][`${currentRange()}|${groupScope()}`];
   return texts ? texts[page] : "";

@@ -18,7 +18,7 @@ from chu_platform.layers.bronze.ingest import ingest, land_entity
 from chu_platform.defs.bronze.metadata import preview, reasons_table
 from chu_platform.defs.bronze.resources import DropResource
 from chu_platform.defs.bronze.retries import SOURCE_RETRY
-from chu_platform.defs.metadata import each_year
+from chu_platform.defs.metadata import each_year, row_metadata
 from chu_platform.defs.resources import ChuSettings
 from chu_platform.defs import partitions as yearly
 from chu_platform.defs.partitions import BY_SOURCE
@@ -76,8 +76,7 @@ def _load(context: dg.AssetExecutionContext, entity: FileEntity, settings: ChuSe
     ledger.record(result, entity.name, year, uris["rejects"], uris["loads"])
     loads = result.loads
     metadata = {
-        "dagster/row_count": dg.MetadataValue.int(result.rows.height),
-        "rows": dg.MetadataValue.int(result.rows.height),
+        **row_metadata(result.rows),
         "rejects": dg.MetadataValue.int(result.rejects.height),
         "lines_read": dg.MetadataValue.int(int(loads.get_column("lines_read").sum())),
         "bytes": dg.MetadataValue.int(int(loads.get_column("bytes").sum())),

@@ -10,7 +10,7 @@ from chu_platform.layers.bronze.ingest import LOADS_SCHEMA, REJECTS_SCHEMA, Inge
 from chu_platform.defs.bronze.assets import side_uris
 from chu_platform.defs.bronze.metadata import preview
 from chu_platform.defs.bronze.retries import SOURCE_RETRY
-from chu_platform.defs.metadata import each_year
+from chu_platform.defs.metadata import each_year, row_metadata
 from chu_platform.defs.resources import ChuSettings
 from chu_platform.lib.postgres import care_dsn
 from chu_platform.defs import partitions as yearly
@@ -41,7 +41,7 @@ def build_care_asset(entity: care.CareEntity) -> dg.AssetsDefinition:
 def _extract(context: dg.AssetExecutionContext, entity: care.CareEntity, settings: ChuSettings,
              year: int | None) -> tuple[pl.DataFrame, dict]:
     """The rows of ``entity`` (of ``year``) read from the care database, the ledger's share written."""
-    dsn = care_dsn(settings.source_dsn, settings.data_path)
+    dsn = care_dsn(settings.source, settings.data_path)
     now = datetime.now(UTC)
     expected = care.source_count(dsn, entity, year)
     frame = care.extract(dsn, entity, year, context.run_id, now)
@@ -61,8 +61,7 @@ def _extract(context: dg.AssetExecutionContext, entity: care.CareEntity, setting
     ledger.record(Ingested(frame, pl.DataFrame(schema=REJECTS_SCHEMA), loads), entity.name, year,
                   uris["rejects"], uris["loads"])
     metadata = {
-        "dagster/row_count": dg.MetadataValue.int(frame.height),
-        "rows": dg.MetadataValue.int(frame.height),
+        **row_metadata(frame),
         "source_rows": dg.MetadataValue.int(expected),
         "rejects": dg.MetadataValue.int(0),
         "bytes": dg.MetadataValue.int(int(frame.estimated_size())),

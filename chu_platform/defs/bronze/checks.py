@@ -74,7 +74,7 @@ EXTRA = {"hospitalisations": [EVERY_STAY_PLACED]}
 def _rejected_share(data: CheckData) -> Outcome:
     uris = side_uris(data.settings)
     entity = FILE_ENTITIES[data.table_name]
-    limit = thresholds.threshold(data.settings.max_rejected_share, entity.source)
+    limit = thresholds.threshold(data.settings.rejected_share, entity.source)
     years = None if data.year is None else [data.year]
     shares, first = ledger.rejected_shares(entity.name, uris["rejects"], uris["loads"], years)
     over = shares.filter(pl.col("share") > limit)

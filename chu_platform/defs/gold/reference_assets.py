@@ -3,9 +3,8 @@
 from datetime import date
 
 import dagster as dg
-import polars as pl
 
-from chu_platform.defs.metadata import versioned
+from chu_platform.defs.metadata import row_metadata, versioned
 from chu_platform.layers.gold.reference_dims import build_dim_date, build_dim_geography
 from chu_platform.defs.partitions import FIRST_YEAR
 
@@ -14,7 +13,7 @@ from chu_platform.defs.partitions import FIRST_YEAR
 def dim_date(context: dg.AssetExecutionContext) -> dg.Output:
     """One row per calendar day from 1970 to the end of next year (date_key YYYYMMDD)."""
     df = build_dim_date(FIRST_YEAR, date.today().year + 1)
-    context.add_output_metadata({"first_day": str(df["date"].min()), "last_day": str(df["date"].max())})
+    context.add_output_metadata({**row_metadata(df), "first_day": str(df["date"].min()), "last_day": str(df["date"].max())})
     return versioned(df)
 
 
@@ -22,5 +21,5 @@ def dim_date(context: dg.AssetExecutionContext) -> dg.Output:
 def dim_geography(context: dg.AssetExecutionContext) -> dg.Output:
     """One row per département of the 2016 regional map (overseas, abroad and unknown included)."""
     df = build_dim_geography()
-    context.add_output_metadata({"regions": df["region_code"].n_unique()})
+    context.add_output_metadata({**row_metadata(df), "regions": df["region_code"].n_unique()})
     return versioned(df)

@@ -4,6 +4,7 @@ stay, 30-day readmissions, daily census, medication use; recomputed from gold wh
 import dagster as dg
 import polars as pl
 
+from chu_platform.defs.metadata import row_metadata
 from chu_platform.defs.marts.automation import FOLLOW_ANY_YEAR
 from chu_platform.defs.marts.checks import secrecy_applied
 from chu_platform.defs.resources import ChuSettings
@@ -27,7 +28,7 @@ def indicator_asset(name: str) -> dg.AssetsDefinition:
         df = activity.published(analyses.connect_gold(settings.lake, tables=indicator.reads), name)
         latest = df.filter(pl.col("year") == df["year"].max()).head(10) if df.height else df
         context.add_output_metadata({
-            "rows": dg.MetadataValue.int(df.height),
+            **row_metadata(df),
             "years": ", ".join(str(y) for y in df["year"].unique().sort().to_list()),
             "masked_rows": dg.MetadataValue.int(masked_rows(df)),
             "preview": dg.MetadataValue.md(markdown_table(records(latest), rows=None, width=None)

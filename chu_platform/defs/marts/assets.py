@@ -3,6 +3,7 @@
 import dagster as dg
 import polars as pl
 
+from chu_platform.defs.metadata import row_metadata
 from chu_platform.defs.marts.automation import FOLLOW_ANY_YEAR
 from chu_platform.defs.resources import ChuSettings
 from chu_platform.layers.marts import aggregates, analyses
@@ -30,7 +31,7 @@ def mart_asset(name: str) -> dg.AssetsDefinition:
         df = build_mart(analyses.connect_gold(settings.lake), name)
         context.add_output_metadata(
             {
-                "rows": dg.MetadataValue.int(df.height),
+                **row_metadata(df),
                 "years": ", ".join(str(y) for y in df["year"].unique().sort().to_list()),
                 "masked_rows": dg.MetadataValue.int(masked_rows(df)),
                 "preview": dg.MetadataValue.md(preview_markdown(df, name)),

@@ -2,10 +2,10 @@
 
 import dagster as dg
 
-from chu_platform.dashboard import build, quality
+from chu_platform.dashboard import build
 from chu_platform.defs.marts.automation import FOLLOW_ANY_YEAR
 from chu_platform.defs.resources import ChuSettings
-from chu_platform.layers.marts import analyses
+from chu_platform.layers.marts import activity, analyses
 
 DASHBOARD_KEY = dg.AssetKey(["marts", "dashboard"])
 
@@ -23,14 +23,16 @@ def platform_checks() -> dict[dg.AssetCheckKey, str]:
 @dg.asset(
     key=DASHBOARD_KEY,
     group_name="marts",
-    deps=[*(dg.AssetKey(["marts", name]) for name in analyses.ANALYSES), dg.AssetKey(["ops", "query_benchmark"])],
+    deps=[*(dg.AssetKey(["marts", name]) for name in (*analyses.ANALYSES, *activity.INDICATORS, *activity.FORECAST_TABLES)),
+          dg.AssetKey(["ops", "query_benchmark"])],
     kinds={"html", "plotly"},
     automation_condition=FOLLOW_ANY_YEAR,
 )
 def dashboard(context: dg.AssetExecutionContext, settings: ChuSettings) -> dg.MaterializeResult:
-    """One file, <data_dir>/dashboard.html: the seven pages of the decision-makers' dashboard
-    (figures of every year range, region and establishment, secrecy applied; latest checks,
-    rejects, freshness, response times), opened offline in any browser."""
+    """One file, <data_dir>/dashboard.html: the nine pages of the decision-makers' dashboard
+    (figures of every year range, region and establishment, secrecy applied; stays and the
+    activity forecast from their marts; latest checks, rejects, freshness, response times),
+    opened offline in any browser."""
     doc = build.document(settings.lake, context.instance, platform_checks())
     path = build.write(build.default_path(settings.data_path), doc)
     data = doc["data"]

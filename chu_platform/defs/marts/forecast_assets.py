@@ -3,6 +3,7 @@
 import dagster as dg
 import polars as pl
 
+from chu_platform.defs.metadata import row_metadata
 from chu_platform.defs.marts.automation import FOLLOW_ANY_YEAR
 from chu_platform.defs.resources import ChuSettings
 from chu_platform.lib import delta_store
@@ -36,13 +37,13 @@ def activity_forecast(context: dg.AssetExecutionContext, settings: ChuSettings):
     shown = publish(predicted, forecast.SECRECY)
     group = scores.filter(pl.col("series") == forecast.GROUP)
     yield dg.Output(shown, "activity_forecast", metadata={
-        "rows": dg.MetadataValue.int(shown.height),
+        **row_metadata(shown),
         "series": dg.MetadataValue.int(shown.select("measure", "series").unique().height),
         "masked_rows": dg.MetadataValue.int(masked_rows(shown)),
         "last_month_of_history": str(monthly["month"].max()) if monthly.height else "none",
     })
     yield dg.Output(scores, "forecast_backtest", metadata={
-        "rows": dg.MetadataValue.int(scores.height),
+        **row_metadata(scores),
         "group": dg.MetadataValue.md(markdown_table(group, rows=None, decimals=3, width=None) if group.height else "none"),
         "median_mase": float(scores["mase"].median() or 0.0) if scores.height else 0.0,
         "median_mase_seasonal_naive": float(scores["mase_seasonal_naive"].median() or 0.0) if scores.height else 0.0,

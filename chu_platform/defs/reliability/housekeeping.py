@@ -21,7 +21,7 @@ def compact_and_vacuum(context: dg.OpExecutionContext, config: HousekeepingConfi
     downloads removed from raw/.incoming."""
     if "://" in settings.lake and not settings.lake.startswith("file://"):
         raise dg.Failure(
-            f"CHU_LAKE_URI={settings.lake_uri} is object storage: vacuum it with the store's own lifecycle "
+            f"CHU_LAKE_URI={settings.lake_location} is object storage: vacuum it with the store's own lifecycle "
             "rules or deltalake's vacuum from a machine holding its credentials (docs/reliability.md)."
         )
     lake = Path(settings.lake.removeprefix("file://"))

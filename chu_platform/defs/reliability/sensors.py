@@ -39,9 +39,9 @@ def run_failures(context: dg.RunFailureSensorContext, settings: ChuSettings, ale
     ``CHU_ALERT_WEBHOOK_URL`` when it is set."""
     failure = failure_of(context)
     failures.append(settings.data_path / "logs" / "failures.log", failure.line())
-    if alerts.webhook_url.strip():
+    if alerts.url:
         try:
-            failures.post(alerts.webhook_url.strip(), failure)
+            failures.post(alerts.url, failure)
         except (URLError, OSError) as error:
             # The line is in the log file already; a webhook that is down must not stop the sensor.
             context.log.warning(f"run {failure.run_id} failed; the alert webhook did not answer ({error})")

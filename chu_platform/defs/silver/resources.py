@@ -13,6 +13,7 @@ class PseudonymKey(dg.ConfigurableResource):
     key: str
 
 
-def pseudonym_from_env() -> PseudonymKey:
-    return PseudonymKey(key=dg.EnvVar("CHU_PSEUDONYM_KEY"))
+# Set at launch by every entry point (``chu`` generates a demo key when none is set): read by
+# Dagster from the environment when the resource is used, its name alone in the definitions.
+PSEUDONYM = PseudonymKey(key=dg.EnvVar("CHU_PSEUDONYM_KEY"))
 

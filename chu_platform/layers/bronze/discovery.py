@@ -46,8 +46,8 @@ def chu_death_years(data: bytes, file: str = "deces.csv") -> set[int]:
 
 def _care_years(settings) -> set[int] | None:
     """Consultation years, or None when no care database is configured or reachable."""
-    if settings.source_dsn:
-        dsn = settings.source_dsn
+    if settings.source:
+        dsn = settings.source
         if not postgres.can_connect(dsn):
             return None
     else:

@@ -18,7 +18,7 @@ from chu_platform.layers.bronze.entities import FileEntity
 from chu_platform.layers.bronze.lines import ROW, read_file, split_lines
 from chu_platform.layers.bronze.parsed import Parsed, SourceFormatError, excerpt
 from chu_platform.schemas.years import FIRST_YEARS
-from chu_platform.schemas.sources import Recognised, recognise
+from chu_platform.schemas.sources import LINEAGE_COLUMNS, Recognised, recognise
 
 COMPANION = "companion"
 REJECTS_SCHEMA = {
@@ -201,7 +201,7 @@ def ingest(entity: FileEntity, versions: list[raw.Landed], data_dir: str | Path,
         })
         notes[version.drop_path] = parsed.notes
     lineage_schema = {"_source_file": pl.String, "_ingested_at": pl.Datetime("us", "UTC"), "_run_id": pl.String}
-    columns = [*entity.columns, "_source_file", ROW, "_ingested_at", "_run_id"]
+    columns = [*entity.columns, *LINEAGE_COLUMNS]
     base = _empty(entity).with_columns([pl.lit(None, dtype=t).alias(n) for n, t in lineage_schema.items()])
     rows = pl.concat([base, *frames], how="diagonal_relaxed").select(columns)
     rows = rows.with_columns(pl.col("_ingested_at").cast(pl.Datetime("us", "UTC")))

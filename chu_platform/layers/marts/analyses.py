@@ -22,7 +22,7 @@ import polars as pl
 from chu_platform.lib import delta_store, object_store
 from chu_platform.layers.marts import aggregates, snapshot, sql
 from chu_platform.layers.marts.periods import Period, latest_complete_year
-from chu_platform.layers.marts.secrecy import Margin, Secrecy, publish
+from chu_platform.layers.marts.secrecy import Margin, Secrecy, Split, publish
 
 GOLD_TABLES = (
     "dim_date", "dim_geography", "dim_patient", "dim_etablissement", "dim_professionnel",
@@ -31,7 +31,10 @@ GOLD_TABLES = (
 )
 FILTERS = ("establishment", "diagnosis")
 _RATE_DEPS = {"rate": ("numerator", "denominator")}
-_RATE = Secrecy(counts=("numerator", "denominator"), derived=_RATE_DEPS)
+# Patients hospitalised (numerator) and seen but not hospitalised (denominator - numerator)
+# make the patients seen: the difference is withheld like any count of people.
+_NOT_HOSPITALISED = (Split("numerator", "denominator"),)
+_RATE = Secrecy(counts=("numerator", "denominator"), derived=_RATE_DEPS, splits=_NOT_HOSPITALISED)
 # Shares: every row's numerator is a part of the denominator all rows show.
 _SHARES = Secrecy(counts=("numerator", "denominator"), derived=_RATE_DEPS,
                   margins=(Margin("numerator", total="denominator"),))
@@ -130,7 +133,8 @@ ANALYSES: dict[str, Analysis] = {
             sql.HOSPITALISATIONS_BY_SEX_AGE, ("sexe", "age_band", *_SHARE),
             ("fact_consultation", "fact_hospitalisation"),
             secrecy=Secrecy(counts=("numerator", "denominator"), derived=_RATE_DEPS,
-                            margins=(*_two_way("numerator"), *_two_way("denominator"))),
+                            margins=(*_two_way("numerator"), *_two_way("denominator")),
+                            splits=_NOT_HOSPITALISED),
             key=("sexe", "age_band"), aggregate_key=("sexe", "age_band"),
         ),
         Analysis(

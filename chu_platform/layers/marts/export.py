@@ -1,7 +1,9 @@
 """The published marts as files an office opens without a BI tool: one Excel workbook, CSV, Parquet.
 
-One file per analysis (CSV, Parquet) and one sheet per analysis in the workbook; a row is a row
-of the mart (one calendar year x one breakdown value), exactly as the BI warehouse publishes it
+One file per analysis (CSV, Parquet) and one sheet per analysis in the workbook: the eight
+analyses, then the activity indicators (length of stay, 30-day readmissions, census, medication
+use) and the activity forecast with its backtest (``EXPORTED``). A row is a row of the mart (for
+the analyses one calendar year x one breakdown value), exactly as the BI warehouse publishes it
 (``publication.published_table``). The workbook opens on a sheet giving each analysis'
 definition, its period, the export date and the secrecy legend.
 
@@ -24,7 +26,7 @@ import polars as pl
 
 from chu_platform.lib import permissions
 from chu_platform.lib import delta_store
-from chu_platform.layers.marts import analyses, publication
+from chu_platform.layers.marts import activity, analyses, publication
 from chu_platform.layers.marts import secrecy
 from chu_platform.layers.marts.secrecy import MASK, MASKED
 
@@ -40,6 +42,19 @@ SCORE_RATES = frozenset({"satisfaction_by_region"})
 # Excel renders these with the reader's separators: "1 234", "27,50 %", "72,35" in French.
 FORMATS = {"year": "0", "count": "#,##0", "share": "0.00 %", "decimal": "#,##0.00",
            "date": "dd/mm/yyyy", "datetime": "dd/mm/yyyy hh:mm"}
+
+
+# Every published mart the export writes, in sheet order.
+EXPORTED = (*analyses.ANALYSES, *activity.INDICATORS, *activity.FORECAST_TABLES)
+# The forecast's marts have no ``Indicator``: their title and definition for the read-me sheet.
+FORECAST_TEXTS = {
+    "activity_forecast": ("Prévision d'activité à 12 mois",
+                          "séjours et consultations prévus par mois, par établissement et pour le groupe, "
+                          "avec les intervalles à 80 % et 95 %"),
+    "forecast_backtest": ("Erreur de la prévision sur les 24 derniers mois",
+                          "MASE du modèle et de « même mois l'an dernier », couverture des intervalles à 80 % et 95 %"),
+}
+SHARES = frozenset({"share", "coverage_80", "coverage_95"})
 
 
 class ExportError(RuntimeError):
@@ -60,11 +75,13 @@ class Written:
 def read_marts(lake: str) -> tuple[dict[str, pl.DataFrame], list[str]]:
     """The published marts present in the lake, and the analyses without one yet."""
     found, missing = {}, []
-    for name in analyses.ANALYSES:
+    for name in EXPORTED:
         uri = delta_store.table_uri(lake, ["marts", name])
         if delta_store.exists(uri):
             # Years in order (a Delta read need not keep it); within a year, the mart's own order.
-            found[name] = publication.published_table("marts", name, delta_store.read(uri)).sort("year", maintain_order=True)
+            df = publication.published_table("marts", name, delta_store.read(uri))
+            order = [c for c in ("year", "measure", "series", "month") if c in df.columns]
+            found[name] = df.sort(order, maintain_order=True) if order else df
         else:
             missing.append(name)
     if not found:
@@ -102,6 +119,13 @@ def period_text(df: pl.DataFrame) -> str:
     """The period a mart covers, in words: its first and last day, one block of rows per year."""
     if df.is_empty():
         return "aucune donnée"
+    if "period_from" not in df.columns:
+        if "month" in df.columns:
+            return f"de {df['month'].min():%m/%Y} à {df['month'].max():%m/%Y}, un bloc de lignes par série (colonne series)"
+        if "year" in df.columns:
+            return (f"de {df['year'].min()} à {df['year'].max()} : {df['year'].n_unique()} année(s) civile(s), "
+                    "un bloc de lignes par année (colonne year)")
+        return "les 24 derniers mois de l'historique, une ligne par série"
     start, end = df["period_from"].min(), df["period_to"].max()
     years = df["year"].n_unique()
     return f"du {start:%d/%m/%Y} au {end:%d/%m/%Y} : {years} année(s) civile(s), un bloc de lignes par année (colonne year)"
@@ -115,7 +139,7 @@ def _format_of(name: str, column: str, dtype: pl.DataType) -> str | None:
     if dtype.is_integer():
         return "count"
     if dtype.is_float():
-        return "share" if column == "rate" and name not in SCORE_RATES else "decimal"
+        return "share" if (column == "rate" and name not in SCORE_RATES) or column in SHARES else "decimal"
     return None
 
 
@@ -176,10 +200,10 @@ def write_workbook(path: Path, marts: Mapping[str, pl.DataFrame], now: datetime)
                             "Lignes", "Lignes masquées"], header)
     row = 5
     for name, df in marts.items():
-        analysis = analyses.get(name)
+        title, definition = describe(name)
         readme.write_url(row, 0, f"internal:'{name[:31]}'!A1", string=name[:31])
-        readme.write_string(row, 1, analysis.title, wrap)
-        readme.write_string(row, 2, f"{analysis.numerator} / {analysis.denominator}", wrap)
+        readme.write_string(row, 1, title, wrap)
+        readme.write_string(row, 2, definition, wrap)
         readme.write_string(row, 3, period_text(df), wrap)
         readme.write_number(row, 4, df.height, formats["count"])
         readme.write_number(row, 5, int(df[MASKED].sum()) if MASKED in df.columns else 0, formats["count"])
@@ -199,10 +223,21 @@ def write_workbook(path: Path, marts: Mapping[str, pl.DataFrame], now: datetime)
     book.close()
 
 
+def describe(name: str) -> tuple[str, str]:
+    """A mart's title and definition for the read-me sheet."""
+    if name in analyses.ANALYSES:
+        analysis = analyses.get(name)
+        return analysis.title, f"{analysis.numerator} / {analysis.denominator}"
+    if name in activity.INDICATORS:
+        indicator = activity.get(name)
+        return indicator.title, f"{indicator.grain} ; {indicator.definition}"
+    return FORECAST_TEXTS[name]
+
+
 def published_names(formats: tuple[str, ...] = ("xlsx", "csv", "parquet")) -> list[str]:
     """The names of the files an export of every analysis writes, in its folder."""
     names = [WORKBOOK] if "xlsx" in formats else []
-    return names + [f"{name}.{fmt}" for name in analyses.ANALYSES for fmt in ("csv", "parquet") if fmt in formats]
+    return names + [f"{name}.{fmt}" for name in EXPORTED for fmt in ("csv", "parquet") if fmt in formats]
 
 
 def _install(target: Path, write, environ: Mapping[str, str] | None) -> Path:

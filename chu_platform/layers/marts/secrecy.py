@@ -84,6 +84,16 @@ class Margin:
 
 
 @dataclass(frozen=True)
+class Split:
+    """On every row, ``part`` and the unpublished ``total - part`` add up to ``total``: the
+    patients hospitalised and those seen but not hospitalised make the patients seen. Both
+    ``part`` and ``total`` shown publish the difference, a count of people of its own."""
+
+    part: str
+    total: str
+
+
+@dataclass(frozen=True)
 class Secrecy:
     """Which columns of an analysis are counts about people, what is computed from them, and
     which of them add up to a total the analysis also shows."""
@@ -91,6 +101,7 @@ class Secrecy:
     counts: tuple[str, ...]
     derived: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     margins: tuple[Margin, ...] = ()
+    splits: tuple[Split, ...] = ()
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -142,6 +153,12 @@ def _complete(df: pl.DataFrame, secrecy: Secrecy) -> pl.DataFrame:
             before = df[target]
             df = df.with_columns((pl.col(target) | hit.fill_null(False)).alias(target))
             changed = changed or not df[target].equals(before)
+        for split in secrecy.splits:
+            part, total = _flag(split.part), _flag(split.total)
+            done = suppression.split(df, split.part, split.total, part, total)
+            if not (done[part].equals(df[part]) and done[total].equals(df[total])):
+                changed = True
+                df = done
     return df.drop(rows)
 
 
@@ -165,7 +182,7 @@ def publish(df: pl.DataFrame, secrecy: Secrecy, apply: bool = True, order: tuple
     if ties:
         work = work.sort(ties, nulls_last=True, maintain_order=True)
     flagged = work.with_columns(_small(c).alias(_flag(c)) for c in secrecy.counts)
-    if secrecy.margins and flagged.height:
+    if (secrecy.margins or secrecy.splits) and flagged.height:
         flagged = _complete(flagged, secrecy)
     flags = {c: pl.col(_flag(c)) for c in secrecy.counts}
     smalls = {c: _small(c) for c in secrecy.counts}
@@ -347,9 +364,16 @@ PERSONAL_COLUMNS = frozenset({
     "adresse", "date_naissance", "numero_acte_deces", "num_consultation", "num_hospitalisation", "nom_prenoms",
 })
 # Counts of people or events about people, under whatever table they appear, and the figures
-# computed from them (DESIGN.md, "Statistical secrecy").
-BOUND_COUNTS = ("numerator", "denominator", "deaths", "nb_reponses")
-BOUND_DERIVED = ("rate", "score")
+# computed from them (DESIGN.md, "Statistical secrecy"). The activity marts (``activity.py``,
+# ``forecast.py``) add stays, readmissions, patients present at midnight, prescriptions,
+# consultations and the forecast of stays and consultations; their figures computed from a
+# single count (length of stay from ``stays``, intervals from ``forecast``) are derived here,
+# those computed from some of a row's counts only (census, medication use) are left to each
+# mart's own ``Secrecy`` (a generic scan would expect them withheld whenever any count is).
+BOUND_COUNTS = ("numerator", "denominator", "deaths", "nb_reponses", "stays", "readmitted", "peak_census",
+                "p95_census", "prescriptions", "all_prescriptions", "consultations", "forecast")
+BOUND_DERIVED = ("rate", "score", "mean_days", "median_days", "p90_days", "mean_change", "lo80", "hi80", "lo95",
+                 "hi95")
 
 
 def preview_frame(df: pl.DataFrame) -> pl.DataFrame:

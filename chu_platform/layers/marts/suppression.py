@@ -189,3 +189,34 @@ def group_safe(hidden: Sequence[int], shown: Sequence[int], threshold: int = THR
     return not any(
         (v == top or low == v - 1) and (v == 1 or up == top - v) for v in set(hidden) if 1 <= v <= top
     )
+
+
+def split(df: pl.DataFrame, part: str, total: str, part_masked: str, total_masked: str,
+          threshold: int = THRESHOLD) -> pl.DataFrame:
+    """``df`` with ``part_masked`` and ``total_masked`` raised where needed so that, on each
+    row, ``total - part`` (a count no column publishes: the patients seen but not
+    hospitalised, when ``part`` counts the hospitalised and ``total`` the seen) can neither be
+    read as a count from 1 to 9 nor pinned. Per row whose total is shown, ``part`` and
+    ``total - part`` are a group adding up to ``total`` (``complementary``); the difference is
+    withheld exactly when ``part`` is, and is taken for a cell whose kind the reader knows
+    (stricter than he can: no label names it). The marts and the dashboard both call it, so
+    the same row is withheld the same way on every surface."""
+    row = "__split_row"
+    work = df.with_row_index(row)
+    open_rows = work.filter(~pl.col(total_masked).fill_null(False) & pl.col(part).is_not_null()
+                            & pl.col(total).is_not_null())
+    if open_rows.is_empty():
+        return df
+    hidden = pl.col(part_masked).fill_null(False)
+    cells = pl.concat([
+        open_rows.select(row, pl.lit(0).alias("__cell"), pl.col(part).cast(pl.Int64).alias("__n"), hidden.alias("__m")),
+        open_rows.select(row, pl.lit(1).alias("__cell"), (pl.col(total) - pl.col(part)).cast(pl.Int64).alias("__n"),
+                         hidden.alias("__m")),
+    ])
+    done = complementary(cells, "__n", [row], masked="__m", threshold=threshold)
+    more = done.filter((pl.col("__cell") == 0) & pl.col(SUPPRESSED))[row].unique().implode()
+    exposed = done.filter(pl.col(TOTAL))[row].unique().implode()
+    return work.with_columns(
+        (hidden | pl.col(row).is_in(more)).alias(part_masked),
+        (pl.col(total_masked).fill_null(False) | pl.col(row).is_in(exposed)).alias(total_masked),
+    ).drop(row)
