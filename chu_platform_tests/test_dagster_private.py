@@ -103,3 +103,24 @@ def test_the_range_check_warning_is_the_plan_loggers_and_is_filtered(caplog):
         active.logger.warning("Blocking asset check 'a:c' emitted no result in step 'a_checks'; ...")
         active.logger.warning("another warning")
     assert [r.getMessage() for r in caplog.records] == ["another warning"]
+
+
+def test_an_interrupted_run_fails_with_the_unexpected_termination_reason():
+    """``orchestration/clients.interrupted`` reads a signal during ``dg.execute_job`` from this reason."""
+    import signal
+
+    from chu_platform.orchestration.clients import interrupted
+
+    @dg.asset
+    def interrupted_asset():
+        signal.raise_signal(signal.SIGINT)  # Dagster's handler, in force during the run, takes it
+        time.sleep(5)
+
+    job = dg.define_asset_job("j").resolve(asset_graph=dg.Definitions(assets=[interrupted_asset]).resolve_asset_graph())
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=False)
+    assert not result.success
+    reason = result.get_run_failure_event().event_specific_data.failure_reason
+    assert reason == private.RunFailureReason.UNEXPECTED_TERMINATION
+    assert interrupted(result)
+

@@ -33,6 +33,8 @@ def backfill(first: int, last: int, sources: str, force: bool, timeout: float | 
     from chu_platform.orchestration import backfill as backfills
     from chu_platform.deploy import services
     from chu_platform.orchestration.build_target import BuildInProgress, refuse_if_busy
+    from chu_platform.orchestration.clients import interrupt_on_signals
+    from chu_platform.orchestration.requested_years import check_years, spans
     from chu_platform.lib.lock import data_dir_lock
     from chu_platform.deploy.settings import describe_data_dir
 
@@ -47,13 +49,19 @@ def backfill(first: int, last: int, sources: str, force: bool, timeout: float | 
     available = discover_sources(defs)
     with dg.DagsterInstance.get() as instance:
         try:
-            refuse_if_busy(instance)
+            for closed in refuse_if_busy(instance):
+                click.echo(f"note  {closed}")
         except BuildInProgress as busy:
             raise click.ClickException(str(busy)) from None
-        chosen = backfills.target(defs, instance, requested, available, range(first, last + 1), force)
+        asked = check_years(list(range(first, last + 1)), requested, available)
+        if asked.nothing:
+            raise click.ClickException("nothing to backfill: " + "; ".join(asked.lines()))
+        for line in asked.lines():
+            click.echo(f"warn  {line}")
+        chosen = backfills.target(defs, instance, requested, available, asked.held, force)
         if not chosen.partitions:
-            click.echo(f"Nothing to do: the {chosen.already} asset partition(s) of {first}-{last} are materialised "
-                       "(--force to re-run them).")
+            click.echo(f"Nothing to do: the {chosen.already} asset partition(s) of {spans(asked.held)} are "
+                       "materialised (--force to re-run them).")
             return
         if chosen.already:
             click.echo(f"{chosen.already} asset partition(s) already materialised: left out (--force to include).")
@@ -70,13 +78,21 @@ def backfill(first: int, last: int, sources: str, force: bool, timeout: float | 
             # (another machine's) is trusted.
             alive = (lambda: services.running_pid(home, "daemon") is not None) if ours else (lambda: True)
             try:
-                state = backfills.follow(defs, instance, backfill_id, lambda s: click.echo(_state_line(s)),
-                                         timeout=timeout, alive=alive)
-            except (KeyboardInterrupt, TimeoutError, RuntimeError):
-                # Not left for a daemon to pick up later behind the user's back: cancelled, and
-                # the same command resumes from what is materialised.
-                backfills.cancel(instance, backfill_id)
-                click.echo(f"Backfill {backfill_id} cancelled; run the same command again to resume.")
+                with interrupt_on_signals():
+                    state = backfills.follow(defs, instance, backfill_id, lambda s: click.echo(_state_line(s)),
+                                             timeout=timeout, alive=alive)
+            except (KeyboardInterrupt, TimeoutError, RuntimeError) as stop:
+                # Not left for a daemon to pick up later behind the user's back: cancelled (its
+                # runs terminated by the daemon) before the daemon started here is stopped, and
+                # the same command resumes from what is materialised. A SIGKILL leaves this to
+                # the daemon (lib/daemon.py).
+                click.echo(f"Stopping ({type(stop).__name__} {stop}): cancelling backfill {backfill_id}...")
+                status = backfills.cancel(instance, backfill_id, timeout=120.0, alive=alive)
+                click.echo(f"Backfill {backfill_id} {status.value if status else 'gone'}; run the same command "
+                           "again to resume.")
+                if isinstance(stop, KeyboardInterrupt):
+                    raise click.ClickException(f"interrupted: backfill {backfill_id} {status.value if status else ''}"
+                                               ) from None
                 raise
     if not state.success:
         raise click.ClickException(

@@ -82,18 +82,27 @@ def run(sources: str, years: str) -> None:
     prepare_home(os.environ["CHU_DATA_DIR"])
     instance = click.get_current_context().with_resource(dg.DagsterInstance.get())
     try:
-        refuse_if_busy(instance)
+        for closed in refuse_if_busy(instance):
+            click.echo(f"note  {closed}")
     except BuildInProgress as busy:
         raise click.ClickException(str(busy)) from None
     defs = load_definitions()
     available = discover_sources(defs)
+    asked_in_vain: list[str] = []
+    if year_list:
+        from chu_platform.orchestration.requested_years import check_years
+
+        asked = check_years(year_list, requested, available)
+        if asked.nothing:
+            raise click.ClickException("nothing to build: " + "; ".join(asked.lines()))
+        asked_in_vain = asked.lines()
     plan = plan_run(defs, requested, available, year_list)
     for source in requested:
         if source in plan.skipped:
             click.echo(f"skip  {source}: {plan.skipped[source]}")
         else:
             click.echo(f"found {source}: {_describe(available[source])}")
-    for warning in plan.warnings:
+    for warning in [*asked_in_vain, *plan.warnings]:
         click.echo(f"warn  {warning}")
     planned = plan_runs(defs, plan.keys, plan.years_by_key)
     done = 0
@@ -119,9 +128,13 @@ def run(sources: str, years: str) -> None:
         if outcome.warned_checks:
             click.echo(f"      checks warned: {', '.join(outcome.warned_checks)}")
 
-    results = execute(planned, instance, defs.resolve_asset_graph(), progress, job_source=JOB_SOURCE)
+    try:
+        results = execute(planned, instance, defs.resolve_asset_graph(), progress, job_source=JOB_SOURCE)
+    except KeyboardInterrupt as stop:
+        raise click.ClickException(f"interrupted ({stop}): the run in progress ended failed and no further run "
+                                   "started; run the same command again to finish the build") from None
     lake = lake_uri()
-    summary = run_summary(results, plan.skipped)
+    summary = run_summary(results, plan.skipped, asked_in_vain)
     click.echo(summary.text)
     if summary.must_act:
         raise click.ClickException("the run needs attention (above); open `chu ui` (Runs) for each error")
@@ -133,8 +146,9 @@ class RunSummary:
         self.text, self.must_act = text, must_act
 
 
-def run_summary(results, skipped: dict[str, str]) -> RunSummary:
-    """The end of a build in a few lines: what failed, what warned, and whether the user must act."""
+def run_summary(results, skipped: dict[str, str], years_not_built: list[str] = ()) -> RunSummary:
+    """The end of a build in a few lines: what failed, what warned, and whether the user must act
+    (``years_not_built``: the years asked for that no source holds, each line naming those that do)."""
     failed = [r for r in results if r.run_id and not r.success]
     blocked = sorted({k.to_user_string() for r in results for k in r.skipped})
     checks = sorted({c for r in results for c in r.failed_checks})
@@ -151,10 +165,12 @@ def run_summary(results, skipped: dict[str, str]) -> RunSummary:
         lines.append(f"  checks warned (data kept, see the check's metadata in the UI): {', '.join(warned)}")
     for source, why in skipped.items():
         lines.append(f"  source {source} skipped: {why}")
+    for line in years_not_built:
+        lines.append(f"  not built, {line}")
     must_act = bool(failed or blocked)
     if must_act:
         lines.append("  Action needed: fix the failing step (its error is in `chu ui`, Runs), then run again.")
-    elif checks or skipped:
+    elif checks or skipped or years_not_built:
         lines.append("  No action needed to use the results; the warnings above say what to review.")
     else:
         lines.append("  Everything built, every check passed: no action needed.")

@@ -185,7 +185,8 @@ def daemon_lease(instance, home: Path, env: dict[str, str]) -> Iterator[int | No
     start one (two daemons running the same backfills), and the first to end would stop the
     daemon the other still waits on. Under an ``flock``, each user leaves its PID under
     ``pids/daemon.users``; the last one to leave stops a daemon that a backfill started, never
-    one that ``make up`` started.
+    one that ``make up`` started. A user killed before it could (``SIGKILL``) leaves the daemon
+    to stop itself: it cancels the backfills of its users gone and stops (``lib/daemon.py``).
     """
     users = home / "pids" / "daemon.users"
     leased = home / "pids" / "daemon.leased"
@@ -194,17 +195,23 @@ def daemon_lease(instance, home: Path, env: dict[str, str]) -> Iterator[int | No
         started = None
         # The heartbeat of a daemon a backfill stopped moments ago is still fresh: not a live one.
         since = stopped.stat().st_mtime if stopped.exists() else 0.0
-        if running_pid(home, "daemon") is None and not daemon_alive(instance, since):
-            started = start("daemon", home, env)
-            leased.touch()
         users.mkdir(parents=True, exist_ok=True)
         (users / str(os.getpid())).touch()
+        if running_pid(home, "daemon") is None and not daemon_alive(instance, since):
+            # It stops itself once no user of it runs, even one killed by SIGKILL (lib/daemon.py).
+            started = start("daemon", home, {**env, "CHU_DAEMON_CLIENTS": str(users)})
+            leased.touch()
     try:
         yield started
     finally:
         with _lease_lock(home):
             (users / str(os.getpid())).unlink(missing_ok=True)
             if leased.exists() and not _live_users(users):
+                # Nothing left for a daemon that will not come: what its sensors started too.
+                from chu_platform.lib.daemon import cancel_backfills_in_flight
+
+                if running_pid(home, "daemon") is not None:
+                    cancel_backfills_in_flight(instance, timeout=60.0)
                 stop(home, "daemon")
                 leased.unlink(missing_ok=True)
                 stopped.touch()

@@ -10,18 +10,72 @@ is Dagster's daemon unchanged: the same command line, sensors, schedules, run qu
 monitoring. ``make up`` and ``chu backfill`` start the daemon through this module.
 
     python -m chu_platform.lib.daemon run -w workspace.yaml
+
+A daemon that ``chu backfill`` started for its own duration (``CHU_DAEMON_CLIENTS``: the folder
+where its clients leave their PIDs, ``deploy/services.py``) does not outlive them: once no
+client of it runs (each ended, or was killed with ``SIGKILL``, which leaves it no chance to stop
+the daemon), it asks Dagster to cancel the backfills still in flight (status ``CANCELING``:
+its own backfill loop terminates their runs through the run launcher and marks them
+canceled), waits for that, and stops its process group (itself, its code server, its run
+workers). ``make up``'s daemon has no such folder and runs until ``make down``.
 """
 
 import os
+import signal
 import sys
+import threading
+import time
+from pathlib import Path
 
 from chu_platform.lib import dagster_private
 
 DEFAULT_TICK_SECONDS = 2.0
+CLIENTS = "CHU_DAEMON_CLIENTS"
+CANCEL_SECONDS = 120.0
+
+
+def live_clients(folder: Path) -> list[int]:
+    import psutil
+
+    return [int(e.name) for e in folder.glob("*") if e.name.isdigit() and psutil.pid_exists(int(e.name))]
+
+
+def cancel_backfills_in_flight(instance, timeout: float = CANCEL_SECONDS, poll: float = 1.0) -> list:
+    """Mark every backfill in flight ``CANCELING`` and wait until the backfill loop ends them;
+    returns those still in flight after ``timeout``. Every one, not only the clients': a daemon
+    started for a backfill is the only daemon of its instance, and one its sensors started
+    (declarative automation) left ``REQUESTED`` would wait for a daemon that does not come,
+    refusing every later build."""
+    deadline = time.monotonic() + timeout
+    while True:
+        flying = dagster_private.backfills_in_flight(instance)
+        if not flying or time.monotonic() > deadline:
+            return flying
+        for backfill in flying:
+            if backfill.status == dagster_private.BulkActionStatus.REQUESTED:
+                instance.update_backfill(backfill.with_status(dagster_private.BulkActionStatus.CANCELING))
+        time.sleep(poll)
+
+
+def watch_clients(folder: Path, poll: float = 1.0) -> None:
+    """Until no client in ``folder`` runs; then cancel their backfills and stop the group."""
+    import dagster as dg
+
+    while live_clients(folder):
+        time.sleep(poll)
+    with dg.DagsterInstance.get() as instance:
+        cancel_backfills_in_flight(instance)
+    # As ``services.daemon_lease`` marks a daemon it stops: its heartbeat, still fresh, is not a live one.
+    folder.with_name("daemon.stopped").touch()
+    folder.with_name("daemon.leased").unlink(missing_ok=True)
+    os.killpg(os.getpgrp(), signal.SIGTERM)
 
 
 def main() -> None:
     dagster_private.set_backfill_interval(float(os.environ.get("CHU_BACKFILL_TICK_SECONDS") or DEFAULT_TICK_SECONDS))
+    if os.environ.get(CLIENTS):
+        threading.Thread(target=watch_clients, args=(Path(os.environ[CLIENTS]),), daemon=True,
+                         name="chu-clients").start()
     sys.argv[0] = "dagster-daemon"
     dagster_private.daemon_cli()
 

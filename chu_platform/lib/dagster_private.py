@@ -94,3 +94,9 @@ def quiet_range_check_warning() -> None:
     logger = _logging.getLogger(PLAN_LOGGER)
     if _RANGE_CHECK_FILTER not in logger.filters:
         logger.addFilter(_RANGE_CHECK_FILTER)
+
+
+# --- Interrupted runs (orchestration/clients.py): a signal during ``dg.execute_job`` is caught
+# by Dagster's own handler, which fails the run without raising; the run failure's reason is
+# the only trace of it, and its enum is not exported.
+from dagster._core.events import RunFailureReason  # noqa: E402, F401

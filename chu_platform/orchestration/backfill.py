@@ -28,6 +28,7 @@ from chu_platform.lib.dagster_private import (
     make_new_backfill_id,
 )
 
+from chu_platform.lib.client_process import CLIENT_TAG, client_tag
 from chu_platform.orchestration.build_target import plan_run
 from chu_platform.defs.tags import RUNNER_TAG
 
@@ -90,7 +91,8 @@ def submit(defs: dg.Definitions, instance: dg.DagsterInstance, partitions: set[A
     backfill = PartitionBackfill.from_asset_graph_subset(
         backfill_id=backfill_id,
         backfill_timestamp=time.time(),
-        tags={RUNNER_TAG: "chu backfill", **(tags or {})},
+        # The client's identity: a daemon it started cancels the backfill once it is gone (lib/daemon.py).
+        tags={RUNNER_TAG: "chu backfill", CLIENT_TAG: client_tag(), **(tags or {})},
         dynamic_partitions_store=instance,
         asset_graph_subset=AssetGraphSubset.from_asset_partition_set(partitions, graph),
         title=title,
@@ -157,8 +159,16 @@ def follow(defs: dg.Definitions, instance: dg.DagsterInstance, backfill_id: str,
         time.sleep(poll)
 
 
-def cancel(instance: dg.DagsterInstance, backfill_id: str) -> None:
-    """Ask the daemon to cancel the backfill's queued and running runs (as the UI's Cancel)."""
+def cancel(instance: dg.DagsterInstance, backfill_id: str, timeout: float = 0.0,
+           alive: Callable[[], bool] = lambda: True, poll: float = 1.0) -> BulkActionStatus | None:
+    """Ask the daemon to cancel the backfill's queued and running runs (as the UI's Cancel), and
+    wait until it has (the backfill ``CANCELED``, its runs terminated through the run launcher),
+    at most ``timeout`` seconds and while ``alive``; returns the status reached."""
     backfill = instance.get_backfill(backfill_id)
     if backfill is not None and backfill.status not in DONE:
         instance.update_backfill(backfill.with_status(BulkActionStatus.CANCELING))
+    deadline = time.monotonic() + timeout
+    while backfill is not None and backfill.status not in DONE and alive() and time.monotonic() < deadline:
+        time.sleep(poll)
+        backfill = instance.get_backfill(backfill_id)
+    return None if backfill is None else backfill.status

@@ -125,7 +125,13 @@ def in_flight(instance: dg.DagsterInstance) -> str | None:
     from chu_platform.lib.dagster_private import backfills_in_flight
 
     for backfill in backfills_in_flight(instance):
-        return f"backfill {backfill.backfill_id} ({backfill.title or 'from the UI'}) is in progress"
+        from chu_platform.deploy.services import daemon_alive
+
+        state = "being cancelled" if backfill.status.value == "CANCELING" else "in progress"
+        if not daemon_alive(instance):
+            state += (" but no daemon runs it (`make up` starts one, which runs it to its end; the UI's "
+                      "Backfills page cancels it)")
+        return f"backfill {backfill.backfill_id} ({backfill.title or 'from the UI'}) is {state}"
     for record in instance.get_run_records(dg.RunsFilter(statuses=ACTIVE)):
         run = record.dagster_run
         if run.job_name in jobs.PARTITIONS or RUNNER_TAG in run.tags:
@@ -134,11 +140,17 @@ def in_flight(instance: dg.DagsterInstance) -> str | None:
     return None
 
 
-def refuse_if_busy(instance: dg.DagsterInstance) -> None:
+def refuse_if_busy(instance: dg.DagsterInstance) -> list[str]:
+    """Under the data directory's lock: runs whose ``chu`` client was killed are reported failed
+    (one line each, returned), then ``BuildInProgress`` if a build is still under way."""
+    from chu_platform.orchestration.clients import close_orphaned_runs
+
+    closed = close_orphaned_runs(instance, ACTIVE)
     busy = in_flight(instance)
     if busy:
         raise BuildInProgress(f"another build is under way: {busy}. Wait for it to end (the UI's Runs and "
                               "Backfills pages show it), then run again.")
+    return closed
 
 
 def range_tags(years: Sequence[int]) -> dict[str, str]:
@@ -246,7 +258,21 @@ def execute(planned: Sequence[PlannedRun], instance: dg.DagsterInstance, graph,
             on_progress: Callable[[RunOutcome], None] = lambda outcome: None,
             tags: Mapping[str, str] | None = None, job_source: tuple[str, str] = PLATFORM_JOBS) -> list[RunOutcome]:
     """Run ``planned`` in order through Dagster. A run whose assets are all kept from running by
-    an earlier failure is not launched; the others run without what the failure blocks."""
+    an earlier failure is not launched; the others run without what the failure blocks.
+
+    Each run carries this process's identity (``chu/client``): killed, its run is closed by the
+    next build (``clients.close_orphaned_runs``). A signal (``SIGINT``, ``SIGTERM``, ``SIGHUP``)
+    ends the run in progress, failed, and raises ``KeyboardInterrupt``: no further run starts."""
+    from chu_platform.orchestration.clients import CLIENT_TAG, client_tag, interrupt_on_signals
+
+    with interrupt_on_signals() as received:
+        return _execute(planned, instance, graph, on_progress, {CLIENT_TAG: client_tag(), **(tags or {})},
+                        job_source, received)
+
+
+def _execute(planned, instance, graph, on_progress, tags, job_source, received) -> list[RunOutcome]:
+    from chu_platform.orchestration.clients import Interrupted, interrupted
+
     outcomes: list[RunOutcome] = []
     failed: set[dg.AssetKey] = set()
     for run in planned:
@@ -274,7 +300,10 @@ def execute(planned: Sequence[PlannedRun], instance: dg.DagsterInstance, graph,
                                  failed=[k for k in keys if k not in done], skipped=blocked, failed_checks=checks,
                                  warned_checks=warned,
                                  errors=_errors(result))
+            stopped = interrupted(result)
         failed.update(outcome.failed)
         outcomes.append(outcome)
         on_progress(outcome)
+        if stopped or received:
+            raise Interrupted(f"run {outcome.run_id[:8]} stopped by a signal")
     return outcomes

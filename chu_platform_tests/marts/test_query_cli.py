@@ -101,6 +101,9 @@ def test_a_year_without_data_names_the_years_that_have_some(gold_in_env):
     # The rate answers 0 / 0 for a year without data: the line says why.
     rate = _query("hospitalisation_rate", "--year", "2030")
     assert "No data for 2030 in hospitalisation_rate; years with data: 2018-2021." in rate.output
+    # A year before the data (issue 24): the same line, not "(no rows)" alone.
+    before = _query("consultations_by_establishment", "--year", "2005")
+    assert "No data for 2005 in consultations_by_establishment; years with data: 2018-2021." in before.output
 
 
 @pytest.mark.parametrize(("args", "message"), [

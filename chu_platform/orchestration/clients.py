@@ -1,0 +1,77 @@
+"""Which process a build's runs belong to, and what happens to them when it is killed.
+
+``chu run`` executes its runs in its own process (``dg.execute_job``): killed, it takes its
+steps with it, but a ``SIGKILL`` leaves no chance to tell the instance, and the run it was
+executing stays ``STARTED`` for ever, refusing every later build. Each run it launches
+carries the client's identity (``chu/client``: PID, start time, host); under the data
+directory's lock, a run whose client is gone is reported failed through Dagster
+(``report_run_failed``), saying so, before the next build looks for one in flight.
+
+A catchable signal (``SIGINT``, ``SIGTERM``, ``SIGHUP``) becomes ``KeyboardInterrupt`` in the
+client (``interrupt_on_signals``); during a run Dagster's own handler (``SIGINT`` and
+``SIGTERM``) fails the run, its steps stopped, and returns: ``interrupted`` reads that from the
+run's failure, and the client launches no further run.
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import dagster as dg
+
+from chu_platform.lib.client_process import CLIENT_TAG, client_alive, client_tag  # noqa: F401
+
+SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def close_orphaned_runs(instance: dg.DagsterInstance, statuses) -> list[str]:
+    """Report failed each run in ``statuses`` whose client is gone; one line for each."""
+    closed = []
+    for record in instance.get_run_records(dg.RunsFilter(statuses=list(statuses))):
+        run = record.dagster_run
+        tag = run.tags.get(CLIENT_TAG)
+        if tag is None or client_alive(tag) is not False:
+            continue
+        pid = tag.split(":", 1)[0]
+        message = (f"its client ({run.tags.get('chu/runner', 'chu')}, pid {pid}) ended without finishing it "
+                   "(killed): nothing runs it any more")
+        instance.report_run_failed(run, message=message)
+        closed.append(f"run {run.run_id[:8]} of {run.job_name} was {run.status.value.lower()}: {message}; "
+                      "marked failed")
+    return closed
+
+
+def interrupted(result) -> bool:
+    """Whether a run of ``dg.execute_job`` ended on a signal: Dagster's handler, in force while
+    it executes, fails the run (reason ``UNEXPECTED_TERMINATION``) and returns."""
+    from chu_platform.lib.dagster_private import RunFailureReason
+
+    if result.success:
+        return False
+    event = result.get_run_failure_event()
+    return getattr(event.event_specific_data, "failure_reason", None) == RunFailureReason.UNEXPECTED_TERMINATION
+
+
+class Interrupted(KeyboardInterrupt):
+    """A signal asked the client to stop (``KeyboardInterrupt``, so every cleanup runs)."""
+
+
+@contextmanager
+def interrupt_on_signals() -> Iterator[list[int]]:
+    """``SIGINT``, ``SIGTERM`` and ``SIGHUP`` raise ``Interrupted`` in the main thread for the
+    ``with`` block (between runs; during one, Dagster's handler ends the run: ``interrupted``);
+    the list yielded holds the signals received here."""
+    received: list[int] = []
+
+    def handler(signum, _frame):
+        received.append(signum)
+        raise Interrupted(signal.Signals(signum).name)
+
+    previous = {s: signal.signal(s, handler) for s in SIGNALS}
+    try:
+        yield received
+    finally:
+        for s, old in previous.items():
+            signal.signal(s, old)
