@@ -96,3 +96,35 @@ def test_unique_key_names_the_repeated_keys_with_a_sample(tmp_path):
     assert not passed and check.blocking
     assert metadata["failing_rows"].value == 4 and metadata["duplicated_keys"].value == 2
     assert "| 2019 | 11 |" in metadata["sample"].value.replace("  ", " ")
+
+
+def test_an_unpartitioned_check_in_a_range_run_leaves_no_year_planned_and_counts_once(tmp_path):
+    """Dagster plans an unpartitioned check once per year of a year-partitioned run: each such
+    year gets the result (no check "skipped" in the UI), marked as a copy that the platform's
+    pages do not count (a year's old copy never outlives the check's latest result)."""
+    from chu_platform.defs.partitions import yearly_partitions
+    from chu_platform.lib import check_status
+
+    @dg.asset(key=["gold", "fact_things"], deps=[things], partitions_def=yearly_partitions,
+              backfill_policy=dg.BackfillPolicy.single_run())
+    def fact_things() -> None:
+        """A partitioned asset after an unpartitioned one: their run is a range run."""
+
+    instance = dg.DagsterInstance.ephemeral()
+    settings = ChuSettings(data_dir=str(tmp_path), landing_dir=str(tmp_path / "landing"))
+    tags = {"dagster/asset_partition_range_start": "2019", "dagster/asset_partition_range_end": "2021"}
+    dg.materialize([things, fact_things, CHECKS], resources={"settings": settings}, instance=instance,
+                   tags=tags, raise_on_error=False)
+    key = dg.AssetCheckKey(KEY, "things_v_plausible")
+    history = instance.event_log_storage.get_asset_check_execution_history(key, limit=20)
+    assert {r.partition for r in history} == {None, "2019", "2020", "2021"}
+    assert not [r for r in history if r.status.value == "PLANNED"], [(r.partition, r.status) for r in history]
+    status = check_status.latest(instance, [key])[key]
+    assert status.status == check_status.WARNED and status.partitions == {None: check_status.WARNED}
+
+    # The table mended and checked again alone: its status is the new result, not the old copies'.
+    fixed = THINGS.with_columns(pl.col("v").clip(0, 10))
+    delta_store.write_table(fixed, settings.table_uri("silver", "things"))
+    dg.materialize([CHECKS], resources={"settings": settings}, instance=instance, selection=dg.AssetSelection.checks(key),
+                   raise_on_error=False)
+    assert check_status.latest(instance, [key])[key].status == check_status.PASSED

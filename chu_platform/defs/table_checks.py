@@ -17,6 +17,7 @@ from chu_platform.defs.metadata import partition_years
 from chu_platform.defs.resources import ChuSettings
 from chu_platform.lib import delta_store
 from chu_platform.layers.marts.secrecy import preview_table
+from chu_platform.lib.check_status import RUN_YEAR_COPY
 
 # passed, and the metadata the UI shows with the result; a graded check adds the severity of
 # this result (a warning past one threshold, an error past a larger one).
@@ -107,6 +108,8 @@ def table_checks(layer: str, table: str, checks: Sequence[Check],
             data = CheckData(settings, key, years[0] if years else None, context.instance, years)
             for name, check in chosen:
                 passed, metadata, severity = _evaluate(check, data)
+                if partitions_def is None:
+                    _close_planned_years(context, key, name, passed, metadata, severity, check.blocking)
                 yield dg.AssetCheckResult(asset_key=key, check_name=name, passed=passed, severity=severity,
                                           metadata=metadata)
             return
@@ -127,6 +130,20 @@ def table_checks(layer: str, table: str, checks: Sequence[Check],
             raise dg.Failure("blocking check(s) failed: " + ", ".join(blocked), allow_retries=False)
 
     return _checks
+
+
+def _close_planned_years(context: dg.AssetCheckExecutionContext, key: dg.AssetKey, name: str, passed: bool,
+                         metadata: dict, severity: dg.AssetCheckSeverity, blocking: bool) -> None:
+    """Dagster 1.13 plans an unpartitioned check once per year of a year-partitioned run it is
+    part of (a dimension checked in a range run), and only its unpartitioned result is ever
+    recorded: the UI would list each of those years as a check "skipped" although it passed.
+    The same result is recorded on each planned year, marked as a copy."""
+    run = context.op_execution_context
+    years = run.partition_keys if run.has_partition_key_range else [run.partition_key] if run.has_partition_key else []
+    for year in years:
+        run.log_event(dg.AssetCheckEvaluation(
+            asset_key=key, check_name=name, passed=passed, severity=severity, blocking=blocking, partition=year,
+            metadata={**metadata, RUN_YEAR_COPY: dg.MetadataValue.bool(True)}))
 
 
 def _evaluate(check: Check, data: CheckData) -> tuple[bool, dict, dg.AssetCheckSeverity]:

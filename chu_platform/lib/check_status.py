@@ -53,6 +53,16 @@ def _evaluation(record) -> dg.AssetCheckEvaluation | None:
     return data if isinstance(data, dg.AssetCheckEvaluation) else None
 
 
+# Metadata of a copy of an unpartitioned check's result on a year of its run
+# (``defs/table_checks.py``, which closes what Dagster planned per year): the pages read the
+# unpartitioned result only.
+RUN_YEAR_COPY = "copy_for_the_run_year"
+
+
+def _run_year_copy(evaluation: dg.AssetCheckEvaluation) -> bool:
+    return RUN_YEAR_COPY in (evaluation.metadata or {})
+
+
 def latest(instance: dg.DagsterInstance | None, keys: Sequence[dg.AssetCheckKey]) -> dict[dg.AssetCheckKey, CheckStatus]:
     """Each check's status from the instance's results (``not run`` without an instance)."""
     out = {}
@@ -62,7 +72,7 @@ def latest(instance: dg.DagsterInstance | None, keys: Sequence[dg.AssetCheckKey]
         at = None
         for record in history:  # newest first
             evaluation = _evaluation(record)
-            if evaluation is None or record.partition in partitions:
+            if evaluation is None or record.partition in partitions or _run_year_copy(evaluation):
                 continue
             partitions[record.partition] = of(evaluation)
             at = record.create_timestamp if at is None else at
