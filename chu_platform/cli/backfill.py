@@ -34,7 +34,8 @@ def backfill(first: int, last: int, sources: str, force: bool, timeout: float | 
     from chu_platform.deploy import services
     from chu_platform.orchestration.build_target import BuildInProgress, refuse_if_busy
     from chu_platform.orchestration.clients import interrupt_on_signals
-    from chu_platform.orchestration.requested_years import check_years, spans
+    from chu_platform.orchestration.requested_years import check_years
+    from chu_platform.schemas.years import spans
     from chu_platform.lib.lock import data_dir_lock
     from chu_platform.deploy.settings import describe_data_dir
 

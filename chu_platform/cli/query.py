@@ -10,8 +10,6 @@ csv and json keep full precision; every format writes a withheld cell as "<10" o
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 
 import click
@@ -21,6 +19,8 @@ from chu_platform.lib import delta_store
 from chu_platform.layers.marts import activity, analyses
 from chu_platform.layers.marts.periods import Period, latest_complete_year
 from chu_platform.deploy.settings import lake_uri
+from chu_platform.layers.marts.export import render_csv
+from chu_platform.schemas.years import spans
 from chu_platform.layers.marts.secrecy import (
     UNMASK_GROUP,
     UNMASK_USERS,
@@ -88,25 +88,6 @@ def render_table(frame) -> str:
 
 def _numberlike(text: str) -> bool:
     return text in {"", "<10", "s", "<0.1%"} or text.replace(",", "").replace(".", "").rstrip("%").lstrip("-").isdigit()
-
-
-def _years(years: list[int]) -> str:
-    """``2015-2019, 2021``: runs of consecutive years."""
-    runs: list[list[int]] = []
-    for year in years:
-        if runs and year == runs[-1][-1] + 1:
-            runs[-1].append(year)
-        else:
-            runs.append([year])
-    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
-
-
-def render_csv(rows: list[dict], columns: list[str]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows({k: str(v).lower() if isinstance(v, bool) else v for k, v in r.items()} for r in rows)
-    return buffer.getvalue()
 
 
 def _refuse_unauthorised(lake: str, name: str) -> None:
@@ -216,7 +197,7 @@ def _no_data_line(con, name: str, period) -> str | None:
     years = analyses.years_present(con, name)
     if any(y in years for y in period.year_range):
         return None
-    held = f"years with data: {_years(years)}" if years else "no year has data yet (run `chu run`)"
+    held = f"years with data: {spans(years)}" if years else "no year has data yet (run `chu run`)"
     return f"No data for {period} in {name}; {held}."
 
 
@@ -235,7 +216,7 @@ def indicator_rows(lake: str, name: str, year: int | None, establishment: str | 
     chosen = year if year is not None else latest_complete_year(years)
     if chosen is None or chosen not in years:
         raise click.ClickException(f"{name}: no data for {year if year is not None else 'any complete year'} in gold "
-                                   f"(years with data: {_years(years) if years else 'none'})")
+                                   f"(years with data: {spans(years) if years else 'none'})")
     df = df.filter(pl.col("year") == chosen)
     if establishment:
         if "finess" not in df.columns or df.filter(pl.col("finess") == establishment).is_empty():

@@ -11,19 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from chu_platform.schemas.years import offered_years
-
-
-def spans(years) -> str:
-    """``2015-2019, 2021``: runs of consecutive years."""
-    ordered = sorted(set(years))
-    parts: list[list[int]] = []
-    for year in ordered:
-        if parts and year == parts[-1][-1] + 1:
-            parts[-1].append(year)
-        else:
-            parts.append([year])
-    return ", ".join(str(p[0]) if len(p) == 1 else f"{p[0]}-{p[-1]}" for p in parts)
+from chu_platform.schemas.years import offered_years, spans
 
 
 @dataclass

@@ -25,3 +25,15 @@ def offered_years(source: str) -> tuple[int, int] | None:
     """The first and last year of ``source``'s partitions (``None``: no year axis)."""
     first = FIRST_YEARS.get(source)
     return None if first is None else (first, current_year())
+
+
+def spans(years) -> str:
+    """``2015-2019, 2021``: runs of consecutive years."""
+    ordered = sorted(set(years))
+    parts: list[list[int]] = []
+    for year in ordered:
+        if parts and year == parts[-1][-1] + 1:
+            parts[-1].append(year)
+        else:
+            parts.append([year])
+    return ", ".join(str(p[0]) if len(p) == 1 else f"{p[0]}-{p[-1]}" for p in parts)
