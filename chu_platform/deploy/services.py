@@ -116,9 +116,20 @@ def _signal_and_wait(processes: list[psutil.Process], timeout: float) -> list[ps
     return psutil.wait_procs(processes, timeout=timeout)[1]
 
 
+def _is_daemon(process: psutil.Process) -> bool:
+    try:
+        command = " ".join(process.cmdline())
+    except psutil.Error:
+        return False
+    return any(name in command for name in ("dagster-daemon", "dagster._daemon", "chu_platform.lib.daemon"))
+
+
 def stop_process_group(pgid: int, timeout: float = 30) -> None:
-    """SIGTERM to every process of the group, then SIGKILL to what remains, and to what a member
-    started meanwhile, until the group is empty (or ``timeout`` more seconds have passed)."""
+    """SIGTERM to the group's daemon first (a sensor tick it is evaluating would otherwise fail
+    on a code server already gone, and print a traceback), then to every other process of the
+    group, then SIGKILL to what remains, and to what a member started meanwhile, until the group
+    is empty (or ``timeout`` more seconds have passed)."""
+    _signal_and_wait([p for p in group_members(pgid) if _is_daemon(p)], timeout)
     alive = _signal_and_wait(group_members(pgid), timeout)
     deadline = time.monotonic() + timeout
     while alive and time.monotonic() < deadline:

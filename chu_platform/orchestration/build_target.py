@@ -304,6 +304,6 @@ def _execute(planned, instance, graph, on_progress, tags, job_source, received) 
         failed.update(outcome.failed)
         outcomes.append(outcome)
         on_progress(outcome)
-        if stopped or received:
+        if stopped or received.drain():
             raise Interrupted(f"run {outcome.run_id[:8]} stopped by a signal")
     return outcomes

@@ -10,12 +10,18 @@ directory's lock, a run whose client is gone is reported failed through Dagster
 A catchable signal (``SIGINT``, ``SIGTERM``, ``SIGHUP``) becomes ``KeyboardInterrupt`` in the
 client (``interrupt_on_signals``); during a run Dagster's own handler (``SIGINT`` and
 ``SIGTERM``) fails the run, its steps stopped, and returns: ``interrupted`` reads that from the
-run's failure, and the client launches no further run.
+run's failure, and the client launches no further run. Dagster's handler raises where the
+signal lands, and Python drops an exception raised in a garbage-collection callback (seen: a
+SIGTERM during a SQLAlchemy weakref callback, and the run went on to succeed); so every signal
+is also written by the interpreter to a wake-up pipe (``signal.set_wakeup_fd``), which the
+client reads after each run (``Received.drain``): a signal is never lost.
 """
 
 from __future__ import annotations
 
+import os
 import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -58,20 +64,51 @@ class Interrupted(KeyboardInterrupt):
     """A signal asked the client to stop (``KeyboardInterrupt``, so every cleanup runs)."""
 
 
+class Received(list):
+    """The signals received during the block: those this module's handler saw, and, once
+    ``drain`` is called, any the interpreter wrote to the wake-up pipe while another handler
+    was in force (Dagster's, during a run), even if that handler's exception was lost."""
+
+    def __init__(self, pipe: int | None = None) -> None:
+        super().__init__()
+        self._pipe = pipe
+
+    def drain(self) -> Received:
+        while self._pipe is not None:
+            try:
+                data = os.read(self._pipe, 512)
+            except BlockingIOError:
+                break
+            if not data:
+                break
+            self.extend(signal.Signals(b) for b in data if b in SIGNALS)
+        return self
+
+
 @contextmanager
-def interrupt_on_signals() -> Iterator[list[int]]:
+def interrupt_on_signals() -> Iterator[Received]:
     """``SIGINT``, ``SIGTERM`` and ``SIGHUP`` raise ``Interrupted`` in the main thread for the
     ``with`` block (between runs; during one, Dagster's handler ends the run: ``interrupted``);
-    the list yielded holds the signals received here."""
-    received: list[int] = []
+    the list yielded holds the signals received here (``drain`` it after a run)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield Received()
+        return
+    read, write = os.pipe()
+    for end in (read, write):
+        os.set_blocking(end, False)
+    received = Received(read)
 
     def handler(signum, _frame):
         received.append(signum)
         raise Interrupted(signal.Signals(signum).name)
 
     previous = {s: signal.signal(s, handler) for s in SIGNALS}
+    previous_pipe = signal.set_wakeup_fd(write, warn_on_full_buffer=False)
     try:
         yield received
     finally:
+        signal.set_wakeup_fd(previous_pipe)
         for s, old in previous.items():
             signal.signal(s, old)
+        os.close(read)
+        os.close(write)
