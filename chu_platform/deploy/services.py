@@ -219,11 +219,12 @@ def daemon_lease(instance, home: Path, env: dict[str, str]) -> Iterator[int | No
             (users / str(os.getpid())).unlink(missing_ok=True)
             if leased.exists() and not _live_users(users):
                 # Nothing left for a daemon that will not come: what its sensors started too.
-                from chu_platform.lib.daemon import cancel_backfills_in_flight
+                from chu_platform.lib.daemon import cancel_backfills_in_flight, cancel_queued_runs
 
                 if running_pid(home, "daemon") is not None:
                     cancel_backfills_in_flight(instance, timeout=60.0)
                 stop(home, "daemon")
+                cancel_queued_runs(instance)
                 leased.unlink(missing_ok=True)
                 stopped.touch()
 

@@ -57,6 +57,19 @@ def cancel_backfills_in_flight(instance, timeout: float = CANCEL_SECONDS, poll: 
         time.sleep(poll)
 
 
+def cancel_queued_runs(instance) -> list[str]:
+    """Runs still waiting in the run queue (one a sensor requested, say) once the only daemon of
+    the instance stops: no daemon will ever start them, and a queued run refuses every later
+    build. Marked canceled, saying why; returns their ids."""
+    import dagster as dg
+
+    queued = instance.get_run_records(dg.RunsFilter(statuses=[dg.DagsterRunStatus.QUEUED]))
+    for record in queued:
+        instance.report_run_canceled(record.dagster_run, message="canceled: the daemon started for a backfill "
+                                     "stopped with this run still queued (no daemon would start it)")
+    return [record.dagster_run.run_id for record in queued]
+
+
 def watch_clients(folder: Path, poll: float = 1.0) -> None:
     """Until no client in ``folder`` runs; then cancel their backfills and stop the group."""
     import dagster as dg
@@ -65,6 +78,7 @@ def watch_clients(folder: Path, poll: float = 1.0) -> None:
         time.sleep(poll)
     with dg.DagsterInstance.get() as instance:
         cancel_backfills_in_flight(instance)
+        cancel_queued_runs(instance)
     # As ``services.daemon_lease`` marks a daemon it stops: its heartbeat, still fresh, is not a live one.
     folder.with_name("daemon.stopped").touch()
     folder.with_name("daemon.leased").unlink(missing_ok=True)

@@ -22,3 +22,4 @@ def test_a_signal_whose_handler_exception_is_lost_is_still_received():
     # The previous handlers and wake-up descriptor are back.
     assert signal.getsignal(signal.SIGTERM) is not ours
     assert signal.set_wakeup_fd(-1) == -1
+
