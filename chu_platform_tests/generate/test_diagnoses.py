@@ -3,11 +3,11 @@
 import csv
 from pathlib import Path
 
-import pytest
-
 from chu_platform.generate import catalogues
+from chu_platform_tests.conftest import missing
 
-REAL_SAMPLE = Path("/work/shared/real_samples/chu_hospitalisations/Hospitalisations.csv")
+# The developers' real samples, in ``../shared`` beside the checkout (development and CI only).
+REAL_SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "real_samples" / "chu_hospitalisations" / "Hospitalisations.csv"
 
 
 def test_every_generated_code_carries_its_reference_label():
@@ -21,7 +21,7 @@ def test_every_generated_code_carries_its_reference_label():
 
 def test_the_reference_is_the_real_sample_s_pairs():
     if not REAL_SAMPLE.exists():
-        pytest.skip(f"{REAL_SAMPLE} (developers' real samples) is absent")
+        missing(f"{REAL_SAMPLE} (developers' real samples) is absent")
     with open(REAL_SAMPLE, encoding="ascii", newline="") as handle:
         real = {r["Code_diagnostic"]: r["Suite_diagnostic_consultation"] for r in csv.DictReader(handle, delimiter=";")}
     assert dict(catalogues.reference_diagnoses().iter_rows()) == real
