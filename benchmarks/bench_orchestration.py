@@ -1,7 +1,7 @@
 """Orchestration: ``chu run`` against the same work as a Dagster backfill under the daemon.
 
     .venv/bin/python -m benchmarks orchestration [--scale=1] [--years=2015-2024] [--dir=/tmp/chu-orchestration]
-        [--pg=postgresql://postgres@127.0.0.1:5432/postgres] [--reuse-sources=yes] [--paths=run,run-fast,backfill]
+        [--pg=postgresql://postgres@127.0.0.1:5432/postgres] [--reuse-sources=yes] [--paths=run,backfill,run-stock,backfill-stock]
 
 ``chu generate --scale S --years Y1-Y2`` writes the sources once (the FTP drop under
 ``<dir>/scale-S/sources/landing``, the care base into a dedicated database of the PostgreSQL
@@ -9,12 +9,13 @@ service; ``--reuse-sources=yes`` keeps those of an earlier run). Then, each in a
 directory reading that same drop and database, one after the other:
 
 - ``run``: ``chu run`` (the build jobs' four range runs through ``dg.execute_job``, in its process);
-- ``run-fast``: the same ``chu run`` on the opt-in kept-open SQLite event log
-  (``CHU_FAST_INSTANCE=1``, ``chu_platform/lib/instance_storage.py``) instead of Dagster's stock one;
 - ``backfill``: ``chu backfill --from Y1 --to Y2``, which submits a Dagster asset backfill and
   starts Dagster's daemon for its duration (2 s backfill loop, ``chu_platform/lib/daemon.py``; run
   queue, ``max_concurrent_runs`` of ``dagster.yaml``, the run launcher's one process per run,
-  sensors as they are by default).
+  sensors as they are by default);
+- ``run-stock``, ``backfill-stock``: the same two on Dagster's stock SQLite storage
+  (``CHU_FAST_INSTANCE=0``) instead of the default kept-open event log
+  (``chu_platform/lib/instance_storage.py``).
 
 Each is timed as a child process (wall seconds, and the CPU seconds of its whole process tree: the
 work done, which other sessions' load inflates far less than wall time); the memory of its whole process tree (the
@@ -46,9 +47,9 @@ from benchmarks.peers.common import machine, option
 from chu_platform.lib import postgres
 from chu_platform.defs.tags import RUNNER_TAG
 
-PATHS = ("run", "run-fast", "backfill")
-# Extra environment of a path: run-fast is chu run on the opt-in kept-open SQLite event log.
-PATH_ENV = {"run-fast": {"CHU_FAST_INSTANCE": "1"}}
+PATHS = ("run", "backfill", "run-stock", "backfill-stock")
+# Extra environment of a path: the -stock paths run on Dagster's stock SQLite storage.
+PATH_ENV = {"run-stock": {"CHU_FAST_INSTANCE": "0"}, "backfill-stock": {"CHU_FAST_INSTANCE": "0"}}
 COMPARED_LAYERS = ("gold", "marts")
 
 
@@ -225,8 +226,9 @@ def main(options: list[str]) -> None:
         print(f"  chu generate {generated['seconds']:.1f} s", flush=True)
     commands = {
         "run": ["run"],
-        "run-fast": ["run"],
         "backfill": ["backfill", "--from", str(first), "--to", str(last)],
+        "run-stock": ["run"],
+        "backfill-stock": ["backfill", "--from", str(first), "--to", str(last)],
     }
     results = {}
     for path in paths:
@@ -259,7 +261,7 @@ def main(options: list[str]) -> None:
         print(f"| {path} | `{shown}` | {r['seconds']:.1f} | {r['cpu']:.1f} | {r['runs']['count']} ({by}) | "
               f"{r['runs']['failed']} | {r['runs']['span']:.1f} | {r['peak_total'] / 2**30:.2f} GiB | "
               f"{r['peak_single'] / 2**30:.2f} GiB | {r['processes']} | {r['load_before']} → {r['load_after']} |")
-    for other in (p for p in ("run-fast", "backfill") if p in results and "run" in results):
+    for other in (p for p in ("backfill", "run-stock", "backfill-stock") if p in results and "run" in results):
         a, b = results["run"], results[other]
         tables = sorted(set(a["rows"]) | set(b["rows"]))
         differing = [t for t in tables if a["rows"].get(t) != b["rows"].get(t)]

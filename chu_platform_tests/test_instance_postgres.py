@@ -34,18 +34,19 @@ def test_sqlite_home_by_default(tmp_path):
     assert home == (tmp_path / "data" / "dagster").resolve()
     assert env["DAGSTER_HOME"] == str(home)
     config = yaml.safe_load((home / "dagster.yaml").read_text())
-    # Dagster's stock SQLite storage, every path under the home.
-    assert config["storage"] == {"sqlite": {"base_dir": str(home)}}
+    # The kept-open SQLite storage, every path under the home.
+    assert config["storage"] == {"custom": {"module": "chu_platform.lib.instance_storage", "class": "ChuSqliteStorage",
+                                            "config": {"base_dir": str(home)}}}
     assert config["local_artifact_storage"]["config"]["base_dir"] == str(home)
     assert config["compute_logs"]["config"]["base_dir"] == str(home / "storage")
 
 
-def test_fast_instance_is_opt_in(tmp_path):
-    env = {"CHU_FAST_INSTANCE": "1"}
+def test_stock_storage_on_request(tmp_path):
+    env = {"CHU_FAST_INSTANCE": "0"}
     home = prepare_home(tmp_path / "data", env)
-    storage = yaml.safe_load((home / "dagster.yaml").read_text())["storage"]["custom"]
-    assert storage["class"] == "ChuSqliteStorage"
-    assert storage["config"] == {"base_dir": str(home)}
+    assert yaml.safe_load((home / "dagster.yaml").read_text())["storage"] == {"sqlite": {"base_dir": str(home)}}
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        assert type(instance._event_storage).__name__ == "SqliteEventLogStorage"
 
 
 def test_url_assembled_from_parts():

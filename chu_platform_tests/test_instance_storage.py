@@ -1,4 +1,4 @@
-"""The opt-in kept-open event log (CHU_FAST_INSTANCE=1) stores what Dagster's does, and is
+"""The kept-open event log (the embedded default) stores what Dagster's does, and is
 pinned to the Dagster code it overrides."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ def numbers(context):
 
 
 def test_runs_on_more_shards_than_kept_open_all_readable(tmp_path, monkeypatch):
-    env = {"CHU_FAST_INSTANCE": "1"}
+    env: dict[str, str] = {}
     home = prepare_home(tmp_path / "data", env)
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     monkeypatch.setattr(instance_storage, "MAX_OPEN_SHARDS", 3)
@@ -54,7 +54,7 @@ def test_runs_on_more_shards_than_kept_open_all_readable(tmp_path, monkeypatch):
 
 
 def test_wipe_closes_kept_connections(tmp_path, monkeypatch):
-    home = prepare_home(tmp_path / "data", {"CHU_FAST_INSTANCE": "1"})
+    home = prepare_home(tmp_path / "data", {})
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     instance = dg.DagsterInstance.get()
     first = dg.materialize([numbers], partition_key="1", instance=instance)

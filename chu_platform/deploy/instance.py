@@ -1,7 +1,7 @@
 """The Dagster instance home of a data directory: SQLite under it, or PostgreSQL in production.
 
 The repository root's ``dagster.yaml`` is the embedded instance as Dagster's own tools see it
-from the root (stock SQLite storage under ``data/dagster``). ``chu`` and ``make up`` work from
+from the root (SQLite storage under ``data/dagster``, the event log kept open). ``chu`` and ``make up`` work from
 any directory and on any data directory: they write that configuration, paths made absolute,
 into ``<data_dir>/dagster/dagster.yaml`` and point ``DAGSTER_HOME`` there — or
 ``chu_platform/deploy/dagster.postgres.yaml`` when ``DAGSTER_PG_URL`` is set.
@@ -18,11 +18,12 @@ from chu_platform.deploy.pseudonym_key import ensure_pseudonym_key
 from chu_platform.deploy.settings import project_root
 
 PG_ENV = "DAGSTER_PG_URL"
-# Opt-in: the event log with its SQLite connections kept open (chu_platform/lib/instance_storage.py).
+# The embedded storage keeps the event log's SQLite connections open
+# (chu_platform/lib/instance_storage.py); CHU_FAST_INSTANCE=0 gives Dagster's stock SQLite storage.
 FAST_INSTANCE_ENV = "CHU_FAST_INSTANCE"
 _PACKAGE = Path(__file__).resolve().parent
 
-__all__ = ["PG_ENV", "FAST_INSTANCE_ENV", "instance_config", "postgres_url_from_env", "prepare_home", "project_root"]
+__all__ = ["PG_ENV", "FAST_INSTANCE_ENV", "fast_storage", "instance_config", "postgres_url_from_env", "prepare_home", "project_root"]
 
 
 def postgres_url_from_env(environ: dict[str, str] | None = None) -> str | None:
@@ -54,18 +55,24 @@ def _template() -> Path:
     return root / "dagster.yaml"
 
 
-def instance_config(home: Path, postgres: bool, fast: bool = False) -> dict:
+def fast_storage(environ: dict[str, str] | None = None) -> bool:
+    """The kept-open event log (the default), unless CHU_FAST_INSTANCE is 0/false/no/off."""
+    env = os.environ if environ is None else environ
+    return env.get(FAST_INSTANCE_ENV, "").strip().lower() not in ("0", "false", "no", "off")
+
+
+def instance_config(home: Path, postgres: bool, fast: bool = True) -> dict:
     """The instance configuration of ``home``: the PostgreSQL one, or the embedded one with its
-    storage paths under ``home``; ``fast`` swaps in the opt-in kept-open SQLite storage."""
+    storage paths under ``home``: the kept-open SQLite storage of the root ``dagster.yaml``, or
+    Dagster's stock SQLite storage when not ``fast``."""
     if postgres:
         return yaml.safe_load((_PACKAGE / "dagster.postgres.yaml").read_text())
     values = yaml.safe_load(_template().read_text())
-    values["storage"] = {"sqlite": {"base_dir": str(home)}}
+    values["storage"]["custom"]["config"]["base_dir"] = str(home)
     values["local_artifact_storage"]["config"]["base_dir"] = str(home)
     values["compute_logs"]["config"]["base_dir"] = str(home / "storage")
-    if fast:
-        values["storage"] = {"custom": {"module": "chu_platform.lib.instance_storage", "class": "ChuSqliteStorage",
-                                        "config": {"base_dir": str(home)}}}
+    if not fast:
+        values["storage"] = {"sqlite": {"base_dir": str(home)}}
     return values
 
 
@@ -83,9 +90,9 @@ def prepare_home(data_dir: str | Path, environ: dict[str, str] | None = None) ->
     home = Path(data_dir).resolve() / "dagster"
     home.mkdir(parents=True, exist_ok=True)
     url = postgres_url_from_env(env)
-    fast = env.get(FAST_INSTANCE_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+    fast = fast_storage(env)
     header = ("# Written by chu_platform/deploy/instance.py from the repository's dagster.yaml "
-              f"({'PostgreSQL' if url else 'kept-open SQLite, CHU_FAST_INSTANCE' if fast else 'stock SQLite'}); "
+              f"({'PostgreSQL' if url else 'SQLite, event log kept open' if fast else 'stock SQLite, CHU_FAST_INSTANCE=0'}); "
               "edit that file, not this copy.\n")
     (home / "dagster.yaml").write_text(header + yaml.safe_dump(instance_config(home, bool(url), fast), sort_keys=False))
     if url:

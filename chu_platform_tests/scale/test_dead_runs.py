@@ -37,7 +37,7 @@ def test_killed_runs_are_failed_and_a_new_file_still_loads(tmp_path, dagster_hom
     # The project's own dagster.yaml (queue, run monitoring, launcher), on a fresh home.
     monkeypatch.setenv("DAGSTER_HOME", str(dagster_home))
     # (with its storage under this home: the repository's copy names data/dagster relative to the checkout)
-    (dagster_home / "dagster.yaml").write_text(yaml.safe_dump(instance_config(dagster_home, False, False)))
+    (dagster_home / "dagster.yaml").write_text(yaml.safe_dump(instance_config(dagster_home, False)))
     (tmp_path / "workspace.yaml").write_text(yaml.safe_dump({"load_from": [
         {"python_module": {"module_name": "chu_platform.definitions", "working_directory": str(REPO)}},
         {"python_module": {"module_name": "chu_platform_tests.scale.dead_run_defs", "working_directory": str(REPO)}},
