@@ -1,7 +1,7 @@
 """Orchestration: ``chu run`` against the same work as a Dagster backfill under the daemon.
 
     .venv/bin/python -m benchmarks orchestration [--scale=1] [--years=2015-2024] [--dir=/tmp/chu-orchestration]
-        [--pg=postgresql://postgres@127.0.0.1:5432/postgres] [--reuse-sources=yes] [--paths=run,backfill,run-stock,backfill-stock]
+        [--pg=postgresql://postgres@127.0.0.1:5432/postgres] [--reuse-sources=yes] [--paths=run,backfill,backfill-cold,run-stock,backfill-stock]
 
 ``chu generate --scale S --years Y1-Y2`` writes the sources once (the FTP drop under
 ``<dir>/scale-S/sources/landing``, the care base into a dedicated database of the PostgreSQL
@@ -13,6 +13,9 @@ directory reading that same drop and database, one after the other:
   starts Dagster's daemon for its duration (2 s backfill loop, ``chu_platform/lib/daemon.py``; run
   queue, ``max_concurrent_runs`` of ``dagster.yaml``, the run launcher's one process per run,
   sensors as they are by default);
+- ``backfill-cold``: the same backfill with each run a new process started by the code server,
+  Dagster's default (``CHU_WARM_RUNS=0``), instead of a fork of the warm process
+  (``chu_platform/lib/run_launcher.py``);
 - ``run-stock``, ``backfill-stock``: the same two on Dagster's stock SQLite storage
   (``CHU_FAST_INSTANCE=0``) instead of the default kept-open event log
   (``chu_platform/lib/instance_storage.py``).
@@ -47,9 +50,10 @@ from benchmarks.peers.common import machine, option
 from chu_platform.lib import postgres
 from chu_platform.defs.tags import RUNNER_TAG
 
-PATHS = ("run", "backfill", "run-stock", "backfill-stock")
+PATHS = ("run", "backfill", "backfill-cold", "run-stock", "backfill-stock")
 # Extra environment of a path: the -stock paths run on Dagster's stock SQLite storage.
-PATH_ENV = {"run-stock": {"CHU_FAST_INSTANCE": "0"}, "backfill-stock": {"CHU_FAST_INSTANCE": "0"}}
+PATH_ENV = {"backfill-cold": {"CHU_WARM_RUNS": "0"},
+            "run-stock": {"CHU_FAST_INSTANCE": "0"}, "backfill-stock": {"CHU_FAST_INSTANCE": "0", "CHU_WARM_RUNS": "0"}}
 COMPARED_LAYERS = ("gold", "marts")
 
 
@@ -227,6 +231,7 @@ def main(options: list[str]) -> None:
     commands = {
         "run": ["run"],
         "backfill": ["backfill", "--from", str(first), "--to", str(last)],
+        "backfill-cold": ["backfill", "--from", str(first), "--to", str(last)],
         "run-stock": ["run"],
         "backfill-stock": ["backfill", "--from", str(first), "--to", str(last)],
     }
@@ -261,7 +266,7 @@ def main(options: list[str]) -> None:
         print(f"| {path} | `{shown}` | {r['seconds']:.1f} | {r['cpu']:.1f} | {r['runs']['count']} ({by}) | "
               f"{r['runs']['failed']} | {r['runs']['span']:.1f} | {r['peak_total'] / 2**30:.2f} GiB | "
               f"{r['peak_single'] / 2**30:.2f} GiB | {r['processes']} | {r['load_before']} → {r['load_after']} |")
-    for other in (p for p in ("backfill", "run-stock", "backfill-stock") if p in results and "run" in results):
+    for other in (p for p in ("backfill", "backfill-cold", "run-stock", "backfill-stock") if p in results and "run" in results):
         a, b = results["run"], results[other]
         tables = sorted(set(a["rows"]) | set(b["rows"]))
         differing = [t for t in tables if a["rows"].get(t) != b["rows"].get(t)]

@@ -131,8 +131,9 @@ def run(sources: str, years: str) -> None:
     try:
         results = execute(planned, instance, defs.resolve_asset_graph(), progress, job_source=JOB_SOURCE)
     except KeyboardInterrupt as stop:
-        raise click.ClickException(f"interrupted ({stop}): the run in progress ended failed and no further run "
-                                   "started; run the same command again to finish the build") from None
+        # ``stop`` says which run the signal ended, or that it came between runs.
+        raise click.ClickException(f"interrupted ({stop}): no further run started; run the same command again "
+                                   "to finish the build") from None
     lake = lake_uri()
     summary = run_summary(results, plan.skipped, asked_in_vain)
     click.echo(summary.text)

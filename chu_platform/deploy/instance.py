@@ -21,9 +21,12 @@ PG_ENV = "DAGSTER_PG_URL"
 # The embedded storage keeps the event log's SQLite connections open
 # (chu_platform/lib/instance_storage.py); CHU_FAST_INSTANCE=0 gives Dagster's stock SQLite storage.
 FAST_INSTANCE_ENV = "CHU_FAST_INSTANCE"
+# Runs forked from a warm process (chu_platform/lib/run_launcher.py); CHU_WARM_RUNS=0 gives
+# Dagster's way, a new process per run started by the code server.
+WARM_RUNS_ENV = "CHU_WARM_RUNS"
 _PACKAGE = Path(__file__).resolve().parent
 
-__all__ = ["PG_ENV", "FAST_INSTANCE_ENV", "fast_storage", "instance_config", "postgres_url_from_env", "prepare_home", "project_root"]
+__all__ = ["PG_ENV", "FAST_INSTANCE_ENV", "WARM_RUNS_ENV", "fast_storage", "warm_runs", "instance_config", "postgres_url_from_env", "prepare_home", "project_root"]
 
 
 def postgres_url_from_env(environ: dict[str, str] | None = None) -> str | None:
@@ -55,19 +58,31 @@ def _template() -> Path:
     return root / "dagster.yaml"
 
 
+def _switched_off(name: str, environ: dict[str, str] | None = None) -> bool:
+    env = os.environ if environ is None else environ
+    return env.get(name, "").strip().lower() in ("0", "false", "no", "off")
+
+
 def fast_storage(environ: dict[str, str] | None = None) -> bool:
     """The kept-open event log (the default), unless CHU_FAST_INSTANCE is 0/false/no/off."""
-    env = os.environ if environ is None else environ
-    return env.get(FAST_INSTANCE_ENV, "").strip().lower() not in ("0", "false", "no", "off")
+    return not _switched_off(FAST_INSTANCE_ENV, environ)
 
 
-def instance_config(home: Path, postgres: bool, fast: bool = True) -> dict:
+def warm_runs(environ: dict[str, str] | None = None) -> bool:
+    """Runs forked from a warm process (the default), unless CHU_WARM_RUNS is 0/false/no/off."""
+    return not _switched_off(WARM_RUNS_ENV, environ)
+
+
+def instance_config(home: Path, postgres: bool, fast: bool = True, warm: bool = True) -> dict:
     """The instance configuration of ``home``: the PostgreSQL one, or the embedded one with its
     storage paths under ``home``: the kept-open SQLite storage of the root ``dagster.yaml``, or
-    Dagster's stock SQLite storage when not ``fast``."""
+    Dagster's stock SQLite storage when not ``fast``; without ``warm``, runs start Dagster's
+    default way (no ``warm_module``)."""
+    values = yaml.safe_load(((_PACKAGE / "dagster.postgres.yaml") if postgres else _template()).read_text())
+    if not warm:
+        values["run_launcher"].pop("config", None)
     if postgres:
-        return yaml.safe_load((_PACKAGE / "dagster.postgres.yaml").read_text())
-    values = yaml.safe_load(_template().read_text())
+        return values
     values["storage"]["custom"]["config"]["base_dir"] = str(home)
     values["local_artifact_storage"]["config"]["base_dir"] = str(home)
     values["compute_logs"]["config"]["base_dir"] = str(home / "storage")
@@ -94,7 +109,8 @@ def prepare_home(data_dir: str | Path, environ: dict[str, str] | None = None) ->
     header = ("# Written by chu_platform/deploy/instance.py from the repository's dagster.yaml "
               f"({'PostgreSQL' if url else 'SQLite, event log kept open' if fast else 'stock SQLite, CHU_FAST_INSTANCE=0'}); "
               "edit that file, not this copy.\n")
-    (home / "dagster.yaml").write_text(header + yaml.safe_dump(instance_config(home, bool(url), fast), sort_keys=False))
+    (home / "dagster.yaml").write_text(header + yaml.safe_dump(instance_config(home, bool(url), fast, warm_runs(env)),
+                                                                 sort_keys=False))
     if url:
         env[PG_ENV] = url
     env["DAGSTER_HOME"] = str(home)

@@ -38,7 +38,29 @@ from dagster._core.executor.in_process import InProcessExecutor  # noqa: F401
 from dagster._core.launcher import CheckRunHealthResult, WorkerStatus  # noqa: F401
 from dagster._core.storage.dagster_run import DagsterRun  # noqa: F401
 
-# --- The opt-in kept-open SQLite storage (lib/instance_storage.py): subclasses of Dagster's
+# --- The warm run process (lib/run_forker.py, lib/run_launcher.py): a run forked from a process
+# that has imported the code executes as ``dagster api execute_run`` does. That command's body
+# and its argument type are internal (Dagster's container launchers, dagster-docker and
+# dagster-k8s, run the command itself in a new process, which is what forking saves).
+from dagster._grpc.types import ExecuteRunArgs  # noqa: F401
+
+
+def execute_run_body(serialized_args: str) -> int:
+    """``dagster api execute_run SERIALIZED_ARGS`` in this process: its exit code."""
+    import dagster as dg
+    from dagster._cli.api import _execute_run_command_body
+    from dagster._cli.utils import get_instance_for_cli
+    from dagster._utils.interrupts import capture_interrupts, setup_interrupt_handlers
+
+    setup_interrupt_handlers()
+    with capture_interrupts():
+        args = dg.deserialize_value(serialized_args, ExecuteRunArgs)
+        with get_instance_for_cli(instance_ref=args.instance_ref) as instance:
+            return _execute_run_command_body(args.run_id, instance, lambda _event: None,
+                                             set_exit_code_on_failure=False)
+
+
+# --- The kept-open SQLite storage (lib/instance_storage.py): subclasses of Dagster's
 # SQLite storages, which are configurable classes but not exported.
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import (  # noqa: F401
     SQLITE_BUSY_TIMEOUT_SECONDS,

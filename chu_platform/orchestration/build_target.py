@@ -304,6 +304,9 @@ def _execute(planned, instance, graph, on_progress, tags, job_source, received) 
         failed.update(outcome.failed)
         outcomes.append(outcome)
         on_progress(outcome)
-        if stopped or received.drain():
-            raise Interrupted(f"run {outcome.run_id[:8]} stopped by a signal")
+        if stopped:
+            raise Interrupted(f"run {outcome.run_id[:8]} stopped by a signal: it ended failed")
+        if received.drain():
+            raise Interrupted(f"{received[0].name} as run {outcome.run_id[:8]} ended, "
+                              f"{'done' if outcome.success else 'failed'}")
     return outcomes

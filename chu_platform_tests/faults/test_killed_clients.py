@@ -99,7 +99,17 @@ def test_a_killed_chu_run_leaves_no_process_and_no_run_going(chu_env, generated_
             tree, sent = _kill_once_a_run_started(client, instance, signum)
             assert client.wait(120) == 1
             output = (tmp_path / f"run-{signum}.log").read_text()
-            assert "interrupted (run " in output and "no further run started" in output, output[-3000:]
+            assert "interrupted (" in output and "no further run started" in output, output[-3000:]
+            # The message is true of the run it names: ended by the signal (failed), or the signal
+            # came as it ended, or between runs (a build of one source is quick).
+            said = re.search(r"interrupted \((?:run (\w{8}) stopped by a signal: it ended failed|"
+                             r"SIG\w+ as run (\w{8}) ended, (done|failed)|(SIG\w+))\)", output)
+            assert said, output[-3000:]
+            runs = {r.dagster_run.run_id[:8]: r.dagster_run for r in instance.get_run_records()}
+            if said.group(1):
+                assert runs[said.group(1)].status == dg.DagsterRunStatus.FAILURE
+            if said.group(2):
+                assert runs[said.group(2)].is_success == (said.group(3) == "done")
             assert _survivors(tree, client.pid, timeout=30) == []
             assert _active(instance) == []
             # Before: the interrupted run failed and the next ones started anyway.

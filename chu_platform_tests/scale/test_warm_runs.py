@@ -1,0 +1,146 @@
+"""Warm runs (chu_platform/lib/run_launcher.py, lib/run_forker.py): under a real dagster-daemon,
+a run of the warm code location is forked from the process that imported it, is cancelled
+like any run, and a changed source file gets a new warm process; a module that starts a
+Python thread is refused and its runs start Dagster's way."""
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import dagster as dg
+import pytest
+import yaml
+from dagster._core.instance.ref import InstanceRef
+
+from chu_platform.deploy.instance import instance_config
+from chu_platform.deploy.services import stop_process_group
+from chu_platform.lib import run_launcher
+from chu_platform_tests.scale.conftest import BIN, platform_env
+
+# Starting the daemon and its code server takes seconds on an idle machine, minutes when the
+# machine is shared.
+STARTUP = 300
+
+CODE = '''
+import os, time
+import dagster as dg
+import psutil
+
+TRIGGER = os.environ.get("WARM_TEST_TRIGGER", "/nonexistent")
+
+
+class Nap(dg.Config):
+    seconds: float = 0.0
+
+
+@dg.asset(key=["test", "warm"])
+def warm(config: Nap) -> dg.MaterializeResult:
+    time.sleep(config.seconds)
+    parent = psutil.Process(os.getppid())
+    return dg.MaterializeResult(metadata={"pid": os.getpid(), "parent_pid": parent.pid,
+                                          "parent": " ".join(parent.cmdline())})
+
+
+@dg.sensor(target=warm, minimum_interval_seconds=1, default_status=dg.DefaultSensorStatus.RUNNING)
+def trigger():
+    lines = open(TRIGGER).read().split() if os.path.exists(TRIGGER) else []
+    for item in lines:
+        key, seconds = item.split(":")
+        yield dg.RunRequest(run_key=key, tags={"test/key": key},
+                            run_config={"ops": {"test__warm": {"config": {"seconds": float(seconds)}}}})
+
+
+defs = dg.Definitions(assets=[warm], sensors=[trigger], executor=dg.in_process_executor)
+'''
+
+
+def _wait(what, predicate, timeout, log: Path):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.5)
+    raise AssertionError(f"{what} not within {timeout} s; daemon log:\n{log.read_text()[-4000:]}")
+
+
+def test_runs_forked_from_the_warm_process_cancelled_and_refreshed(tmp_path, dagster_home):
+    package = tmp_path / "code" / "warmpkg"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "defs.py").write_text(CODE)
+    config = instance_config(dagster_home, False)
+    config["run_launcher"]["config"]["warm_module"] = "warmpkg.defs"
+    (dagster_home / "dagster.yaml").write_text(yaml.safe_dump(config))
+    (tmp_path / "workspace.yaml").write_text(yaml.safe_dump({"load_from": [
+        {"python_module": {"module_name": "warmpkg.defs", "working_directory": str(tmp_path / "code")}}]}))
+    trigger = tmp_path / "trigger"
+    env = platform_env(tmp_path / "data", dagster_home, WARM_TEST_TRIGGER=str(trigger))
+    log = tmp_path / "daemon.log"
+    daemon = subprocess.Popen([str(BIN / "dagster-daemon"), "run", "-w", str(tmp_path / "workspace.yaml")],
+                              cwd=tmp_path, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
+                              start_new_session=True)
+    try:
+        with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(dagster_home))) as instance:
+            def run(key, status=None):
+                runs = instance.get_runs(dg.RunsFilter(tags={"test/key": key}))
+                return runs[0] if runs and (status is None or runs[0].status in status) else None
+
+            def materialised(run_id):
+                records = instance.fetch_materializations(dg.AssetKey(["test", "warm"]), limit=50).records
+                event = next(r.asset_materialization for r in records if r.run_id == run_id)
+                return {k: v.value for k, v in event.metadata.items()}
+
+            done = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
+            trigger.write_text("first:0\n")
+            first = _wait("the first run", lambda: run("first", done), STARTUP, log)
+            assert first.status == dg.DagsterRunStatus.SUCCESS
+            first_meta = materialised(first.run_id)
+            # Its process is a fork of the warm process, which the daemon started.
+            assert "chu_platform.lib.run_forker warmpkg.defs" in first_meta["parent"]
+            assert int(first.tags[run_launcher.FORKED_PID_TAG]) == first_meta["pid"]
+            assert run_launcher.run_process(instance, first.run_id)[0] == first_meta["pid"]
+
+            # A run is cancelled from another process (as the UI does) and ends CANCELED.
+            trigger.write_text("first:0 sleeper:600\n")
+            sleeper = _wait("the sleeping run", lambda: run("sleeper", {dg.DagsterRunStatus.STARTED})
+                            and run_launcher.run_process(instance, run("sleeper").run_id) and run("sleeper"), STARTUP, log)
+            assert instance.run_launcher.terminate(sleeper.run_id)
+            cancelled = _wait("the cancelled run", lambda: run("sleeper", done), 60, log)
+            assert cancelled.status == dg.DagsterRunStatus.CANCELED
+
+            # A source file changed: the next run comes from a new warm process, with the new code.
+            time.sleep(0.05)
+            (package / "defs.py").write_text(CODE.replace('"parent": " "', '"changed": True, "parent": " "'))
+            trigger.write_text("first:0 sleeper:600 third:0\n")
+            third = _wait("the third run", lambda: run("third", done), STARTUP, log)
+            assert third.status == dg.DagsterRunStatus.SUCCESS
+            third_meta = materialised(third.run_id)
+            assert third_meta["parent_pid"] != first_meta["parent_pid"]
+            assert third_meta.get("changed") is True
+            assert "Runs start through the code server" not in log.read_text()
+    finally:
+        stop_process_group(daemon.pid, timeout=30)
+        daemon.wait()
+
+
+def test_a_module_starting_a_thread_is_refused(tmp_path):
+    (tmp_path / "threaded.py").write_text(textwrap.dedent("""
+        import threading, time
+        threading.Thread(target=time.sleep, args=(60,), daemon=True, name="poller").start()
+    """))
+    with pytest.raises(RuntimeError, match="poller"):
+        run_launcher.Forker(sys.executable, "threaded", str(tmp_path))
+
+
+def test_source_stamp_follows_the_newest_file(tmp_path):
+    (tmp_path / "a.py").write_text("")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.py").write_text("")
+    before = run_launcher.source_stamp(tmp_path)
+    later = time.time() + 5
+    os.utime(tmp_path / "sub" / "b.py", (later, later))
+    assert run_launcher.source_stamp(tmp_path) > before
