@@ -19,6 +19,7 @@ from chu_platform.dashboard import activity, measures, secrecy
 from chu_platform.dashboard.extract import UNKNOWN_DIAGNOSIS, Gold
 from chu_platform.dashboard.measures import ALL, TOTAL
 from chu_platform.layers.marts import analyses, suppression
+from chu_platform.lib import delta_store
 from chu_platform.layers.marts.periods import Period
 
 TOP = 12
@@ -93,6 +94,24 @@ def people_key(year: int, count: str, sexe: str = ALL, band: str = ALL) -> tuple
     return ("people", year, ALL, count, sexe, band)
 
 
+def _published_years(lake: str, con, name: str) -> list[tuple[int, pl.DataFrame]]:
+    """Each year's published answer of an analysis: read from its mart, which holds exactly
+    ``chu query NAME --year Y`` for every year (``layers/marts/build.build_mart``), or computed
+    the same way when the lake has no mart yet."""
+    uri = delta_store.table_uri(lake, ["marts", name])
+    if delta_store.exists(uri):
+        mart = delta_store.read(uri)
+        return [(int(year), mart.filter(pl.col("year") == year).drop("year"))
+                for year in sorted(mart["year"].unique().to_list())]
+    found = []
+    for year in analyses.years_present(con, name):
+        try:
+            found.append((year, analyses.published(con, name, Period.year(year))))
+        except analyses.AnalysisError:
+            continue
+    return found
+
+
 def marts_masks(lake: str, gold: Gold) -> dict[tuple, bool]:
     """Whether the marts (``chu query``, the BI warehouse) withhold each yearly count they
     share with the page, keyed as the page's cells: an establishment's and the group's
@@ -130,11 +149,7 @@ def marts_masks(lake: str, gold: Gold) -> dict[tuple, bool]:
     for name in ("consultations_by_establishment", "consultations_by_diagnosis", "hospitalisations_by_diagnosis",
                  "consultations_by_professional", "deaths_by_region", "satisfaction_by_region",
                  "hospitalisation_rate", "hospitalisations_by_sex_age"):
-        for year in analyses.years_present(con, name):
-            try:
-                frame = analyses.published(con, name, Period.year(year))
-            except analyses.AnalysisError:
-                continue
+        for year, frame in _published_years(lake, con, name):
             for row in frame.iter_rows(named=True):
                 for key, column in keys(name, row, year):
                     fixed[key] = fixed.get(key, False) or row[column] is None
