@@ -235,3 +235,23 @@ def test_the_activity_indicators_and_the_forecast_have_their_sheets_and_files(pu
                 if column in BOUND_COUNTS and isinstance(cell, int | float):
                     assert not 1 <= cell <= 9, (name, column, cell)
     assert MASK in labels, "the synthetic activity marts withhold cells, shown by their label"
+
+
+def test_a_mart_larger_than_a_sheet_says_where_its_rows_are(published, monkeypatch, tmp_path):
+    """Excel holds 1 048 575 rows under a header and xlsxwriter drops the rest without a word:
+    a larger mart's sheet says so and names its CSV and Parquet files, which hold every row."""
+    marts, _ = export.read_marts(published.lake)
+    rows = marts["consultations_by_professional"].height
+    monkeypatch.setattr(export, "SHEET_ROWS", rows - 1)
+    written = export.export(published.lake, tmp_path / "export", NOW, ("xlsx", "csv"), environ={})
+    book = openpyxl.load_workbook(written.folder / export.WORKBOOK)
+    note = book["consultations_by_professional"]["A1"].value
+    assert "consultations_by_professional.csv" in note and "consultations_by_professional.parquet" in note
+    assert book["consultations_by_professional"].max_row == 1
+    readme = {r[0]: r for r in book[export.README_SHEET].iter_rows(values_only=True)}
+    assert "consultations_by_professional.csv" in readme["consultations_by_professional"][3]
+    assert readme["consultations_by_professional"][4] == rows
+    # Smaller marts keep their rows; the CSV keeps every row of the large one.
+    assert book["deaths_by_region"].max_row == marts["deaths_by_region"].height + 1
+    csv_rows = (written.folder / "consultations_by_professional.csv").read_text(encoding="utf-8").count("\n") - 1
+    assert csv_rows == rows

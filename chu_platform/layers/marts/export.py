@@ -55,6 +55,10 @@ FORECAST_TEXTS = {
                           "MASE du modèle et de « même mois l'an dernier », couverture des intervalles à 80 % et 95 %"),
 }
 SHARES = frozenset({"share", "coverage_80", "coverage_95"})
+# Rows of data an Excel sheet holds under its header (1 048 576 rows in all): a larger mart gets
+# a sheet saying so and where its rows are, rather than losing the rest (xlsxwriter ignores
+# writes past the last row).
+SHEET_ROWS = 1_048_575
 
 
 class ExportError(RuntimeError):
@@ -143,8 +147,10 @@ def _format_of(name: str, column: str, dtype: pl.DataType) -> str | None:
     return None
 
 
-def write_workbook(path: Path, marts: Mapping[str, pl.DataFrame], now: datetime) -> None:
-    """The workbook: the read-me sheet, then one sheet per analysis named after it."""
+def write_workbook(path: Path, marts: Mapping[str, pl.DataFrame], now: datetime,
+                   shown: Mapping[str, list[dict]] | None = None) -> None:
+    """The workbook: the read-me sheet, then one sheet per analysis named after it (``shown``:
+    each mart's ``cells``, when the caller has them already)."""
     import xlsxwriter
 
     book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
@@ -156,10 +162,14 @@ def write_workbook(path: Path, marts: Mapping[str, pl.DataFrame], now: datetime)
     label = book.add_format({"align": "right", "italic": True})
     formats = {key: book.add_format({"num_format": code}) for key, code in FORMATS.items()}
     readme = book.add_worksheet(README_SHEET)
-    shown = {name: cells(df) for name, df in marts.items()}
+    shown = shown if shown is not None else {name: cells(df) for name, df in marts.items()}
 
     for name, df in marts.items():
         sheet = book.add_worksheet(name[:31])
+        if df.height > SHEET_ROWS:
+            sheet.set_column(0, 0, 110)
+            sheet.write_string(0, 0, too_large(name, df.height), wrap)
+            continue
         columns = secrecy.shown_columns(df)
         kinds = [_format_of(name, c, df.schema[c]) for c in columns]
         widths = [len(c) + 2 for c in columns]
@@ -204,7 +214,8 @@ def write_workbook(path: Path, marts: Mapping[str, pl.DataFrame], now: datetime)
         readme.write_url(row, 0, f"internal:'{name[:31]}'!A1", string=name[:31])
         readme.write_string(row, 1, title, wrap)
         readme.write_string(row, 2, definition, wrap)
-        readme.write_string(row, 3, period_text(df), wrap)
+        readme.write_string(row, 3, period_text(df) + (f" ; {too_large(name, df.height)}" if df.height > SHEET_ROWS else ""),
+                            wrap)
         readme.write_number(row, 4, df.height, formats["count"])
         readme.write_number(row, 5, int(df[MASKED].sum()) if MASKED in df.columns else 0, formats["count"])
         row += 1
@@ -221,6 +232,11 @@ def write_workbook(path: Path, marts: Mapping[str, pl.DataFrame], now: datetime)
                                 "72,35) ; les taux sont des parts (0,275 = 27,50 %), sauf satisfaction_by_region "
                                 "où rate est le score moyen sur 100.", wrap)
     book.close()
+
+
+def too_large(name: str, rows: int) -> str:
+    return (f"{rows:,} lignes : plus qu'une feuille Excel n'en contient ({SHEET_ROWS:,}) ; "
+            f"toutes sont dans {name}.csv et {name}.parquet").replace(",", "\u202f")
 
 
 def describe(name: str) -> tuple[str, str]:
@@ -263,11 +279,13 @@ def export(lake: str, folder: Path, now: datetime, formats: tuple[str, ...] = ("
     if own_folder or not folder.exists():
         permissions.publish_dir(folder, environ)
     files = []
+    # Each mart's cells as shown, computed once for the workbook and the CSV files.
+    shown = {name: cells(df) for name, df in marts.items()} if {"xlsx", "csv"} & set(formats) else {}
     if "xlsx" in formats:
-        files.append(_install(folder / WORKBOOK, lambda p: write_workbook(p, marts, now), environ))
+        files.append(_install(folder / WORKBOOK, lambda p: write_workbook(p, marts, now, shown), environ))
     for name, df in marts.items():
         if "csv" in formats:
-            text = render_csv(cells(df), secrecy.shown_columns(df))
+            text = render_csv(shown[name], secrecy.shown_columns(df))
             files.append(_install(folder / f"{name}.csv", lambda p, t=text: p.write_text(t, encoding="utf-8"), environ))
         if "parquet" in formats:
             files.append(_install(folder / f"{name}.parquet", lambda p, d=df: d.write_parquet(p), environ))
