@@ -5,7 +5,8 @@
 ``DIR`` is a data directory already built by ``chu run`` (the pipeline benchmark leaves one
 at ``<dir>/scale-S/data``, the orchestration benchmark at ``<dir>/scale-S/run/data``). With the
 daemon running on it, an INSEE register file for a year the platform does not hold yet,
-written by the platform's generator at ``--scale`` (that of ``DIR``: a year of deaths as large
+written by the platform's generator at ``--scale`` (a complete year: after the platform's last
+year and before the current one, else before its first) (that of ``DIR``: a year of deaths as large
 as the others, so the blocking volume checks of gold pass), is renamed into an empty drop; the clock stops when ``marts/deaths_by_region`` holds that year. On the way: the drop
 sensor's run (bronze, silver, gold fact and pre-aggregate of that year, one run), then the
 automation sensor's run of the marts. Prints the time to each layer.
@@ -16,6 +17,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -48,7 +50,13 @@ def main(options: list[str]) -> None:
     present = pl.scan_delta(uris["bronze"]).group_by("year").len().collect().sort("year")
     lines = int(present["len"][-1])
     valid = {int(k) for k in yearly_partitions.get_partition_keys()}
-    years = [y for y in range(int(present["year"].max()) + 1, max(valid) + 1) if not _has_year(uris["mart"], y)]
+    # Complete years only: the generator writes deaths all year long, and the platform rejects a
+    # death dated after today (a file of the year in progress would fail its rejected_share
+    # check). The years after the platform's last, then those before its first.
+    held = [int(y) for y in present["year"]]
+    candidates = [*range(max(held) + 1, min(max(valid), date.today().year - 1) + 1),
+                  *range(min(held) - 1, min(valid) - 1, -1)]
+    years = [y for y in candidates if not _has_year(uris["mart"], y)]
     if len(years) < samples:
         raise SystemExit(f"only {len(years)} year partition(s) left without data in {data}: {years}")
     print(f"machine: {machine()}")
