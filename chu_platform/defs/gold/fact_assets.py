@@ -39,9 +39,21 @@ def fact(context: dg.AssetExecutionContext, df: pl.DataFrame,
     return each_year(context, build)
 
 
+# The reference dimensions a fact's blocking key check reads (``gold/checks.keys_in_dimensions``)
+# and its build does not: upstream of the fact, so that any run of it — a backfill's first wave
+# too — starts once they exist (``chu_platform_tests/gold/test_check_lineage.py``).
+CHECKED_REFERENCES = {
+    "fact_consultation": ("dim_date",),
+    "fact_hospitalisation": ("dim_date",),
+    "fact_deces": ("dim_date", "dim_geography"),
+    "fact_satisfaction": ("dim_geography",),
+}  # gold/fact_prescription reads gold/fact_consultation, downstream of dim_date already
+
+
 def _spec(table: str, partitions_def: dg.PartitionsDefinition) -> dict:
     return {"key": ["gold", table], "group_name": "gold", "kinds": KINDS, "partitions_def": partitions_def,
-            "metadata": {"sort_by": list(SORT_ORDER[table])}}
+            "metadata": {"sort_by": list(SORT_ORDER[table])},
+            "deps": [dg.AssetKey(["gold", dim]) for dim in CHECKED_REFERENCES.get(table, ())]}
 
 
 def _dim(table: str) -> dg.AssetIn:
