@@ -3,6 +3,7 @@
 import os
 import socket
 import subprocess
+import time
 from pathlib import Path
 
 import dagster as dg
@@ -13,6 +14,18 @@ from dagster._core.instance.ref import InstanceRef
 from chu_platform_tests.conftest import missing
 
 BIN = Path(__file__).resolve().parents[2] / ".venv" / "bin"
+
+
+def wait_for(what: str, predicate, timeout: float, log: Path, poll: float = 0.5):
+    """``predicate()``'s first true value within ``timeout`` seconds, or an error ending with the
+    daemon's log."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(poll)
+    raise AssertionError(f"{what} not within {timeout} s; daemon log:\n{log.read_text()[-4000:]}")
 
 
 def reachable(host: str, port: int) -> bool:

@@ -13,7 +13,7 @@ from dagster._core.instance.ref import InstanceRef
 
 from chu_platform.deploy.instance import instance_config
 from chu_platform.deploy.services import stop_process_group
-from chu_platform_tests.scale.conftest import BIN, platform_env
+from chu_platform_tests.scale.conftest import BIN, platform_env, wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 # Monitoring polls every 10 s; start-up of the daemon and its code servers on a loaded
@@ -21,16 +21,6 @@ REPO = Path(__file__).resolve().parents[2]
 DEAD_WITHIN = 60
 # Launching a run process takes seconds on an idle machine, minutes when eight test suites share it.
 STARTUP = 300
-
-
-def _wait(what: str, predicate, timeout: float, log: Path):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(1)
-    raise AssertionError(f"{what} not within {timeout} s; daemon log:\n{log.read_text()[-4000:]}")
 
 
 def test_killed_runs_are_failed_and_a_new_file_still_loads(tmp_path, dagster_home, generated_deaths, monkeypatch):
@@ -64,18 +54,18 @@ def test_killed_runs_are_failed_and_a_new_file_still_loads(tmp_path, dagster_hom
                 return found if len(found) == 2 else None
 
             # Both queue slots (max_concurrent_runs: 2) held by sleeping runs, then their processes killed.
-            running = _wait("two sleeping runs", pids, STARTUP, log)
+            running = wait_for("two sleeping runs", pids, STARTUP, log, poll=1)
             for pid in running.values():
                 os.kill(pid, signal.SIGKILL)
             killed_at = time.monotonic()
-            _wait("both killed runs failed", lambda: len(sleepers(dg.DagsterRunStatus.FAILURE)) == 2, DEAD_WITHIN, log)
+            wait_for("both killed runs failed", lambda: len(sleepers(dg.DagsterRunStatus.FAILURE)) == 2, DEAD_WITHIN, log, poll=1)
             assert time.monotonic() - killed_at < DEAD_WITHIN
 
             # A file dropped now is loaded: the sensor's run is not stuck behind dead runs.
             shutil.copytree(generated_deaths, data / "landing" / "deces")
             loads = lambda: [r for r in instance.get_runs(dg.RunsFilter(tags={"dagster/sensor_name": "ftp_new_files"}))
                              if r.status in (dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE)]
-            done = _wait("the new file's run", loads, STARTUP, log)
+            done = wait_for("the new file's run", loads, STARTUP, log, poll=1)
             assert len(done) == 1
             loaded = instance.get_latest_materialization_event(dg.AssetKey(["bronze", "deaths"]))
             assert loaded is not None and loaded.run_id == done[0].run_id
@@ -86,7 +76,7 @@ def test_killed_runs_are_failed_and_a_new_file_still_loads(tmp_path, dagster_hom
                 lines = failures_log.read_text().splitlines() if failures_log.exists() else []
                 return {line.split("run=")[1].split()[0] for line in lines if "run=" in line}
 
-            _wait("one failures.log line per killed run", lambda: set(running) <= logged(), DEAD_WITHIN, log)
+            wait_for("one failures.log line per killed run", lambda: set(running) <= logged(), DEAD_WITHIN, log, poll=1)
     finally:
         stop_process_group(daemon.pid, timeout=30)
         daemon.wait()

@@ -18,7 +18,7 @@ from dagster._core.instance.ref import InstanceRef
 from chu_platform.deploy.instance import instance_config
 from chu_platform.deploy.services import stop_process_group
 from chu_platform.lib import run_launcher
-from chu_platform_tests.scale.conftest import BIN, platform_env
+from chu_platform_tests.scale.conftest import BIN, platform_env, wait_for
 
 # Starting the daemon and its code server takes seconds on an idle machine, minutes when the
 # machine is shared.
@@ -57,16 +57,6 @@ defs = dg.Definitions(assets=[warm], sensors=[trigger], executor=dg.in_process_e
 '''
 
 
-def _wait(what, predicate, timeout, log: Path):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"{what} not within {timeout} s; daemon log:\n{log.read_text()[-4000:]}")
-
-
 def test_runs_forked_from_the_warm_process_cancelled_and_refreshed(tmp_path, dagster_home):
     package = tmp_path / "code" / "warmpkg"
     package.mkdir(parents=True)
@@ -96,7 +86,7 @@ def test_runs_forked_from_the_warm_process_cancelled_and_refreshed(tmp_path, dag
 
             done = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
             trigger.write_text("first:0\n")
-            first = _wait("the first run", lambda: run("first", done), STARTUP, log)
+            first = wait_for("the first run", lambda: run("first", done), STARTUP, log)
             assert first.status == dg.DagsterRunStatus.SUCCESS
             first_meta = materialised(first.run_id)
             # Its process is a fork of the warm process, which the daemon started.
@@ -106,17 +96,17 @@ def test_runs_forked_from_the_warm_process_cancelled_and_refreshed(tmp_path, dag
 
             # A run is cancelled from another process (as the UI does) and ends CANCELED.
             trigger.write_text("first:0 sleeper:600\n")
-            sleeper = _wait("the sleeping run", lambda: run("sleeper", {dg.DagsterRunStatus.STARTED})
+            sleeper = wait_for("the sleeping run", lambda: run("sleeper", {dg.DagsterRunStatus.STARTED})
                             and run_launcher.run_process(instance, run("sleeper").run_id) and run("sleeper"), STARTUP, log)
             assert instance.run_launcher.terminate(sleeper.run_id)
-            cancelled = _wait("the cancelled run", lambda: run("sleeper", done), 60, log)
+            cancelled = wait_for("the cancelled run", lambda: run("sleeper", done), 60, log)
             assert cancelled.status == dg.DagsterRunStatus.CANCELED
 
             # A source file changed: the next run comes from a new warm process, with the new code.
             time.sleep(0.05)
             (package / "defs.py").write_text(CODE.replace('"parent": " "', '"changed": True, "parent": " "'))
             trigger.write_text("first:0 sleeper:600 third:0\n")
-            third = _wait("the third run", lambda: run("third", done), STARTUP, log)
+            third = wait_for("the third run", lambda: run("third", done), STARTUP, log)
             assert third.status == dg.DagsterRunStatus.SUCCESS
             third_meta = materialised(third.run_id)
             assert third_meta["parent_pid"] != first_meta["parent_pid"]
