@@ -16,6 +16,13 @@ from chu_platform_tests.conftest import missing
 BIN = Path(__file__).resolve().parents[2] / ".venv" / "bin"
 
 
+def start_daemon(workspace: Path, cwd: Path, env: dict[str, str], log: Path) -> subprocess.Popen:
+    """Dagster's daemon on ``workspace``, in a session of its own (stopped by
+    ``services.stop_process_group``), its output in ``log``."""
+    return subprocess.Popen([str(BIN / "dagster-daemon"), "run", "-w", str(workspace)], cwd=cwd, env=env,
+                            stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
+
+
 def wait_for(what: str, predicate, timeout: float, log: Path, poll: float = 0.5):
     """``predicate()``'s first true value within ``timeout`` seconds, or an error ending with the
     daemon's log."""

@@ -3,7 +3,6 @@
 import os
 import shutil
 import signal
-import subprocess
 import time
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from dagster._core.instance.ref import InstanceRef
 
 from chu_platform.deploy.instance import instance_config
 from chu_platform.deploy.services import stop_process_group
-from chu_platform_tests.scale.conftest import BIN, platform_env, wait_for
+from chu_platform_tests.scale.conftest import platform_env, start_daemon, wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 # Monitoring polls every 10 s; start-up of the daemon and its code servers on a loaded
@@ -36,9 +35,7 @@ def test_killed_runs_are_failed_and_a_new_file_still_loads(tmp_path, dagster_hom
     (data / "landing").mkdir(parents=True)
     env = platform_env(data, dagster_home)
     log = tmp_path / "daemon.log"
-    daemon = subprocess.Popen([str(BIN / "dagster-daemon"), "run", "-w", str(tmp_path / "workspace.yaml")],
-                              cwd=REPO, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
-                              start_new_session=True)
+    daemon = start_daemon(tmp_path / "workspace.yaml", REPO, env, log)
     try:
         with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(dagster_home))) as instance:
             def sleepers(status=None):

@@ -4,7 +4,6 @@ like any run, and a changed source file gets a new warm process; a module that s
 Python thread is refused and its runs start Dagster's way."""
 
 import os
-import subprocess
 import sys
 import textwrap
 import time
@@ -18,7 +17,7 @@ from dagster._core.instance.ref import InstanceRef
 from chu_platform.deploy.instance import instance_config
 from chu_platform.deploy.services import stop_process_group
 from chu_platform.lib import run_launcher
-from chu_platform_tests.scale.conftest import BIN, platform_env, wait_for
+from chu_platform_tests.scale.conftest import platform_env, start_daemon, wait_for
 
 # Starting the daemon and its code server takes seconds on an idle machine, minutes when the
 # machine is shared.
@@ -70,9 +69,7 @@ def test_runs_forked_from_the_warm_process_cancelled_and_refreshed(tmp_path, dag
     trigger = tmp_path / "trigger"
     env = platform_env(tmp_path / "data", dagster_home, WARM_TEST_TRIGGER=str(trigger))
     log = tmp_path / "daemon.log"
-    daemon = subprocess.Popen([str(BIN / "dagster-daemon"), "run", "-w", str(tmp_path / "workspace.yaml")],
-                              cwd=tmp_path, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
-                              start_new_session=True)
+    daemon = start_daemon(tmp_path / "workspace.yaml", tmp_path, env, log)
     try:
         with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(dagster_home))) as instance:
             def run(key, status=None):
