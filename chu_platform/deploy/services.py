@@ -124,12 +124,24 @@ def _is_daemon(process: psutil.Process) -> bool:
     return any(name in command for name in ("dagster-daemon", "dagster._daemon", "chu_platform.lib.daemon"))
 
 
+def _is_dagster_dev(process: psutil.Process) -> bool:
+    try:
+        args = process.cmdline()
+    except psutil.Error:
+        return False
+    return "dev" in args[1:4] and any(Path(a).name == "dagster" for a in args[:3])
+
+
 def stop_process_group(pgid: int, timeout: float = 30) -> None:
     """SIGTERM to the group's daemon first (a sensor tick it is evaluating would otherwise fail
-    on a code server already gone, and print a traceback), then to every other process of the
-    group, then SIGKILL to what remains, and to what a member started meanwhile, until the group
-    is empty (or ``timeout`` more seconds have passed)."""
-    _signal_and_wait([p for p in group_members(pgid) if _is_daemon(p)], timeout)
+    on a code server already gone, and print a traceback) — or, in a ``dagster dev`` group, to
+    ``dagster dev`` itself, which stops its webserver and daemon in order (its daemon waits for
+    ``dagster dev``'s word on a pipe and does not exit on a signal of its own) —, then to every
+    other process of the group, then SIGKILL to what remains, and to what a member started
+    meanwhile, until the group is empty (or ``timeout`` more seconds have passed)."""
+    members = group_members(pgid)
+    first = [p for p in members if _is_dagster_dev(p)] or [p for p in members if _is_daemon(p)]
+    _signal_and_wait(first, timeout)
     alive = _signal_and_wait(group_members(pgid), timeout)
     deadline = time.monotonic() + timeout
     while alive and time.monotonic() < deadline:
