@@ -5,8 +5,8 @@
 ``DIR`` is a data directory already built by ``chu run`` (the pipeline benchmark leaves one
 at ``<dir>/scale-S/data``, the orchestration benchmark at ``<dir>/scale-S/run/data``). With the
 daemon running on it, an INSEE register file for a year the platform does not hold yet,
-written by the platform's generator at ``--scale`` (a complete year: after the platform's last
-year and before the current one, else before its first) (that of ``DIR``: a year of deaths as large
+written by the platform's generator at ``--scale`` for a complete year (after the platform's
+last year and before the current one, else before its first), at the scale of ``DIR`` (a year of deaths as large
 as the others, so the blocking volume checks of gold pass), is renamed into an empty drop; the clock stops when ``marts/deaths_by_region`` holds that year. On the way: the drop
 sensor's run (bronze, silver, gold fact and pre-aggregate of that year, one run), then the
 automation sensor's run of the marts. Prints the time to each layer.

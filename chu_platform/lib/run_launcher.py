@@ -86,6 +86,8 @@ class Forker:
         self.process = subprocess.Popen(
             [executable, "-m", FORKER_MODULE, module], cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             text=True, bufsize=1)
+        # Stopped with the process that started it, if nothing stopped it before.
+        atexit.register(self.stop)
         answer = self.process.stdout.readline().strip()
         if answer != "ready":
             self.stop()
@@ -104,6 +106,7 @@ class Forker:
 
     def stop(self) -> None:
         """Close its input: it exits; the runs it forked go on."""
+        atexit.unregister(self.stop)
         if self.process.stdin and not self.process.stdin.closed:
             try:
                 self.process.stdin.close()
@@ -125,7 +128,6 @@ class LocalRunLauncher(DefaultRunLauncher):
         self._forker: Forker | None = None
         self._lock = threading.Lock()
         self._refused: str | None = None
-        atexit.register(self._stop_forker)
 
     @classmethod
     def config_type(cls):
