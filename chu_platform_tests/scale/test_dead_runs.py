@@ -13,6 +13,7 @@ from dagster._core.instance.ref import InstanceRef
 from chu_platform.deploy.instance import instance_config
 from chu_platform.deploy.services import stop_process_group
 from chu_platform_tests.scale.conftest import platform_env, start_daemon, wait_for
+from chu_platform_tests.scale.dead_run_defs import SLOTS
 
 REPO = Path(__file__).resolve().parents[2]
 # Monitoring polls every 10 s; start-up of the daemon and its code servers on a loaded
@@ -48,14 +49,16 @@ def test_killed_runs_are_failed_and_a_new_file_still_loads(tmp_path, dagster_hom
                     for entry in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ENGINE_EVENT):
                         if entry.dagster_event.message.startswith("Started process for run (pid: "):
                             found[run.run_id] = int(entry.dagster_event.message.split("pid: ")[1].split(")")[0])
-                return found if len(found) == 2 else None
+                return found if len(found) == SLOTS else None
 
-            # Both queue slots (max_concurrent_runs: 2) held by sleeping runs, then their processes killed.
-            running = wait_for("two sleeping runs", pids, STARTUP, log, poll=1)
+            # Every queue slot (max_concurrent_runs) held by a sleeping run, then their processes killed.
+            assert SLOTS >= 2
+            running = wait_for(f"{SLOTS} sleeping runs", pids, STARTUP, log, poll=1)
             for pid in running.values():
                 os.kill(pid, signal.SIGKILL)
             killed_at = time.monotonic()
-            wait_for("both killed runs failed", lambda: len(sleepers(dg.DagsterRunStatus.FAILURE)) == 2, DEAD_WITHIN, log, poll=1)
+            wait_for("every killed run failed", lambda: len(sleepers(dg.DagsterRunStatus.FAILURE)) == SLOTS, DEAD_WITHIN, log,
+                     poll=1)
             assert time.monotonic() - killed_at < DEAD_WITHIN
 
             # A file dropped now is loaded: the sensor's run is not stuck behind dead runs.
