@@ -97,13 +97,15 @@ def withheld(df: pl.DataFrame) -> list[tuple[int, str, str]]:
     """Each withheld cell of a mart as ``(row, column, label)``: the label ``secrecy.records``
     renders in a cell the mart leaves null, read from the rows holding one (the others show
     their own values)."""
-    labelled = list(secrecy.secret_columns(df))
+    secrets = secrecy.secret_columns(df)
+    labelled = list(secrets)
     if not labelled or df.is_empty():
         return []
     positions = df.select(pl.arg_where(pl.any_horizontal(pl.col(c).is_null() for c in labelled))).to_series().to_list()
     if not positions:
         return []
-    rows = df[positions]
+    # Only the labelled columns and their labels: the rest of a row has nothing to render here.
+    rows = df[positions].select(*labelled, *secrets.values())
     return [(position, column, rendered[column])
             for position, row, rendered in zip(positions, rows.iter_rows(named=True), secrecy.records(rows))
             for column in labelled if row[column] is None and isinstance(rendered.get(column), str)]
