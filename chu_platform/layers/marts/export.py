@@ -191,8 +191,8 @@ def write_workbook(path: Path, marts: Mapping[str, pl.DataFrame], now: datetime,
 
     Each sheet's typed columns go in one call through rust_xlsxwriter (``rvgsrust_xlsxwriter``,
     an Arrow stream per mart: the cells never become Python objects), then each withheld cell
-    is written over with its label. At scale 1 (8.5 M cells) this takes 9 s where xlsxwriter,
-    one call per cell, took 45 s (docs/benchmarks.md)."""
+    is written over with its label. At scale 1 (8.5 M cells) this takes 10.3 s where xlsxwriter,
+    one call per cell, took 47.9 s (``python -m benchmarks export``, docs/benchmarks.md)."""
     import rvgsrust_xlsxwriter as xlsx
 
     book = xlsx.Workbook(str(path))
