@@ -56,8 +56,8 @@ FORECAST_TEXTS = {
 }
 SHARES = frozenset({"share", "coverage_80", "coverage_95"})
 # Rows of data an Excel sheet holds under its header (1 048 576 rows in all): a larger mart gets
-# a sheet saying so and where its rows are, rather than losing the rest (xlsxwriter ignores
-# writes past the last row).
+# a sheet saying so and where its rows are, rather than losing the rest (an xlsx writer drops or
+# refuses writes past the last row).
 SHEET_ROWS = 1_048_575
 
 
@@ -105,7 +105,7 @@ def withheld(df: pl.DataFrame) -> list[tuple[int, str, str]]:
     if not positions:
         return []
     # Only the labelled columns and their labels: the rest of a row has nothing to render here.
-    rows = df[positions].select(*labelled, *secrets.values())
+    rows = df.select(*labelled, *secrets.values())[positions]
     return [(position, column, rendered[column])
             for position, row, rendered in zip(positions, rows.iter_rows(named=True), secrecy.records(rows))
             for column in labelled if row[column] is None and isinstance(rendered.get(column), str)]
@@ -185,9 +185,9 @@ def _widths(df: pl.DataFrame, columns: list[str], labels: list[tuple[int, str, s
 
 
 def write_workbook(path: Path, marts: Mapping[str, pl.DataFrame], now: datetime,
-                   labels: Mapping[str, list[tuple[int, str, str]]] | None = None) -> None:
+                   labels: Mapping[str, list[tuple[int, str, str]]]) -> None:
     """The workbook: the read-me sheet, then one sheet per analysis named after it (``labels``:
-    each mart's ``withheld`` cells, when the caller has them already).
+    each mart's ``withheld`` cells).
 
     Each sheet's typed columns go in one call through rust_xlsxwriter (``rvgsrust_xlsxwriter``,
     an Arrow stream per mart: the cells never become Python objects), then each withheld cell
@@ -216,7 +216,7 @@ def write_workbook(path: Path, marts: Mapping[str, pl.DataFrame], now: datetime,
         kinds = {c: _format_of(name, c, df.schema[c]) for c in columns}
         sheet.write_dataframe(0, 0, _sheet_frame(df, columns).to_arrow(), header_format=header,
                               column_formats={c: formats[k] for c, k in kinds.items() if k})
-        held = labels[name] if labels is not None else withheld(df)
+        held = labels[name]
         index = {c: j for j, c in enumerate(columns)}
         for i, column, text in held:
             sheet.write(i + 1, index[column], text, label)
