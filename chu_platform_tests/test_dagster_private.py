@@ -57,6 +57,42 @@ def test_asset_backfill_objects(tmp_path):
     assert private.BACKFILL_ID_TAG == "dagster/backfill"
 
 
+def test_a_backfill_tick_makes_one_run_per_backfill_policy_of_the_unpartitioned_assets_ready():
+    """The dashboard runs beside the export, not after it, because Dagster's asset backfill makes
+    one run per partitioning, years and backfill policy among the asset partitions a tick finds
+    ready (``build_run_requests_with_backfill_policies``, what the backfill daemon calls), and
+    the dashboard has a policy the export has not (defs/marts/dashboard_assets.py)."""
+    import warnings
+
+    from dagster._core.definitions.automation_tick_evaluation_context import (
+        build_run_requests_with_backfill_policies,
+    )
+
+    from chu_platform.defs.marts.dashboard_assets import dashboard
+    from chu_platform.defs.marts.export_assets import export_files
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dg.BetaWarning)
+
+        @dg.asset(backfill_policy=dg.BackfillPolicy.single_run())
+        def page() -> None: ...
+
+    @dg.asset
+    def workbook() -> None: ...
+
+    @dg.asset
+    def warehouse() -> None: ...
+
+    graph = dg.Definitions(assets=[page, workbook, warehouse]).resolve_asset_graph()
+    ready = [private.AssetKeyPartitionKey(dg.AssetKey(name), None) for name in ("page", "workbook", "warehouse")]
+    with dg.DagsterInstance.ephemeral() as instance:
+        requests = build_run_requests_with_backfill_policies(ready, graph, instance)
+    runs = sorted(sorted(key.to_user_string() for key in request.asset_selection) for request in requests)
+    assert runs == [["page"], ["warehouse", "workbook"]]
+    assert dashboard.backfill_policy == dg.BackfillPolicy.single_run()
+    assert export_files.backfill_policy is None
+
+
 def test_check_history_per_partition():
     assert {"PLANNED", "SUCCEEDED", "FAILED"} <= {s.name for s in private.AssetCheckExecutionRecordStatus}
     assert private.PartitionKeyFilter(key="2019").key == "2019"

@@ -15,6 +15,7 @@ from chu_platform.layers.marts import aggregates, snapshot
 from chu_platform.layers.marts.analyses import ANALYSES, connect_gold, run_analysis, serving_path, years_present
 from chu_platform.layers.marts.refresh import refresh_aggregates
 from chu_platform.layers.marts.periods import Period
+from chu_platform.defs import partitions
 from chu_platform.defs.partitions import care_years
 from chu_platform_tests.marts.conftest import FACT_YEARS, synthetic_gold, write_gold
 
@@ -279,10 +280,10 @@ def test_an_aggregate_table_without_fingerprints_is_never_served(tmp_path):
 
 
 def test_a_range_run_builds_each_year_as_one_run_per_year_would(chu_env, gold_in_env):
-    """The single-run backfill policy's run: one step over a range of years, one materialisation
+    """A range run (each aggregate has its partitioning's backfill policy): one step over a range of years, one materialisation
     per aggregate covering them, each year's rows those compute() gives for that year alone."""
     years = FACT_YEARS[:3]
-    assert all(a.backfill_policy == dg.BackfillPolicy.single_run() for a in aggregate_assets.AGGREGATE_ASSETS)
+    assert all(a.backfill_policy == partitions.policy(a.partitions_def) for a in aggregate_assets.AGGREGATE_ASSETS)
     results = _every_aggregate(chu_env, tags={
         "dagster/asset_partition_range_start": str(years[0]), "dagster/asset_partition_range_end": str(years[-1])})
     assert all(result.success for result in results)
@@ -299,3 +300,17 @@ def test_a_range_run_builds_each_year_as_one_run_per_year_would(chu_env, gold_in
             expected = aggregates.compute(con, state, name, year)
             got = stored.filter(pl.col("year") == year).select(expected.columns)
             assert_frame_equal(got.sort(pl.all()), expected.sort(pl.all()))
+
+
+def test_the_deaths_register_runs_five_years_at_a_time_the_other_sources_all_at_once():
+    """Backfill policies by partitioning (defs/partitions.py): a 2015-2024 backfill is two runs
+    per wave of the deaths chain, one of the care family's."""
+    from chu_platform.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    policies = {}
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        if node.partitions_def is not None:
+            policies.setdefault(node.partitions_def == partitions.deaths_years, set()).add(node.backfill_policy)
+    assert policies == {True: {dg.BackfillPolicy.multi_run(5)}, False: {dg.BackfillPolicy.single_run()}}

@@ -64,7 +64,7 @@ def test_sensor_load_then_backfill_resumes_only_the_failed_year(tmp_path, pg_dsn
         first_runs = bf.runs_of_backfill(pg_dsn, first_id)
         assert first_runs and {s for _, s, _ in first_runs} <= {"SUCCESS", "FAILURE"}
         failed = [tags for _, status, tags in first_runs if status == "FAILURE"]
-        # One range run of the deaths chain over 2019-2020 (single-run policy): it fails on 2019.
+        # One range run of the deaths chain over 2019-2020 (five years per run): it fails on 2019.
         assert len(failed) == 1 and _years_of(failed[0]) == {"2019", "2020"}, failed
         first_done = _materialised(pg_dsn, [r for r, _, _ in first_runs])
         assert ("bronze/deaths", "2020") in first_done and ("bronze/deaths", "2018") not in first_done
@@ -76,7 +76,7 @@ def test_sensor_load_then_backfill_resumes_only_the_failed_year(tmp_path, pg_dsn
         assert {s for _, s, _ in second_runs} == {"SUCCESS"}
         redone = _materialised(pg_dsn, [r for r, _, _ in second_runs])
         # The pre-aggregates' three years: as few runs as the facts' completion allows (one
-        # when the three fact years are done by the same backfill tick; single-run policy).
+        # when the three fact years are done by the same backfill tick; five years per run).
         aggregate_runs = {r for r, a, _ in _materialised_by_run(pg_dsn, [r for r, _, _ in second_runs])
                           if a.startswith("gold/agg_")}
         assert 1 <= len(aggregate_runs) <= 3

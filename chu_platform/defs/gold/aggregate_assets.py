@@ -8,7 +8,7 @@ from chu_platform.defs.resources import ChuSettings
 from chu_platform.layers.marts import aggregates, analyses, snapshot
 from chu_platform.layers.marts.publication import published_aggregate
 from chu_platform.layers.marts.refresh import build_year
-from chu_platform.defs.partitions import BY_SOURCE, RANGE
+from chu_platform.defs.partitions import BY_SOURCE, policy
 
 
 # The years whose facts changed, and every year when a dimension it reads changed content: a
@@ -64,7 +64,7 @@ def build_aggregates_asset(name: str, partitions_def: dg.PartitionsDefinition,
         internal_asset_deps={a.table: {dg.AssetKey(["gold", t]) for t in a.reads} for a in members},
         partitions_def=partitions_def,
         can_subset=True,
-        backfill_policy=RANGE,
+        backfill_policy=policy(partitions_def),
     )
     def _aggregates(context: dg.AssetExecutionContext, settings: ChuSettings):
         yield from compute_aggregates(context, settings, members)
