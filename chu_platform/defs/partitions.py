@@ -49,15 +49,18 @@ def policy(partitions_def: dg.PartitionsDefinition) -> dg.BackfillPolicy:
     return DEATHS_RANGE if partitions_def == deaths_years else RANGE
 
 
-def asset(partitions_def: dg.PartitionsDefinition | None = None, **kwargs):
-    """``dg.asset``, with its partitioning's range policy when the asset is year-partitioned. (``backfill_policy``
-    is a beta parameter of ``dg.asset`` in Dagster 1.13: its warning, printed at every load of
-    the definitions, is silenced here, for a choice made once.)"""
-    if partitions_def is None:
+def asset(partitions_def: dg.PartitionsDefinition | None = None, backfill_policy: dg.BackfillPolicy | None = None,
+          **kwargs):
+    """``dg.asset``, with its partitioning's range policy when the asset is year-partitioned, else
+    ``backfill_policy`` if given. (``backfill_policy`` is a beta parameter of ``dg.asset`` in
+    Dagster 1.13: its warning, printed at every load of the definitions, is silenced here, for a
+    choice made once.)"""
+    chosen = policy(partitions_def) if partitions_def is not None else backfill_policy
+    if chosen is None:
         return dg.asset(**kwargs)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", dg.BetaWarning)
-        return dg.asset(partitions_def=partitions_def, backfill_policy=policy(partitions_def), **kwargs)
+        return dg.asset(partitions_def=partitions_def, backfill_policy=chosen, **kwargs)
 
 
 def years_of(partitions_def: dg.PartitionsDefinition | None) -> set[int]:

@@ -85,11 +85,41 @@ def watch_clients(folder: Path, poll: float = 1.0) -> None:
     os.killpg(os.getpgrp(), signal.SIGTERM)
 
 
+def warm_process_ahead(workspace: Path, home: Path) -> None:
+    """Start the warm run process of the instance's ``warm_module`` now (``run_launcher.prestart``),
+    with the working directory the workspace gives its code location, as a run of it will ask."""
+    import yaml
+
+    from chu_platform.lib import run_launcher
+
+    instance_file = home / "dagster.yaml"
+    config = yaml.safe_load(instance_file.read_text()) if instance_file.exists() else {}
+    module = ((config or {}).get("run_launcher") or {}).get("config", {}).get("warm_module")
+    if not module or not workspace.exists():
+        return
+    for entry in (yaml.safe_load(workspace.read_text()) or {}).get("load_from", []):
+        target = entry.get("python_module") if isinstance(entry, dict) else None
+        if isinstance(target, dict) and target.get("module_name") == module:
+            run_launcher.prestart(module, target.get("working_directory"))
+            return
+
+
+def _workspace(argv: list[str]) -> Path | None:
+    for flag in ("-w", "--workspace"):
+        if flag in argv and argv.index(flag) + 1 < len(argv):
+            return Path(argv[argv.index(flag) + 1])
+    return None
+
+
 def main() -> None:
     dagster_private.set_backfill_interval(float(os.environ.get("CHU_BACKFILL_TICK_SECONDS") or DEFAULT_TICK_SECONDS))
     if os.environ.get(CLIENTS):
         threading.Thread(target=watch_clients, args=(Path(os.environ[CLIENTS]),), daemon=True,
                          name="chu-clients").start()
+    workspace = _workspace(sys.argv)
+    if workspace is not None and os.environ.get("DAGSTER_HOME"):
+        threading.Thread(target=warm_process_ahead, args=(workspace, Path(os.environ["DAGSTER_HOME"])),
+                         daemon=True, name="chu-warm-ahead").start()
     sys.argv[0] = "dagster-daemon"
     dagster_private.daemon_cli()
 

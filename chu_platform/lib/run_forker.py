@@ -61,7 +61,10 @@ def serve(module_name: str) -> None:
     if threads:
         answers.write(f"refused: Python threads running after the import: {', '.join(threads)}\n")
         return
-    answers.write(READY + "\n")
+    # Where the code location's package lies, for the launcher to see its files change.
+    package = sys.modules[module_name.split(".")[0]]
+    folder = os.path.dirname(os.path.abspath(package.__file__)) if getattr(package, "__file__", None) else ""
+    answers.write(f"{READY} {folder}\n")
     # Children are reaped as they end (their exit status is the run's, recorded by Dagster).
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a ^C to the group is for the runs, not for this

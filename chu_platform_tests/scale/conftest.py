@@ -3,6 +3,7 @@
 import os
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -16,10 +17,12 @@ from chu_platform_tests.conftest import missing
 BIN = Path(__file__).resolve().parents[2] / ".venv" / "bin"
 
 
-def start_daemon(workspace: Path, cwd: Path, env: dict[str, str], log: Path) -> subprocess.Popen:
-    """Dagster's daemon on ``workspace``, in a session of its own (stopped by
+def start_daemon(workspace: Path, cwd: Path, env: dict[str, str], log: Path, platform: bool = False) -> subprocess.Popen:
+    """Dagster's daemon on ``workspace`` (``platform``: as the platform starts it,
+    ``chu_platform/lib/daemon.py``), in a session of its own (stopped by
     ``services.stop_process_group``), its output in ``log``."""
-    return subprocess.Popen([str(BIN / "dagster-daemon"), "run", "-w", str(workspace)], cwd=cwd, env=env,
+    command = [sys.executable, "-m", "chu_platform.lib.daemon"] if platform else [str(BIN / "dagster-daemon")]
+    return subprocess.Popen([*command, "run", "-w", str(workspace)], cwd=cwd, env=env,
                             stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
 
 

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import dagster as dg
+import psutil
 import pytest
 import yaml
 from dagster._core.instance.ref import InstanceRef
@@ -69,7 +70,7 @@ def test_runs_forked_from_the_warm_process_cancelled_and_refreshed(tmp_path, dag
     trigger = tmp_path / "trigger"
     env = platform_env(tmp_path / "data", dagster_home, WARM_TEST_TRIGGER=str(trigger))
     log = tmp_path / "daemon.log"
-    daemon = start_daemon(tmp_path / "workspace.yaml", tmp_path, env, log)
+    daemon = start_daemon(tmp_path / "workspace.yaml", tmp_path, env, log, platform=True)
     try:
         with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(dagster_home))) as instance:
             def run(key, status=None):
@@ -82,12 +83,17 @@ def test_runs_forked_from_the_warm_process_cancelled_and_refreshed(tmp_path, dag
                 return {k: v.value for k, v in event.metadata.items()}
 
             done = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
+            # The daemon starts the warm process as it starts, not at the first run.
+            forker = wait_for("the warm process", lambda: [p for p in psutil.Process(daemon.pid).children(recursive=True)
+                                                          if "run_forker" in " ".join(p.cmdline())], STARTUP, log)
+            requested = time.time()
             trigger.write_text("first:0\n")
             first = wait_for("the first run", lambda: run("first", done), STARTUP, log)
             assert first.status == dg.DagsterRunStatus.SUCCESS
             first_meta = materialised(first.run_id)
             # Its process is a fork of the warm process, which the daemon started.
             assert "chu_platform.lib.run_forker warmpkg.defs" in first_meta["parent"]
+            assert first_meta["parent_pid"] == forker[0].pid and forker[0].create_time() < requested
             assert int(first.tags[run_launcher.FORKED_PID_TAG]) == first_meta["pid"]
             assert run_launcher.run_process(instance, first.run_id)[0] == first_meta["pid"]
 
@@ -131,3 +137,23 @@ def test_source_stamp_follows_the_newest_file(tmp_path):
     later = time.time() + 5
     os.utime(tmp_path / "sub" / "b.py", (later, later))
     assert run_launcher.source_stamp(tmp_path) > before
+
+
+def test_the_files_watched_are_those_of_the_package_imported(tmp_path, monkeypatch):
+    """The workspace's ``working_directory: .`` is relative to the daemon's directory (the instance
+    home), where no package lies: the warm process says where the package it imported lies, and
+    a change there makes it stale."""
+    code, elsewhere = tmp_path / "code", tmp_path / "home"
+    (code / "pkgwatched").mkdir(parents=True)
+    (code / "pkgwatched" / "__init__.py").write_text("VALUE = 1\n")
+    elsewhere.mkdir()
+    monkeypatch.setenv("PYTHONPATH", str(code))
+    forker = run_launcher.Forker(sys.executable, "pkgwatched", str(elsewhere))
+    try:
+        assert forker.package_dir == code / "pkgwatched"
+        assert not forker.stale()
+        time.sleep(0.05)
+        (code / "pkgwatched" / "__init__.py").write_text("VALUE = 2\n")
+        assert forker.stale()
+    finally:
+        forker.stop()

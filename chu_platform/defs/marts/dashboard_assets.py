@@ -3,6 +3,7 @@
 import dagster as dg
 
 from chu_platform.dashboard import build
+from chu_platform.defs import partitions
 from chu_platform.defs.marts.automation import FOLLOW_ANY_YEAR
 from chu_platform.defs.resources import ChuSettings
 from chu_platform.layers.marts import activity, analyses
@@ -20,7 +21,7 @@ def platform_checks() -> dict[dg.AssetCheckKey, str]:
     return {spec.key: spec.description or "" for definition in found for spec in definition.check_specs}
 
 
-@dg.asset(
+@partitions.asset(
     key=DASHBOARD_KEY,
     group_name="marts",
     deps=[*(dg.AssetKey(["marts", name]) for name in (*analyses.ANALYSES, *activity.INDICATORS, *activity.FORECAST_TABLES)),
