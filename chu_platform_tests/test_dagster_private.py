@@ -58,10 +58,10 @@ def test_asset_backfill_objects(tmp_path):
 
 
 def test_a_backfill_tick_makes_one_run_per_backfill_policy_of_the_unpartitioned_assets_ready():
-    """The dashboard runs beside the export, not after it, because Dagster's asset backfill makes
+    """The export runs beside the dashboard, not after it, because Dagster's asset backfill makes
     one run per partitioning, years and backfill policy among the asset partitions a tick finds
     ready (``build_run_requests_with_backfill_policies``, what the backfill daemon calls), and
-    the dashboard has a policy the export has not (defs/marts/dashboard_assets.py)."""
+    the export has a policy the dashboard has not (defs/marts/export_assets.py)."""
     import warnings
 
     from dagster._core.definitions.automation_tick_evaluation_context import (
@@ -89,8 +89,8 @@ def test_a_backfill_tick_makes_one_run_per_backfill_policy_of_the_unpartitioned_
         requests = build_run_requests_with_backfill_policies(ready, graph, instance)
     runs = sorted(sorted(key.to_user_string() for key in request.asset_selection) for request in requests)
     assert runs == [["page"], ["warehouse", "workbook"]]
-    assert dashboard.backfill_policy == dg.BackfillPolicy.single_run()
-    assert export_files.backfill_policy is None
+    assert export_files.backfill_policy == dg.BackfillPolicy.single_run()
+    assert dashboard.backfill_policy is None
 
 
 def test_check_history_per_partition():

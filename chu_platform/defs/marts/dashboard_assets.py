@@ -3,7 +3,6 @@
 import dagster as dg
 
 from chu_platform.dashboard import build
-from chu_platform.defs import partitions
 from chu_platform.defs.marts.automation import FOLLOW_ANY_YEAR
 from chu_platform.defs.resources import ChuSettings
 from chu_platform.layers.marts import activity, analyses
@@ -21,21 +20,13 @@ def platform_checks() -> dict[dg.AssetCheckKey, str]:
     return {spec.key: spec.description or "" for definition in found for spec in definition.check_specs}
 
 
-@partitions.asset(
+@dg.asset(
     key=DASHBOARD_KEY,
     group_name="marts",
     deps=[*(dg.AssetKey(["marts", name]) for name in (*analyses.ANALYSES, *activity.INDICATORS, *activity.FORECAST_TABLES)),
           dg.AssetKey(["ops", "query_benchmark"])],
     kinds={"html", "plotly"},
     automation_condition=FOLLOW_ANY_YEAR,
-    # A run of its own beside the export's. A backfill tick puts the unpartitioned assets it
-    # finds ready in one run per backfill policy (Dagster's asset backfill groups run requests
-    # by partitioning, years and policy): with no policy the dashboard and the export, the two
-    # longest steps of a build (20 s and 14 s at scale 1), ran one after the other in one
-    # process while the other core idled; now in two runs at once (scale-1 backfill 145.2 s ->
-    # 131.5 s, docs/benchmarks.md "Session 11"). "Single run" is what an unpartitioned asset
-    # does anyway. Pinned by test_dagster_private.py.
-    backfill_policy=dg.BackfillPolicy.single_run(),
 )
 def dashboard(context: dg.AssetExecutionContext, settings: ChuSettings) -> dg.MaterializeResult:
     """One file, <data_dir>/dashboard.html: the nine pages of the decision-makers' dashboard
