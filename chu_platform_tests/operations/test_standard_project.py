@@ -3,6 +3,7 @@ with no environment variable set, on the embedded instance under data/dagster.""
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import time
@@ -30,12 +31,20 @@ def test_dg_check_defs_with_no_variable(fresh_clone):
     assert not [n for n in NOISE if n in output], output
 
 
+def _terminal_signals() -> None:
+    """``dagster dev`` as a terminal starts it: ``SIGINT`` not ignored. A test run started in the
+    background (``make test &``, ``nohup``) ignores it, every child inherits that, and ``dagster
+    dev`` maps ``SIGTERM`` to ``SIGINT``'s handler: it would ignore the signal that stops it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_dagster_dev_serves_the_ui_on_the_embedded_instance(fresh_clone):
     port = free_port()
     log = fresh_clone / "dev.log"
     process = subprocess.Popen(
         [sys.executable, "-m", "dagster", "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
         cwd=fresh_clone, env=bare_env(), stdout=open(log, "w"), stderr=subprocess.STDOUT, start_new_session=True,
+        preexec_fn=_terminal_signals,
     )
     try:
         assert wait_http(f"http://127.0.0.1:{port}/server_info", 240, process), log.read_text()[-3000:]
