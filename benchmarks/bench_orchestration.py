@@ -38,15 +38,13 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
-import psutil
-
 from benchmarks.peers.common import machine, option
+from benchmarks.process_cpu import TreeMemory
 from chu_platform.lib import postgres
 from chu_platform.defs.tags import RUNNER_TAG
 
@@ -59,58 +57,6 @@ COMPARED_LAYERS = ("gold", "marts")
 
 def _load() -> str:
     return ", ".join(f"{v:.2f}" for v in os.getloadavg())
-
-
-class TreeMemory:
-    """Peak RSS of a process and all its descendants, sampled in a thread; and the CPU seconds
-    (user + system) of every process of the tree, as last sampled: the work done, which the
-    load of other sessions on the machine does not inflate as it does wall time (a process that
-    ends between two samples loses at most its last 0.2 s)."""
-
-    def __init__(self, pid: int, interval: float = 0.2) -> None:
-        self.pid, self.interval = pid, interval
-        self.peak_total = 0
-        self.peak_single = 0
-        self.peak_processes = 0
-        self._cpu: dict[tuple[int, float], float] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    @property
-    def cpu_seconds(self) -> float:
-        return sum(self._cpu.values())
-
-    def __enter__(self) -> TreeMemory:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _sample(self) -> None:
-        try:
-            root = psutil.Process(self.pid)
-        except psutil.NoSuchProcess:
-            return
-        while not self._stop.is_set():
-            try:
-                members = [root, *root.children(recursive=True)]
-            except psutil.NoSuchProcess:
-                return
-            sizes = []
-            for process in members:
-                try:
-                    sizes.append(process.memory_info().rss)
-                    times = process.cpu_times()
-                    self._cpu[process.pid, process.create_time()] = times.user + times.system
-                except (psutil.NoSuchProcess, psutil.AccessDenied):
-                    pass
-            if sizes:
-                self.peak_total = max(self.peak_total, sum(sizes))
-                self.peak_single = max(self.peak_single, max(sizes))
-                self.peak_processes = max(self.peak_processes, len(sizes))
-            self._stop.wait(self.interval)
 
 
 def _chu(args: list[str], env: dict[str, str], log: Path) -> dict:

@@ -51,11 +51,11 @@ def policy(partitions_def: dg.PartitionsDefinition) -> dg.BackfillPolicy:
 
 def asset(partitions_def: dg.PartitionsDefinition | None = None, backfill_policy: dg.BackfillPolicy | None = None,
           **kwargs):
-    """``dg.asset``, with its partitioning's range policy when the asset is year-partitioned, else
-    ``backfill_policy`` if given. (``backfill_policy`` is a beta parameter of ``dg.asset`` in
+    """``dg.asset``, with ``backfill_policy`` if given, else its partitioning's range policy when
+    the asset is year-partitioned. (``backfill_policy`` is a beta parameter of ``dg.asset`` in
     Dagster 1.13: its warning, printed at every load of the definitions, is silenced here, for a
     choice made once.)"""
-    chosen = policy(partitions_def) if partitions_def is not None else backfill_policy
+    chosen = backfill_policy or (policy(partitions_def) if partitions_def is not None else None)
     if chosen is None:
         return dg.asset(**kwargs)
     with warnings.catch_warnings():
