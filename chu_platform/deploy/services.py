@@ -241,14 +241,33 @@ def daemon_lease(instance, home: Path, env: dict[str, str]) -> Iterator[int | No
                 stopped.touch()
 
 
-def wait_for_port(port: int, timeout: float = 120.0) -> bool:
+def wait_for_port(port: int, timeout: float = 180.0, pid: int | None = None) -> bool:
+    """Whether something listens on ``port`` within ``timeout``; ``False`` as soon as process
+    ``pid`` (the server expected there) has exited."""
     started = time.monotonic()
     while time.monotonic() - started < timeout:
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", port)) == 0:
                 return True
+        if pid is not None and not _alive(pid):
+            return False
         time.sleep(0.5)
     return False
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def log_tail(path: Path, lines: int = 15) -> str:
+    """The last ``lines`` lines of a service's log (what a failed start said)."""
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
 
 
 def environment() -> tuple[Path, dict[str, str]]:
@@ -282,8 +301,11 @@ def up(port: int) -> None:
             continue
         pid = start(name, home, env, port)
         click.echo(f"{name}: started (pid {pid}), log {Path(env['CHU_DATA_DIR']) / 'logs' / (name + '.log')}")
-    if not wait_for_port(port):
-        raise click.ClickException(f"the webserver does not answer on 127.0.0.1:{port}: see data/logs/webserver.log")
+    if not wait_for_port(port, pid=running_pid(home, "webserver")):
+        log = Path(env["CHU_DATA_DIR"]) / "logs" / "webserver.log"
+        state = "does not answer" if running_pid(home, "webserver") else "has exited without answering"
+        raise click.ClickException(f"the webserver {state} on 127.0.0.1:{port} (`make down` stops the daemon); "
+                                   f"the end of {log}:\n{log_tail(log)}")
     click.echo(f"UI: http://127.0.0.1:{port}   stop: make down")
 
 

@@ -176,18 +176,27 @@ def test_a_file_never_settling_without_a_previous_version_fails_naming_it():
 def test_a_file_changed_while_copied_is_not_landed(chu_env, generated_drop, monkeypatch):
     landing = deliver(generated_drop, chu_env, "deces")
     register = _at(landing / "deces" / f"deces-{YEAR}.txt", HOUR_AGO)
-    original = LocalDrop.fetch
+    original, copies, landed_then = LocalDrop.fetch, [], []
 
     def fetch_while_appending(self, path, dest):
         original(self, path, dest)
-        with open(register, "ab") as handle:
-            handle.write(b"more\n")
+        if len(copies) < 2:  # the transfer goes on during the first two copies, then ends
+            with open(register, "ab") as handle:
+                handle.write(f"more {len(copies)}\n".encode())
+        copies.append(path)
+        landed_then.append(raw.read_manifest(manifest).height)
 
     monkeypatch.setattr(LocalDrop, "fetch", fetch_while_appending)
+    manifest = ChuSettings(data_dir=str(chu_env)).table_uri("raw", "manifest")
     settings, result = _materialize(chu_env, landing)
-    assert not result.success
-    assert f"deces/deces-{YEAR}.txt changed while it was copied" in _failure(result)
-    assert raw.read_manifest(settings.table_uri("raw", "manifest")).height == 0
+    # Each copy that changed under the reader failed its attempt, landed nothing and left no
+    # partial file; the step's retry copied the finished file, which alone is in the raw zone.
+    retried = [e.event_specific_data.error.cause.message for e in result.all_events
+               if e.event_type_value == "STEP_UP_FOR_RETRY"]
+    assert len(retried) == 2 and all(f"deces/deces-{YEAR}.txt changed while it was copied" in m for m in retried)
+    assert result.success and landed_then == [0, 0, 0]
+    (landed,) = raw.read_manifest(manifest).iter_rows(named=True)
+    assert landed["size"] == register.stat().st_size, landed
     assert not list((raw.raw_root(chu_env) / ".incoming").rglob("*.txt"))
 
 

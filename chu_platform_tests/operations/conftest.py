@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -20,9 +21,18 @@ VENV_BIN = Path(sys.executable).parent
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A port free now, below the kernel's ephemeral range (32768 and up), where the outgoing
+    connections of the other tests (database clients, Dagster's gRPC) cannot take it before the
+    server started on it binds it."""
+    chooser = random.Random(f"{os.getpid()}-{time.monotonic_ns()}")
+    while True:
+        port = chooser.randrange(20000, 32000)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
 
 
 def bare_env(**extra: str) -> dict[str, str]:

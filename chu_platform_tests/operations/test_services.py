@@ -4,7 +4,9 @@ and leaves no process behind."""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
+import time
 import urllib.request
 
 import psutil
@@ -52,3 +54,25 @@ def test_make_up_then_down_leaves_no_process(tmp_path):
     assert "daemon: stopped" in down.stdout and "webserver: stopped" in down.stdout
     assert not _ours(data), [p.cmdline() for p in _ours(data)]
     assert not list((data / "dagster" / "pids").glob("*.pid"))
+
+
+def test_a_webserver_that_cannot_start_fails_make_up_at_once_with_its_log(tmp_path):
+    data = tmp_path / "data"
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CHU_", "DAGSTER_", "PYTEST_"))}
+    env.update(CHU_DATA_DIR=str(data), CHU_UI_PORT=str(port), CHU_PSEUDONYM_KEY="test-key-not-secret")
+    with socket.socket() as holder:  # the port taken (bound, not listening): the webserver cannot bind it
+        holder.bind(("127.0.0.1", port))
+        started = time.monotonic()
+        try:
+            up = subprocess.run(["make", "-s", "up"], cwd=project_root(), env=env, capture_output=True, text=True,
+                                timeout=400)
+            waited = time.monotonic() - started
+        finally:
+            down = subprocess.run(["make", "-s", "down"], cwd=project_root(), env=env, capture_output=True,
+                                  text=True, timeout=200)
+    assert up.returncode != 0
+    assert f"the webserver has exited without answering on 127.0.0.1:{port}" in up.stderr, up.stdout + up.stderr
+    assert "address already in use" in up.stderr.lower(), up.stderr  # the log's own words
+    assert waited < 150, waited  # not the whole wait: its exit ended it
+    assert "daemon: stopped" in down.stdout and not _ours(data)

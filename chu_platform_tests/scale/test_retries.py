@@ -177,3 +177,13 @@ def test_terminated_database_connections_are_retried(pg_dsn, tmp_path):
                for e in retries), [_cause(e) for e in retries]
     assert delta_store.read(settings.table_uri("bronze", "care_patients")).height == ROWS["Patient"]
     assert delta_store.read(settings.table_uri("bronze", "care_diagnostics")).height == ROWS["Diagnostic"]
+
+
+def test_the_source_retries_wait_1_3_7_15_and_31_s_each_within_a_second():
+    """The schedule docs/reliability.md and retries.py state: Dagster's exponential backoff."""
+    from chu_platform.defs.bronze.retries import SOURCE_RETRY
+
+    assert SOURCE_RETRY.max_retries == 5
+    for attempt, wait in enumerate((1, 3, 7, 15, 31), start=1):
+        delays = [SOURCE_RETRY.calculate_delay(attempt) for _ in range(200)]
+        assert wait - 1 <= min(delays) < wait - 0.5 and wait + 0.5 < max(delays) <= wait + 1, (attempt, wait)
