@@ -163,6 +163,8 @@ MARK_BY_FIXTURE = {
 MARK_BY_ID = {
     "scale/test_celery.py": ("celery", "slow"),
     "scale/test_dead_runs.py": ("daemon", "slow"),
+    "scale/test_warm_runs.py::test_runs_forked_from_the_warm_process_cancelled_and_refreshed": ("daemon", "slow"),
+    "faults/test_killed_clients.py": ("daemon", "slow"),  # `chu backfill` starts a daemon
     "operations/test_services.py": ("daemon", "slow"),
     "operations/test_backfill_postgres.py": ("daemon", "slow"),
     "operations/test_concurrent_backfills.py": ("daemon", "slow"),
@@ -274,3 +276,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 marks.add("slow")
         for mark in sorted(marks):
             item.add_marker(mark)
+    _heaviest_files_first(items)
+
+
+def _heaviest_files_first(items: list[pytest.Item]) -> None:
+    """Files with a daemon or Celery test (the longest: 20-100 s each), then files with a slow
+    test, then the rest; each file's tests stay together and in order (its module fixtures built
+    once per worker). ``pytest -n 2`` hands tests out in this order, so the long ones start
+    first, on both workers, and the short ones fill the end instead of one worker finishing a
+    long test alone (the suite's tail)."""
+    rank: dict[str, int] = {}
+    for item in items:
+        marks = {m.name for m in item.iter_markers()}
+        own = 0 if marks & {"daemon", "celery"} else 1 if "slow" in marks else 2
+        rank[item.nodeid.split("::")[0]] = min(own, rank.get(item.nodeid.split("::")[0], 2))
+    items.sort(key=lambda item: rank[item.nodeid.split("::")[0]])
