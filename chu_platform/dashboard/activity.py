@@ -22,7 +22,7 @@ import polars as pl
 from chu_platform.dashboard.measures import ALL, TOTAL
 from chu_platform.lib import delta_store
 from chu_platform.layers.marts import activity, analyses, forecast
-from chu_platform.layers.marts.secrecy import Margin, Secrecy, publish, records
+from chu_platform.layers.marts.secrecy import Margin, Secrecy, publish, records, shown_columns
 
 # Payload key of each indicator and the mart columns the page reads.
 INDICATORS = {
@@ -58,8 +58,11 @@ def _mart(lake: str, name: str) -> pl.DataFrame | None:
 
 def _rows(df: pl.DataFrame, columns: list[str]) -> list[dict]:
     """``records`` of the mart (labels in withheld cells), only the columns the page reads."""
-    keep = [c for c in df.columns if c in columns or c.removeprefix("secret_") in columns or c == "masked"]
-    return [{k: v for k, v in row.items() if k in columns} for row in records(df.select(keep))]
+    picked = df.select([c for c in df.columns if c in columns or c.removeprefix("secret_") in columns])
+    rows = records(picked)
+    if all(c in columns for c in shown_columns(picked)):
+        return rows
+    return [{k: v for k, v in row.items() if k in columns} for row in rows]
 
 
 def shared_masks(lake: str) -> dict[tuple, bool]:
