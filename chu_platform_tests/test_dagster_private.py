@@ -58,7 +58,7 @@ def test_asset_backfill_objects(tmp_path):
 
 
 def test_a_backfill_tick_makes_one_run_per_backfill_policy_of_the_unpartitioned_assets_ready():
-    """The export runs beside the dashboard, not after it, because Dagster's asset backfill makes
+    """The export (and the published warehouse) run beside the dashboard, not after it, because Dagster's asset backfill makes
     one run per partitioning, years and backfill policy among the asset partitions a tick finds
     ready (``build_run_requests_with_backfill_policies``, what the backfill daemon calls), and
     the export has a policy the dashboard has not (defs/marts/export_assets.py)."""
@@ -91,6 +91,10 @@ def test_a_backfill_tick_makes_one_run_per_backfill_policy_of_the_unpartitioned_
     assert runs == [["page"], ["warehouse", "workbook"]]
     assert export_files.backfill_policy == dg.BackfillPolicy.single_run()
     assert dashboard.backfill_policy is None
+    # The published warehouse shares the export's policy, so its run (defs/warehouse.py).
+    from chu_platform.definitions import defs
+
+    assert defs.resolve_assets_def(dg.AssetKey(["marts", "warehouse"])).backfill_policy == export_files.backfill_policy
 
 
 def test_check_history_per_partition():

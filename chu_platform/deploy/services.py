@@ -44,12 +44,8 @@ def running_pid(home: Path, name: str) -> int | None:
     if not path.exists():
         return None
     pid = int(path.read_text().strip() or 0)
-    try:
-        process = psutil.Process(pid)
-        if process.is_running() and process.status() != psutil.STATUS_ZOMBIE:
-            return pid
-    except psutil.NoSuchProcess:
-        pass
+    if pid and _alive(pid):
+        return pid
     path.unlink(missing_ok=True)
     return None
 
@@ -256,6 +252,7 @@ def wait_for_port(port: int, timeout: float = 180.0, pid: int | None = None) -> 
 
 
 def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie does not)."""
     try:
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
@@ -301,7 +298,8 @@ def up(port: int) -> None:
             continue
         pid = start(name, home, env, port)
         click.echo(f"{name}: started (pid {pid}), log {Path(env['CHU_DATA_DIR']) / 'logs' / (name + '.log')}")
-    if not wait_for_port(port, pid=running_pid(home, "webserver")):
+    webserver = running_pid(home, "webserver")
+    if webserver is None or not wait_for_port(port, pid=webserver):
         log = Path(env["CHU_DATA_DIR"]) / "logs" / "webserver.log"
         state = "does not answer" if running_pid(home, "webserver") else "has exited without answering"
         raise click.ClickException(f"the webserver {state} on 127.0.0.1:{port} (`make down` stops the daemon); "

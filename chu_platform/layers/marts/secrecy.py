@@ -268,7 +268,7 @@ def records(df: pl.DataFrame) -> list[dict]:
     """JSON-ready rows: the label ("<10" or "s") in each withheld cell, ISO dates, rates rounded
     to 6 decimals; the ``secret_*`` columns folded into the cells they label. Built a column at
     a time (a mart of the dashboard has 10⁵ rows: a dictionary per row and per cell took
-    seconds), the same values as a row-by-row fold."""
+    seconds), the same values as a row-by-row fold (chu_platform_tests/secrecy/test_records.py)."""
     labelled = secret_columns(df)
     names = shown_columns(df)
     if not names:
@@ -289,27 +289,6 @@ def records(df: pl.DataFrame) -> list[dict]:
             values = [label if value is None else value for value, label in zip(values, labels)]
         columns.append(values)
     return [dict(zip(names, row)) for row in zip(*columns)]
-
-
-def _records_by_row(df: pl.DataFrame) -> list[dict]:
-    """``records`` a row at a time (the definition ``records`` is tested against)."""
-    labelled = secret_columns(df)
-    hidden = set(labelled.values())
-    out = []
-    for row in df.iter_rows(named=True):
-        shaped = {}
-        for name, value in row.items():
-            if name in hidden:
-                continue
-            if value is None and name in labelled:
-                value = row[labelled[name]]
-            elif isinstance(value, date):
-                value = value.isoformat()
-            elif isinstance(value, float):
-                value = round(value, 6)
-            shaped[name] = value
-        out.append(shaped)
-    return out
 
 
 def process_user() -> str:
