@@ -285,9 +285,12 @@ def _heaviest_files_first(items: list[pytest.Item]) -> None:
     once per worker). ``pytest -n 2`` hands tests out in this order, so the long ones start
     first, on both workers, and the short ones fill the end instead of one worker finishing a
     long test alone (the suite's tail)."""
+    def file_of(item: pytest.Item) -> str:
+        return item.nodeid.split("::")[0]
+
     rank: dict[str, int] = {}
     for item in items:
         marks = {m.name for m in item.iter_markers()}
         own = 0 if marks & {"daemon", "celery"} else 1 if "slow" in marks else 2
-        rank[item.nodeid.split("::")[0]] = min(own, rank.get(item.nodeid.split("::")[0], 2))
-    items.sort(key=lambda item: rank[item.nodeid.split("::")[0]])
+        rank[file_of(item)] = min(own, rank.get(file_of(item), 2))
+    items.sort(key=lambda item: rank[file_of(item)])

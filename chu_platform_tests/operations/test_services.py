@@ -30,12 +30,18 @@ def _ours(data) -> list[psutil.Process]:
     return found
 
 
+def _user_env(data, port: int) -> dict[str, str]:
+    """The user's shell (uv's own settings included), without any platform variable but the
+    data directory, the UI's port and a pseudonym key."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CHU_", "DAGSTER_", "PYTEST_"))}
+    env.update(CHU_DATA_DIR=str(data), CHU_UI_PORT=str(port), CHU_PSEUDONYM_KEY="test-key-not-secret")
+    return env
+
+
 def test_make_up_then_down_leaves_no_process(tmp_path):
     data = tmp_path / "data"
     port = free_port()
-    # The user's shell (uv's own settings included), without any platform variable.
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CHU_", "DAGSTER_", "PYTEST_"))}
-    env.update(CHU_DATA_DIR=str(data), CHU_UI_PORT=str(port), CHU_PSEUDONYM_KEY="test-key-not-secret")
+    env = _user_env(data, port)
     up = subprocess.run(["make", "-s", "up"], cwd=project_root(), env=env, capture_output=True, text=True, timeout=400)
     try:
         assert up.returncode == 0, up.stdout + up.stderr
@@ -59,8 +65,7 @@ def test_make_up_then_down_leaves_no_process(tmp_path):
 def test_a_webserver_that_cannot_start_fails_make_up_at_once_with_its_log(tmp_path):
     data = tmp_path / "data"
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CHU_", "DAGSTER_", "PYTEST_"))}
-    env.update(CHU_DATA_DIR=str(data), CHU_UI_PORT=str(port), CHU_PSEUDONYM_KEY="test-key-not-secret")
+    env = _user_env(data, port)
     with socket.socket() as holder:  # the port taken (bound, not listening): the webserver cannot bind it
         holder.bind(("127.0.0.1", port))
         started = time.monotonic()
