@@ -9,7 +9,6 @@ import polars as pl
 
 from chu_platform.lib.markdown import markdown_table
 from chu_platform.layers.marts import analyses
-from chu_platform.layers.marts.periods import Period
 from chu_platform.layers.marts.secrecy import display_cells
 
 
@@ -20,13 +19,7 @@ def build_mart(con: duckdb.DuckDBPyConnection, name: str, today: date | None = N
     keeps its columns.
     """
     years = analyses.years_present(con, name) or [(today or date.today()).year]
-    frames = [
-        analyses.published(con, name, Period.year(year)).select(
-            pl.lit(year, dtype=pl.Int32).alias("year"), pl.all()
-        )
-        for year in years
-    ]
-    return pl.concat(frames, how="vertical")
+    return analyses.published_years(con, name, years)
 
 
 def preview_markdown(df: pl.DataFrame, name: str, rows: int = 10) -> str:
