@@ -66,6 +66,26 @@ def test_wipe_closes_kept_connections(tmp_path, monkeypatch):
     assert any(e.is_dagster_event for e in instance.all_logs(second.run_id))
 
 
+def test_a_table_of_the_index_is_looked_up_once_and_a_missing_one_again(tmp_path, monkeypatch):
+    home = prepare_home(tmp_path / "data", {})
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    instance = dg.DagsterInstance.get()
+    events = instance.event_log_storage
+    asked: list[str] = []
+    dagsters = instance_storage.SqliteEventLogStorage.has_table
+    monkeypatch.setattr(instance_storage.SqliteEventLogStorage, "has_table",
+                        lambda self, name: asked.append(name) or dagsters(self, name))
+    assert events.supports_asset_checks and events.supports_asset_checks
+    assert not events.has_table("chu_not_yet") and not events.has_table("chu_not_yet")
+    assert asked == ["asset_check_executions", "chu_not_yet", "chu_not_yet"]
+    # A materialisation and a check result stored with the answers remembered read back.
+    result = dg.materialize([numbers], partition_key="3", instance=instance)
+    assert result.success and result.get_asset_check_evaluations()[0].passed
+    events.wipe()
+    assert events.supports_asset_checks
+    assert asked[-1] == "asset_check_executions"  # asked again after a wipe
+
+
 def _source_hash(obj) -> str:
     return hashlib.sha256(inspect.getsource(obj).encode()).hexdigest()[:16]
 
@@ -82,6 +102,7 @@ def test_overridden_dagster_code_unchanged():
         "SqliteEventLogStorage._connect": (sqlite_event_log.SqliteEventLogStorage._connect, "b8435f2665689760"),
         "SqliteEventLogStorage._initdb": (sqlite_event_log.SqliteEventLogStorage._initdb, "7a302d98eb61a34d"),
         "SqliteEventLogStorage.wipe": (sqlite_event_log.SqliteEventLogStorage.wipe, "de02c63676e7d477"),
+        "SqliteEventLogStorage.has_table": (sqlite_event_log.SqliteEventLogStorage.has_table, "577d801c70b2a4a5"),
         "DagsterSqliteStorage.__init__": (sqlite_storage.DagsterSqliteStorage.__init__, "bcf5aa27a5dd083f"),
         "DagsterSqliteStorage.from_local": (sqlite_storage.DagsterSqliteStorage.from_local, "ef1249f539d72156"),
     }
