@@ -252,9 +252,14 @@ def build_payload(gold: Gold, fixed: dict[tuple, bool] | None = None) -> dict:
     distinct = _distinct(pl.concat(people_counts) if people_counts else None, fixed or {})
     pyramid = _pyramid(groups, years, fixed or {})
     est_sat = _establishment_satisfaction(sat, years)
+    every_range = {(a, b): secrecy.range_masked(cells, a, b, ["measure", "scope", "item"]) for a, b in ranges(years)}
+    # The breakdowns of every range at once: one sort and one pass, not one per range.
+    all_parts = _parts(pl.concat([r.with_columns(pl.lit(a).alias("start"), pl.lit(b).alias("end"))
+                                  for (a, b), r in every_range.items()], how="diagonal_relaxed")
+                       if every_range else None, est_region_frame)
     for a, b in ranges(years):
         key = range_key(a, b)
-        ranged = secrecy.range_masked(cells, a, b, ["measure", "scope", "item"])
+        ranged = every_range[(a, b)]
         totals = {(m, s): (n, masked) for m, s, n, masked in ranged.filter(pl.col("item") == TOTAL)
                   .select("measure", "scope", "n", "masked").iter_rows()}
         deaths[key] = {i: secrecy.value(n, m) for i, n, m in ranged.filter(pl.col("measure") == "deaths")
@@ -262,7 +267,7 @@ def build_payload(gold: Gold, fixed: dict[tuple, bool] | None = None) -> dict:
         answers = {i: (n, m) for i, n, m in ranged.filter(pl.col("measure") == "answers")
                    .select("item", "n", "masked").iter_rows()}
         satisfaction[key] = _region_satisfaction(measures.satisfaction_in_range(sat, a, b), answers)
-        parts = _parts(ranged, est_region_frame)
+        parts = all_parts.get((a, b), {})
         dist = distinct.get(key, {})
         for scope in scopes:
             selections[f"{key}|{scope}"] = _selection(scope, totals, parts, dist, pyramid.get((key, scope), []),
@@ -304,33 +309,40 @@ def build_payload(gold: Gold, fixed: dict[tuple, bool] | None = None) -> dict:
 _KEYS = {"cons_diag": "dg", "cons_spec": "sp", "hosp_diag": "hdg"}
 
 
-def _parts(ranged: pl.DataFrame, est_region: pl.DataFrame) -> dict[tuple[str, str], tuple[list, tuple | None] | None]:
-    """Per (breakdown, scope): the top members (item, n, masked) and the "others" (n, masked);
-    ``None`` for a breakdown withheld whole (``secrecy.protection``)."""
+def _parts(ranged: pl.DataFrame | None, est_region: pl.DataFrame
+           ) -> dict[tuple[int, int], dict[tuple[str, str], tuple[list, tuple | None] | None]]:
+    """Per range (``start``, ``end``) and per (breakdown, scope): the top members (item, n,
+    masked) and the "others" (n, masked); ``None`` for a breakdown withheld whole
+    (``secrecy.protection``). ``ranged``: every range's cells (``secrecy.range_masked``)."""
+    out: dict[tuple[int, int], dict[tuple[str, str], tuple[list, tuple | None] | None]] = defaultdict(dict)
+    if ranged is None:
+        return out
+    span = ["start", "end"]
     members = ranged.filter(pl.col("measure").is_in(list(_KEYS)) & (pl.col("item") != TOTAL)).select(
-        pl.col("measure").replace_strict(_KEYS).alias("key"), "scope", "item", "n", "masked")
+        *span, pl.col("measure").replace_strict(_KEYS).alias("key"), "scope", "item", "n", "masked")
     est = ranged.filter((pl.col("measure") == "cons") & pl.col("scope").str.starts_with("e:")).select(
-        pl.lit("est").alias("key"), pl.col("scope").alias("item"), "n", "masked")
+        *span, pl.lit("est").alias("key"), pl.col("scope").alias("item"), "n", "masked")
     unknown = ranged.filter(pl.col("measure") == "cons_unknown").select(
-        pl.lit("est").alias("key"), pl.lit("?").alias("item"), "n", "masked")
-    regional = est.join(est_region, on="item").select("key", measure_scope := (pl.lit("r:") + pl.col("region")).alias("scope"),
+        *span, pl.lit("est").alias("key"), pl.lit("?").alias("item"), "n", "masked")
+    regional = est.join(est_region, on="item").select(*span, "key", (pl.lit("r:") + pl.col("region")).alias("scope"),
                                                       "item", "n", "masked")
-    every = pl.concat([members, pl.concat([est, unknown]).with_columns(pl.lit(ALL).alias("scope"))
-                      .select("key", "scope", "item", "n", "masked"), regional]).filter(pl.col("n") > 0)
-    ranked = every.sort(["key", "scope", "masked", "n", "item"], descending=[False, False, False, True, False]).with_columns(
-        pl.int_range(pl.len()).over("key", "scope").alias("rank"))
-    out: dict[tuple[str, str], tuple[list, tuple | None]] = {}
-    # Sorted once; a group keeps its rows' order (thousands of groups: a sort each took seconds).
-    top = ranked.filter(pl.col("rank") < TOP).sort("key", "scope", "rank")
-    for (key, scope), rows in top.group_by("key", "scope"):
-        out[(key, scope)] = (list(rows.select("item", "n", "masked").iter_rows()), None)
-    rest = ranked.filter(pl.col("rank") >= TOP).group_by("key", "scope").agg(pl.col("n").sum(), pl.col("masked").any())
-    for key, scope, n, masked in rest.iter_rows():
-        out[(key, scope)] = (out[(key, scope)][0], (n, masked))
+    columns = [*span, "key", "scope", "item", "n", "masked"]
+    every = pl.concat([members.select(columns),
+                       pl.concat([est, unknown]).with_columns(pl.lit(ALL).alias("scope")).select(columns),
+                       regional.select(columns)]).filter(pl.col("n") > 0)
+    group = [*span, "key", "scope"]
+    ranked = every.sort([*group, "masked", "n", "item"], descending=[False] * len(group) + [False, True, False]).with_columns(
+        pl.int_range(pl.len()).over(group).alias("rank"))
+    # Sorted once, read row by row: tens of thousands of groups (a frame or a sort each took seconds).
+    for a, b, key, scope, item, n, masked in ranked.filter(pl.col("rank") < TOP).select(*group, "item", "n", "masked").iter_rows():
+        out[(a, b)].setdefault((key, scope), ([], None))[0].append((item, n, masked))
+    rest = ranked.filter(pl.col("rank") >= TOP).group_by(group).agg(pl.col("n").sum(), pl.col("masked").any())
+    for a, b, key, scope, n, masked in rest.iter_rows():
+        out[(a, b)][(key, scope)] = (out[(a, b)][(key, scope)][0], (n, masked))
     if "whole" in ranged.columns:
-        for key, scope in ranged.filter(pl.col("whole") & pl.col("measure").is_in(list(_KEYS))).select(
-                pl.col("measure").replace_strict(_KEYS), "scope").unique().iter_rows():
-            out[(key, scope)] = None
+        for a, b, key, scope in ranged.filter(pl.col("whole") & pl.col("measure").is_in(list(_KEYS))).select(
+                *span, pl.col("measure").replace_strict(_KEYS), "scope").unique().iter_rows():
+            out[(a, b)][(key, scope)] = None
     return out
 
 
