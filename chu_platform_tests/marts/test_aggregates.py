@@ -8,11 +8,13 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from chu_platform.defs.gold import aggregate_assets
+from chu_platform.defs.metadata import table_metadata
 from chu_platform.defs.resources import ChuSettings
 from chu_platform.lib import delta_store
 from chu_platform.defs.io_manager import DeltaIOManager
 from chu_platform.layers.marts import aggregates, snapshot
 from chu_platform.layers.marts.analyses import ANALYSES, connect_gold, run_analysis, serving_path, years_present
+from chu_platform.layers.marts.publication import published_aggregate
 from chu_platform.layers.marts.refresh import refresh_aggregates
 from chu_platform.layers.marts.periods import Period
 from chu_platform.defs import partitions
@@ -300,6 +302,15 @@ def test_a_range_run_builds_each_year_as_one_run_per_year_would(chu_env, gold_in
             expected = aggregates.compute(con, state, name, year)
             got = stored.filter(pl.col("year") == year).select(expected.columns)
             assert_frame_equal(got.sort(pl.all()), expected.sort(pl.all()))
+            # Each year's materialisation carries that year's fingerprint and the preview of
+            # that year published alone (the step publishes the range's years in one pass).
+            metadata = next(e.materialization.metadata for e in events
+                            if e.asset_key == dg.AssetKey(["gold", aggregate.table]) and e.partition == str(year))
+            fingerprint = aggregates.fingerprint(state, aggregate, year) if got.height else ""
+            assert metadata["inputs_fingerprint"].value == fingerprint
+            alone = table_metadata(published_aggregate(stored.filter(pl.col("year") == year), name))
+            assert metadata["preview"].value == alone["preview"].value
+            assert metadata["null_counts"].value == alone["null_counts"].value
 
 
 def test_the_deaths_register_runs_five_years_at_a_time_the_other_sources_all_at_once():

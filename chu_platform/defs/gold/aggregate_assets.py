@@ -99,24 +99,23 @@ def compute_aggregates(context: dg.AssetExecutionContext, settings: ChuSettings,
                 errors.setdefault(aggregate.table, built)
                 continue
             computed[aggregate.table].append(built)
-    for aggregate in ready:
-        if aggregate.table in errors:
-            continue
-        # One output per aggregate for the run's years, handed to the IO manager (which
-        # replaces those years).
-        frames = computed[aggregate.table]
-        whole = pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
-        # The UI shows each year's preview to anyone who opens it: the cells as the mart
-        # publishes them. Secrecy is applied to the run's years at once (its groups never
-        # cross a year): the same cells as year by year, in one pass.
-        shown = published_aggregate(whole, aggregate.analysis)
-        for year, built in zip(years, frames):
-            context.add_asset_metadata(table_metadata(
-                shown.filter(pl.col("year") == year), partition=str(year),
-                inputs_fingerprint=built[aggregates.INPUTS][0] if built.height else "",
-            ), asset_key=aggregate_key(aggregate), partition_key=str(year))
-        yield dg.Output(whole, output_name=aggregate.table, metadata={
-            "years": label, "computed_from": ", ".join(f"gold/{t}" for t in aggregate.reads)})
+            if year != years[-1] or aggregate.table in errors:
+                continue
+            # One output per aggregate for the run's years, handed to the IO manager (which
+            # replaces those years) as soon as the last is computed.
+            frames = computed[aggregate.table]
+            whole = pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else built
+            # The UI shows each year's preview to anyone who opens it: the cells as the mart
+            # publishes them. Secrecy is applied to the run's years at once (its groups never
+            # cross a year): the same cells as year by year, in one pass.
+            shown = published_aggregate(whole, aggregate.analysis)
+            for each_year, frame in zip(years, frames):
+                context.add_asset_metadata(table_metadata(
+                    shown.filter(pl.col("year") == each_year), partition=str(each_year),
+                    inputs_fingerprint=frame[aggregates.INPUTS][0] if frame.height else "",
+                ), asset_key=aggregate_key(aggregate), partition_key=str(each_year))
+            yield dg.Output(whole, output_name=aggregate.table, metadata={
+                "years": label, "computed_from": ", ".join(f"gold/{t}" for t in aggregate.reads)})
     if errors:
         failed = ", ".join(f"gold/{table}" for table in errors)
         raise dg.Failure(f"{failed} [{label}] not computed (see the errors above)") from next(iter(errors.values()))
