@@ -255,8 +255,8 @@ def build_payload(gold: Gold, fixed: dict[tuple, bool] | None = None) -> dict:
     every_range = {(a, b): secrecy.range_masked(cells, a, b, ["measure", "scope", "item"]) for a, b in ranges(years)}
     # The breakdowns of every range at once: one sort and one pass, not one per range.
     all_parts = _parts(pl.concat([r.with_columns(pl.lit(a).alias("start"), pl.lit(b).alias("end"))
-                                  for (a, b), r in every_range.items()], how="diagonal_relaxed")
-                       if every_range else None, est_region_frame)
+                                  for (a, b), r in every_range.items()], how="diagonal_relaxed"),
+                       est_region_frame) if every_range else {}
     for a, b in ranges(years):
         key = range_key(a, b)
         ranged = every_range[(a, b)]
@@ -309,14 +309,12 @@ def build_payload(gold: Gold, fixed: dict[tuple, bool] | None = None) -> dict:
 _KEYS = {"cons_diag": "dg", "cons_spec": "sp", "hosp_diag": "hdg"}
 
 
-def _parts(ranged: pl.DataFrame | None, est_region: pl.DataFrame
+def _parts(ranged: pl.DataFrame, est_region: pl.DataFrame
            ) -> dict[tuple[int, int], dict[tuple[str, str], tuple[list, tuple | None] | None]]:
     """Per range (``start``, ``end``) and per (breakdown, scope): the top members (item, n,
     masked) and the "others" (n, masked); ``None`` for a breakdown withheld whole
     (``secrecy.protection``). ``ranged``: every range's cells (``secrecy.range_masked``)."""
     out: dict[tuple[int, int], dict[tuple[str, str], tuple[list, tuple | None] | None]] = defaultdict(dict)
-    if ranged is None:
-        return out
     span = ["start", "end"]
     members = ranged.filter(pl.col("measure").is_in(list(_KEYS)) & (pl.col("item") != TOTAL)).select(
         *span, pl.col("measure").replace_strict(_KEYS).alias("key"), "scope", "item", "n", "masked")
