@@ -150,6 +150,9 @@ def marts_masks(lake: str, gold: Gold) -> dict[tuple, bool]:
                  "consultations_by_professional", "deaths_by_region", "satisfaction_by_region",
                  "hospitalisation_rate", "hospitalisations_by_sex_age"):
         for year, frame in _published_years(lake, con, name):
+            if name == "consultations_by_professional":
+                # Only the specialties' rows are counts the page shows (not the professionals').
+                frame = frame.filter(pl.col("level") == "specialty")
             for row in frame.iter_rows(named=True):
                 for key, column in keys(name, row, year):
                     fixed[key] = fixed.get(key, False) or row[column] is None

@@ -29,7 +29,7 @@ cell be recovered by subtraction, so:
 
 from __future__ import annotations
 
-from collections import defaultdict, deque
+from collections import deque
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 
 import polars as pl
@@ -68,53 +68,77 @@ def withheld(value) -> bool:
 WHOLE = object()  # ``_needed``'s answer for a breakdown that must be withheld whole
 
 
-def _needed(values: Mapping[Hashable, int], masked: set, total: Hashable, parts: Sequence[Hashable],
-            fixed: Mapping[Hashable, bool] | None = None) -> Hashable | None:
-    """The cell to mask next in one group, ``None`` when the group is safe, or ``WHOLE`` when
-    every part the page may mask is masked, the group is still unsafe and its total is shown
-    by another surface (``fixed``: a region of one establishment whose count ``chu query``
-    shows): masking the total on the page would hide nothing, so the page withholds the
-    breakdown whole (no cell, no label) rather than the total or a part another surface shows."""
-    fixed = fixed or {}
-    nonzero = [p for p in parts if values.get(p, 0) > 0]
-    hidden = [p for p in nonzero if p in masked]
-    shown = [p for p in nonzero if p not in masked]
-    free = [p for p in shown if p not in fixed]
+class _Cells:
+    """The cells and groups of one ``protection`` as integer ids (a cell's id: its position in
+    ``keys``), so that the rule below looks cells up in lists, not in dicts of tuples. A group
+    keeps its parts, and its nonzero parts once (the values never change)."""
 
-    def smallest(cells: list) -> Hashable:
-        return min(cells, key=lambda p: (values[p], str(p)))
+    def __init__(self, values: Mapping[Hashable, int], groups: Iterable[Group], fixed: Mapping[Hashable, bool]):
+        ids: dict[Hashable, int] = {key: i for i, key in enumerate(values)}
+        self.keys: list[Hashable] = list(values)
+        self.values: list[int] = list(values.values())
+        self.present = len(self.keys)  # ids below this are cells of ``values``
 
-    if total in masked:
-        return smallest(free or shown) if shown and not hidden else None
-    if group_safe([values[p] for p in hidden], [values[p] for p in shown]):
-        return None
-    if free:
-        return smallest(free)
-    if total not in fixed:
-        return total
-    return WHOLE
+        def id_of(key: Hashable) -> int:
+            i = ids.get(key)
+            if i is None:
+                i = ids[key] = len(self.keys)
+                self.keys.append(key)
+                self.values.append(0)
+            return i
 
-
-def _derivable(values: Mapping[Hashable, int], groups: list[tuple[Hashable, tuple]], fixed: dict) -> dict:
-    """``fixed`` plus the cells another surface gives away through a group of one child: a
-    total whose parts other surfaces all show (a region of one establishment) is shown, and
-    a lone nonzero part of a total another surface shows or withholds is that total (a
-    diagnosis seen in one region only). Masking such a cell on the page alone would hide
-    nothing, so it is never chosen as a complement."""
-    changed = True
-    while changed:
-        changed = False
+        self.groups: list[tuple[int, list[int], list[int]]] = []
         for total, parts in groups:
-            if total not in values:
-                continue
-            nonzero = [p for p in parts if values.get(p, 0) > 0]
-            if total not in fixed and all(fixed.get(p) is False for p in nonzero):
-                fixed[total] = False
-                changed = True
-            if total in fixed and len(nonzero) == 1 and nonzero[0] not in fixed:
-                fixed[nonzero[0]] = fixed[total]
-                changed = True
-    return fixed
+            members = [id_of(p) for p in parts]
+            self.groups.append((id_of(total), members, [p for p in members if self.values[p] > 0]))
+        self.fixed: dict[int, bool] = {ids[k]: m for k, m in fixed.items() if k in ids}
+
+    def smallest(self, cells: list[int]) -> int:
+        """The cell of least value, ties broken by the key's text (the same cell every time)."""
+        values = self.values
+        least = min(values[p] for p in cells)
+        tied = [p for p in cells if values[p] == least]
+        return tied[0] if len(tied) == 1 else min(tied, key=lambda p: str(self.keys[p]))
+
+    def needed(self, masked: bytearray, total: int, nonzero: list[int]) -> int | object | None:
+        """The cell to mask next in one group, ``None`` when the group is safe, or ``WHOLE`` when
+        every part the page may mask is masked, the group is still unsafe and its total is shown
+        by another surface (``fixed``: a region of one establishment whose count ``chu query``
+        shows): masking the total on the page would hide nothing, so the page withholds the
+        breakdown whole (no cell, no label) rather than the total or a part another surface shows."""
+        fixed, values = self.fixed, self.values
+        hidden = [p for p in nonzero if masked[p]]
+        shown = [p for p in nonzero if not masked[p]]
+        free = [p for p in shown if p not in fixed]
+        if masked[total]:
+            return self.smallest(free or shown) if shown and not hidden else None
+        if group_safe([values[p] for p in hidden], [values[p] for p in shown]):
+            return None
+        if free:
+            return self.smallest(free)
+        if total not in fixed:
+            return total
+        return WHOLE
+
+    def derive_fixed(self) -> None:
+        """``fixed`` plus the cells another surface gives away through a group of one child: a
+        total whose parts other surfaces all show (a region of one establishment) is shown, and
+        a lone nonzero part of a total another surface shows or withholds is that total (a
+        diagnosis seen in one region only). Masking such a cell on the page alone would hide
+        nothing, so it is never chosen as a complement."""
+        fixed = self.fixed
+        changed = True
+        while changed:
+            changed = False
+            for total, _, nonzero in self.groups:
+                if total >= self.present:
+                    continue
+                if total not in fixed and all(fixed.get(p) is False for p in nonzero):
+                    fixed[total] = False
+                    changed = True
+                if total in fixed and len(nonzero) == 1 and nonzero[0] not in fixed:
+                    fixed[nonzero[0]] = fixed[total]
+                    changed = True
 
 
 def protect(values: Mapping[Hashable, int], groups: Iterable[Group], fixed: Mapping[Hashable, bool] | None = None) -> set:
@@ -126,38 +150,53 @@ def protect(values: Mapping[Hashable, int], groups: Iterable[Group], fixed: Mapp
 def protection(values: Mapping[Hashable, int], groups: Iterable[Group],
                fixed: Mapping[Hashable, bool] | None = None) -> tuple[set, set]:
     """``(masked, whole)``: the cells to mask, and the parts of the breakdowns the page withholds
-    whole (``_needed``'s ``WHOLE``: drawn as no cell at all, not even a label)."""
-    groups = [(t, tuple(p)) for t, p in groups]
-    fixed = _derivable(values, groups, dict(fixed or {}))
-    masked = {k for k, v in values.items() if small(v)} | {k for k, m in fixed.items() if m and k in values}
-    whole: set = set()
-    member_of: dict[Hashable, list[int]] = defaultdict(list)
-    for i, (total, parts) in enumerate(groups):
-        member_of[total].append(i)
+    whole (``_Cells.needed``'s ``WHOLE``: drawn as no cell at all, not even a label)."""
+    cells = _Cells(values, groups, fixed or {})
+    cells.derive_fixed()
+    masked = bytearray(len(cells.keys))
+    for i in range(cells.present):
+        if small(cells.values[i]):
+            masked[i] = 1
+    for i, m in cells.fixed.items():
+        if m and i < cells.present:
+            masked[i] = 1
+    whole = bytearray(len(cells.keys))
+    member_of: list[list[int]] = [[] for _ in cells.keys]
+    for g, (total, parts, _) in enumerate(cells.groups):
+        member_of[total].append(g)
         for part in parts:
-            member_of[part].append(i)
-    queue, queued = deque(range(len(groups))), set(range(len(groups)))
+            member_of[part].append(g)
+    queue, queued = deque(range(len(cells.groups))), bytearray([1]) * len(cells.groups)
     while queue:
-        i = queue.popleft()
-        queued.discard(i)
-        total, parts = groups[i]
-        extra = _needed(values, masked, total, parts, fixed)
+        g = queue.popleft()
+        queued[g] = 0
+        total, parts, nonzero = cells.groups[g]
+        extra = cells.needed(masked, total, nonzero)
         if extra is WHOLE:
-            whole.update(p for p in parts if p not in fixed)
+            for p in parts:
+                if p not in cells.fixed:
+                    whole[p] = 1
             continue
         if extra is None:
             continue
-        masked.add(extra)
-        for j in (*member_of[extra], i):
-            if j not in queued:
+        masked[extra] = 1
+        for j in (*member_of[extra], g):
+            if not queued[j]:
                 queue.append(j)
-                queued.add(j)
-    return masked, whole
+                queued[j] = 1
+    return ({cells.keys[i] for i in range(len(cells.keys)) if masked[i]},
+            {cells.keys[i] for i in range(len(cells.keys)) if whole[i]})
 
 
 def recoverable(values: Mapping[Hashable, int], masked: set, groups: Iterable[Group]) -> list[Group]:
     """Groups in which subtraction would reveal a masked cell (none after ``protect``)."""
-    return [(t, p) for t, p in groups if _needed(values, masked, t, tuple(p)) is not None]
+    groups = [(t, tuple(p)) for t, p in groups]
+    cells = _Cells(values, groups, {})
+    flags = bytearray(len(cells.keys))
+    for i, key in enumerate(cells.keys):
+        flags[i] = key in masked
+    return [group for group, (total, _, nonzero) in zip(groups, cells.groups)
+            if cells.needed(flags, total, nonzero) is not None]
 
 
 def range_masked(cells: pl.DataFrame, start: int, end: int, keys: Sequence[str]) -> pl.DataFrame:
