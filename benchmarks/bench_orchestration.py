@@ -28,6 +28,9 @@ at the end are counted (by who made them: the backfill, a sensor, ``chu run``), 
 from the first run's start to the last run's end. The two lakes are then compared: rows of
 every gold and marts table, and the CSV answer of each of the eight analyses (``chu query``,
 default period). Prints a Markdown table with the command, the date and the load average.
+A path whose command fails, or whose instance holds a run that did not succeed, names each such
+run and keeps a copy of its log and Dagster instance (lake left out) in
+``<dir>/scale-S/<path>-kept-<UTC time>``, which later invocations leave alone.
 The ``run`` data directory is kept: ``python -m benchmarks incremental --data-dir=...`` runs
 on it (new file to mart under the daemon).
 """
@@ -79,6 +82,7 @@ def _runs(home: Path) -> dict:
         records = instance.get_run_records()
     makers: Counter[str] = Counter()
     failed = 0
+    unsuccessful = []
     for record in records:
         tags = record.dagster_run.tags
         if "dagster/backfill" in tags:
@@ -89,11 +93,14 @@ def _runs(home: Path) -> dict:
             makers[tags[RUNNER_TAG]] += 1
         else:
             makers["other"] += 1
-        failed += record.dagster_run.status != dg.DagsterRunStatus.SUCCESS
+        if record.dagster_run.status != dg.DagsterRunStatus.SUCCESS:
+            failed += 1
+            assets = sorted(k.to_user_string() for k in record.dagster_run.asset_selection or ())
+            unsuccessful.append(f"{record.dagster_run.run_id[:8]} {record.dagster_run.status.value}: {', '.join(assets) or '-'}")
     starts = [r.start_time for r in records if r.start_time]
     ends = [r.end_time for r in records if r.end_time]
     span = (max(ends) - min(starts)) if starts and ends else 0.0
-    return {"count": len(records), "by": dict(makers), "failed": failed, "span": span}
+    return {"count": len(records), "by": dict(makers), "failed": failed, "span": span, "unsuccessful": unsuccessful}
 
 
 def _answers(env: dict[str, str], log_dir: Path) -> dict[str, str]:
@@ -201,6 +208,13 @@ def main(options: list[str]) -> None:
               flush=True)
         if result["exit"]:
             print("  last output:\n" + Path(result["log"]).read_text()[-2000:])
+        if result["exit"] or result["runs"]["failed"]:
+            # Kept for whoever looks into it: the next invocation replaces only <dir>/<path>.
+            kept = root / f"{path}-kept-{datetime.now(UTC):%Y%m%dT%H%M%S}"
+            for line in result["runs"]["unsuccessful"]:
+                print(f"  run not successful: {line}")
+            shutil.copytree(base, kept, symlinks=True, ignore=shutil.ignore_patterns("lake", "raw"))
+            print(f"  its log and Dagster instance (run logs, event log) are kept in {kept}", flush=True)
     print(f"\n### Orchestration at scale {scale:g}, years {first}-{last} ({started_at})\n")
     print(f"`{command}` — {machine()}\n")
     print("| path | command | wall s | CPU s, process tree | runs created (by whom) | failed runs | first run start → last run end s "
