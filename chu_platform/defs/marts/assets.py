@@ -28,7 +28,9 @@ def mart_asset(name: str) -> dg.AssetsDefinition:
         ),
     )
     def mart(context: dg.AssetExecutionContext, settings: ChuSettings) -> pl.DataFrame:
-        df = build_mart(analyses.connect_gold(settings.lake), name)
+        # Only the gold tables the analysis reads, as `chu query NAME` opens them (on an object
+        # store each table opened is a listing and a read of its log).
+        df = build_mart(analyses.connect_gold(settings.lake, tables=analyses.tables_read(name)), name)
         context.add_output_metadata(
             {
                 **row_metadata(df),
