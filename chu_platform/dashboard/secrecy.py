@@ -65,7 +65,7 @@ def withheld(value) -> bool:
     return isinstance(value, str)
 
 
-WHOLE = object()  # ``_needed``'s answer for a breakdown that must be withheld whole
+WHOLE = object()  # ``_Cells.needed``'s answer for a breakdown that must be withheld whole
 
 
 class _Cells:
