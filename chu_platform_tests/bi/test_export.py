@@ -180,12 +180,16 @@ def test_chu_export_without_marts_says_what_to_run(chu_env):
 
 
 def test_withheld_cells_read_whatever_label_the_secrecy_module_renders(published, monkeypatch, tmp_path):
-    """The export renders through ``secrecy.records``, never a rule of its own: a label that
-    module gives (here "s" for every withheld cell) is what the workbook, the CSV and the legend show."""
-    def relabelled(df):
-        return [{k: "s" if v == MASK else v for k, v in row.items()} for row in records(df)]
+    """The export renders through the secrecy module (``secrecy.withheld_cells``: where and how
+    ``secrecy.records`` labels a cell, chu_platform_tests/secrecy/test_records.py), never a rule
+    of its own: a label that module gives (here "s" for every withheld cell) is what the
+    workbook, the CSV and the legend show."""
+    cells = export.secrecy.withheld_cells
 
-    monkeypatch.setattr(export.secrecy, "records", relabelled)
+    def relabelled(df):
+        return [(row, column, "s" if label == MASK else label) for row, column, label in cells(df)]
+
+    monkeypatch.setattr(export.secrecy, "withheld_cells", relabelled)
     written = export.export(published.lake, tmp_path / "export", NOW, ("xlsx", "csv"), environ={})
     book = openpyxl.load_workbook(written.folder / export.WORKBOOK)
     shown = {c for r in book["hospitalisations_by_sex_age"].iter_rows(min_row=2, values_only=True) for c in r}

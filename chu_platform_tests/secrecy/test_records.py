@@ -65,3 +65,14 @@ def test_records_of_empty_and_label_only_frames():
     assert secrecy.records(empty) == [] == _by_row(empty)
     labels_only = pl.DataFrame({"secret_n": ["<10", None]})
     assert secrecy.records(labels_only) == _by_row(labels_only)
+
+
+def test_the_withheld_cells_are_where_records_puts_a_label():
+    df = _mart()
+    rows = secrecy.records(df)
+    labelled = secrecy.secret_columns(df)
+    expected = [(i, name, rows[i][name]) for i in range(df.height) for name in labelled
+                if df[name][i] is None and isinstance(rows[i][name], str)]
+    assert expected, "the seeded mart has withheld cells"
+    assert secrecy.withheld_cells(df) == expected
+    assert secrecy.withheld_cells(df.clear()) == []

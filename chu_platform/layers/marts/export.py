@@ -9,7 +9,7 @@ definition, its period, the export date and the secrecy legend.
 
 Withheld cells: Parquet keeps the mart's types (the cell null, the row's ``masked`` flag true),
 for tools that sum and sort; the workbook and the CSV files show the label the secrecy module
-renders (``secrecy.records``), never a rule of their own.
+renders (``secrecy.records``, whose withheld cells ``secrecy.withheld_cells`` finds), never a rule of their own.
 """
 
 from __future__ import annotations
@@ -95,20 +95,8 @@ def read_marts(lake: str) -> tuple[dict[str, pl.DataFrame], list[str]]:
 
 def withheld(df: pl.DataFrame) -> list[tuple[int, str, str]]:
     """Each withheld cell of a mart as ``(row, column, label)``: the label ``secrecy.records``
-    renders in a cell the mart leaves null, read from the rows holding one (the others show
-    their own values)."""
-    secrets = secrecy.secret_columns(df)
-    labelled = list(secrets)
-    if not labelled or df.is_empty():
-        return []
-    positions = df.select(pl.arg_where(pl.any_horizontal(pl.col(c).is_null() for c in labelled))).to_series().to_list()
-    if not positions:
-        return []
-    # Only the labelled columns and their labels: the rest of a row has nothing to render here.
-    rows = df.select(*labelled, *secrets.values())[positions]
-    return [(position, column, rendered[column])
-            for position, row, rendered in zip(positions, rows.iter_rows(named=True), secrecy.records(rows))
-            for column in labelled if row[column] is None and isinstance(rendered.get(column), str)]
+    renders in a cell the mart leaves null (``secrecy.withheld_cells``)."""
+    return secrecy.withheld_cells(df)
 
 
 def csv_text(df: pl.DataFrame, labels: list[tuple[int, str, str]]) -> str:

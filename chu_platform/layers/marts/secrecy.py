@@ -291,6 +291,24 @@ def records(df: pl.DataFrame) -> list[dict]:
     return [dict(zip(names, row)) for row in zip(*columns)]
 
 
+def withheld_cells(df: pl.DataFrame) -> list[tuple[int, str, str]]:
+    """Each withheld cell of a published frame as ``(row, column, label)``, by row then column:
+    exactly the cells where ``records`` puts a label (a null value whose ``secret_`` column holds
+    one), found a column at a time in Polars rather than by reading every row (the export's
+    workbook and CSV files overlay these on the typed columns; 1.4 million cells at scale 1)."""
+    labelled = secret_columns(df)
+    if not labelled or df.is_empty():
+        return []
+    found = pl.concat([
+        df.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("row"), pl.lit(j).alias("j"),
+                  pl.lit(name).alias("column"), pl.col(secret).cast(pl.String).alias("label"),
+                  pl.col(name).is_null().alias("null"))
+        .filter(pl.col("null") & pl.col("label").is_not_null())
+        for j, (name, secret) in enumerate(labelled.items())
+    ])
+    return list(found.sort("row", "j").select("row", "column", "label").iter_rows())
+
+
 def process_user() -> str:
     """The OS user this process runs as (its effective uid), never $USER or $LOGNAME, which
     anyone can set."""
