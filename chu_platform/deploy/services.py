@@ -277,6 +277,27 @@ def environment() -> tuple[Path, dict[str, str]]:
     return home, env
 
 
+def create_storage(home: Path, env: dict[str, str]) -> None:
+    """Open the instance once, so that its storages create their tables before the daemon and
+    the webserver start: on a new instance both would create them at once, and the one that
+    lost (``table asset_daemon_asset_evaluations already exists``) exited."""
+    import dagster as dg
+
+    saved = {name: os.environ.get(name) for name in ("DAGSTER_PG_URL",)}
+    os.environ.update({k: env[k] for k in saved if env.get(k)})
+    try:
+        with dg.DagsterInstance.from_config(str(home)) as instance:
+            instance.get_runs(limit=1)
+            instance.all_instigator_state()
+            instance.event_log_storage.get_event_records(dg.EventRecordsFilter(dg.DagsterEventType.RUN_SUCCESS), limit=1)
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 @click.group()
 def main() -> None:
     """Dagster's daemon and webserver in the background (make up / make down)."""
@@ -289,6 +310,7 @@ def up(port: int) -> None:
     home, env = environment()
     click.echo(describe_data_dir(env))
     click.echo(f"instance: {home} ({'PostgreSQL' if env.get('DAGSTER_PG_URL') else 'SQLite'})")
+    create_storage(home, env)
     for name in SERVICES:
         pid = running_pid(home, name)
         if pid:

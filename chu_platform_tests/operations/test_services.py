@@ -81,3 +81,22 @@ def test_a_webserver_that_cannot_start_fails_make_up_at_once_with_its_log(tmp_pa
     assert "address already in use" in up.stderr.lower(), up.stderr  # the log's own words
     assert waited < 150, waited  # not the whole wait: its exit ended it
     assert "daemon: stopped" in down.stdout and not _ours(data)
+
+
+def test_the_instance_tables_exist_before_the_services_start(tmp_path, monkeypatch):
+    """`make up` creates the new instance's tables itself: started together on a new instance,
+    the daemon and the webserver both created them and the loser exited (``table
+    asset_daemon_asset_evaluations already exists``, seen in CI)."""
+    import sqlite3
+
+    from chu_platform.deploy import services
+
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    monkeypatch.setenv("CHU_DATA_DIR", str(tmp_path / "data"))
+    home, env = services.environment()
+    schedules = home / "schedules" / "schedules.db"
+    assert not schedules.exists()
+    services.create_storage(home, env)
+    with sqlite3.connect(schedules) as db:
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"asset_daemon_asset_evaluations", "jobs", "job_ticks"} <= tables
