@@ -20,15 +20,17 @@ env: .venv/.chu-synced
 demo: env
 	$(RUN) chu demo
 
-# Everything, as CI runs it (.ci/run).
+# Everything, as CI runs it (.ci/run). Whole files to each worker, in the conftest's order
+# (heaviest first): a file's shared build is made once, not once per worker (docs/getting-started.md).
+XDIST = -n 2 --dist loadfile --no-loadscope-reorder
 test: env
-	$(RUN) pytest -n 2
+	$(RUN) pytest $(XDIST)
 
 # The inner loop: what is none of slow, daemon, browser, celery (markers in pyproject.toml,
 # applied by chu_platform_tests/conftest.py).
 FAST = not (slow or daemon or browser or celery)
 test-fast: env
-	$(RUN) pytest -n 2 -m "$(FAST)"
+	$(RUN) pytest $(XDIST) -m "$(FAST)"
 
 ui: env
 	$(RUN) chu ui

@@ -225,10 +225,10 @@ SLOW_IDS = {
 
 # --- Costly shared builds -----------------------------------------------------------------------
 # A module-, package- or session-scoped fixture (module.name of its definition) that builds much,
-# and whether it is slow (every test using it then is). Under `pytest -n 2` each worker that runs
-# one of its tests builds it once. Sending those tests to one worker (`--dist loadgroup` and an
-# `xdist_group` marker) would build it once, but pytest-xdist 3.8's loadgroup does not group on
-# pytest 9.2 (pytest-dev/pytest-xdist#1386: the measured run kept each such build twice).
+# and whether it is slow (every test using it then is). `make test` sends each file whole to one
+# worker (`--dist loadfile`), so a module-scoped build is made once; under plain `pytest -n 2`
+# each worker that runs one of its tests builds it. (`--dist loadgroup` with an `xdist_group`
+# marker does not group on pytest 9.2, pytest-dev/pytest-xdist#1386.)
 SHARED_BUILDS = {
     "chu_platform_tests.marts.test_end_to_end.platform": True,  # generate + `chu run`, 2 years
     "chu_platform_tests.secrecy.test_published_surfaces.platform": True,  # generate + `chu run` + query
@@ -280,11 +280,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def _heaviest_files_first(items: list[pytest.Item]) -> None:
-    """Files with a daemon or Celery test (the longest: 20-100 s each), then files with a slow
-    test, then the rest; each file's tests stay together and in order (its module fixtures built
-    once per worker). ``pytest -n 2`` hands tests out in this order, so the long ones start
-    first, on both workers, and the short ones fill the end instead of one worker finishing a
-    long test alone (the suite's tail)."""
+    """Files with a daemon or Celery test (the longest: 20-130 s each), then files with a slow
+    test, then the rest; each file's tests stay together and in order. ``make test`` hands whole
+    files to its two workers in this order (``--dist loadfile --no-loadscope-reorder``: xdist's
+    default reorder puts the files with the most tests first, which left the one-test daemon
+    files to the end), so the long ones start first, on both workers, the short ones fill the end,
+    and a file's module fixtures are built once."""
     def file_of(item: pytest.Item) -> str:
         return item.nodeid.split("::")[0]
 

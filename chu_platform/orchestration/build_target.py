@@ -262,12 +262,19 @@ def execute(planned: Sequence[PlannedRun], instance: dg.DagsterInstance, graph,
 
     Each run carries this process's identity (``chu/client``): killed, its run is closed by the
     next build (``clients.close_orphaned_runs``). A signal (``SIGINT``, ``SIGTERM``, ``SIGHUP``)
-    ends the run in progress, failed, and raises ``KeyboardInterrupt``: no further run starts."""
-    from chu_platform.orchestration.clients import CLIENT_TAG, client_tag, interrupt_on_signals
+    ends the run in progress, failed, and raises ``KeyboardInterrupt``: no further run starts; a
+    run it caught before Dagster started it is reported canceled (``clients.close_own_runs``)."""
+    from chu_platform.orchestration.clients import CLIENT_TAG, client_tag, close_own_runs, interrupt_on_signals
 
+    tag = client_tag()
     with interrupt_on_signals() as received:
-        return _execute(planned, instance, graph, on_progress, {CLIENT_TAG: client_tag(), **(tags or {})},
-                        job_source, received)
+        try:
+            return _execute(planned, instance, graph, on_progress, {CLIENT_TAG: tag, **(tags or {})},
+                            job_source, received)
+        except KeyboardInterrupt:
+            # A run the signal caught before Dagster started it is not left waiting.
+            close_own_runs(instance, tag, ACTIVE)
+            raise
 
 
 def _execute(planned, instance, graph, on_progress, tags, job_source, received) -> list[RunOutcome]:

@@ -49,6 +49,21 @@ def close_orphaned_runs(instance: dg.DagsterInstance, statuses) -> list[str]:
     return closed
 
 
+def close_own_runs(instance: dg.DagsterInstance, tag: str, statuses) -> list[str]:
+    """Report canceled each run in ``statuses`` of this client (``tag``) as it stops on a signal.
+
+    A signal landing after Dagster created a run and before its handler took over (the run
+    still ``NOT_STARTED``) raises ``Interrupted`` out of ``dg.execute_job``: nothing would start
+    or end that run, and it would hold off every build until the next one closed it (seen under
+    load in the killed-client test). Returns the ids closed."""
+    closed = []
+    for record in instance.get_run_records(dg.RunsFilter(statuses=list(statuses), tags={CLIENT_TAG: tag})):
+        instance.report_run_canceled(record.dagster_run, message="canceled: its chu client was stopped by a "
+                                     "signal before the run ended (run the same command again to resume)")
+        closed.append(record.dagster_run.run_id)
+    return closed
+
+
 def interrupted(result) -> bool:
     """Whether a run of ``dg.execute_job`` ended on a signal: Dagster's handler, in force while
     it executes, fails the run (reason ``UNEXPECTED_TERMINATION``) and returns."""
