@@ -28,6 +28,39 @@ def test_backfill_interval_is_the_constant_the_backfill_loop_reads():
         private.set_backfill_interval(before)
 
 
+def test_workspace_reload_interval_is_the_constant_the_daemon_controller_reads():
+    source = inspect.getsource(private._controller.DagsterDaemonController.check_workspace_freshness)
+    assert "RELOAD_WORKSPACE_INTERVAL" in source and "clear_all_grpc_endpoints" in source
+    before = private.workspace_reload_interval()
+    assert before == 60
+    try:
+        private.set_workspace_reload_interval(3600.0)
+        from dagster._daemon.controller import RELOAD_WORKSPACE_INTERVAL
+
+        assert RELOAD_WORKSPACE_INTERVAL == 3600.0
+    finally:
+        private.set_workspace_reload_interval(before)
+
+
+def test_a_daemon_started_for_a_backfill_keeps_its_code_server_and_make_ups_reloads_it(monkeypatch, tmp_path):
+    from chu_platform.lib import daemon
+
+    calls = []
+    monkeypatch.setattr(private, "daemon_cli", lambda: calls.append(private.workspace_reload_interval()))
+    monkeypatch.setattr(daemon, "watch_clients", lambda folder: None)
+    monkeypatch.setattr(sys, "argv", ["daemon", "run"])
+    before, tick = private.workspace_reload_interval(), private.backfill_interval()
+    try:
+        monkeypatch.delenv(daemon.CLIENTS, raising=False)
+        daemon.main()
+        monkeypatch.setenv(daemon.CLIENTS, str(tmp_path))
+        daemon.main()
+    finally:
+        private.set_workspace_reload_interval(before)
+        private.set_backfill_interval(tick)
+    assert calls == [60, daemon.LEASED_RELOAD_SECONDS]
+
+
 def test_the_daemon_entry_point_is_dagster_daemons_command_line():
     done = subprocess.run([sys.executable, "-m", "chu_platform.lib.daemon", "--help"], capture_output=True, text=True,
                           timeout=120)

@@ -9,6 +9,14 @@ Each look costs a few milliseconds here (one backfill, a few dozen assets). Ever
 is Dagster's daemon unchanged: the same command line, sensors, schedules, run queue, run
 monitoring. ``make up`` and ``chu backfill`` start the daemon through this module.
 
+A daemon ``chu backfill`` started for its own duration keeps its code server for that duration
+(``LEASED_RELOAD_SECONDS``): Dagster's daemon replaces its code servers every 60 s (a constant,
+``dagster._daemon.controller.RELOAD_WORKSPACE_INTERVAL``), each a new process importing the
+definitions and serving their snapshot again, about 7 CPU-s on the 2-core machine, four times in a
+scale-1 backfill (docs/benchmarks.md, "Session 15"). Such a daemon serves the backfill it was
+started for (a second build is refused while one is under way), on the code it was planned on.
+``make up``'s daemon, which runs for days, keeps Dagster's 60 s and picks up new code.
+
     python -m chu_platform.lib.daemon run -w workspace.yaml
 
 A daemon that ``chu backfill`` started for its own duration (``CHU_DAEMON_CLIENTS``: the folder
@@ -31,6 +39,7 @@ from chu_platform.lib import dagster_private
 
 DEFAULT_TICK_SECONDS = 2.0
 CLIENTS = "CHU_DAEMON_CLIENTS"
+LEASED_RELOAD_SECONDS = 3600.0
 CANCEL_SECONDS = 120.0
 
 
@@ -114,6 +123,7 @@ def _workspace(argv: list[str]) -> Path | None:
 def main() -> None:
     dagster_private.set_backfill_interval(float(os.environ.get("CHU_BACKFILL_TICK_SECONDS") or DEFAULT_TICK_SECONDS))
     if os.environ.get(CLIENTS):
+        dagster_private.set_workspace_reload_interval(LEASED_RELOAD_SECONDS)
         threading.Thread(target=watch_clients, args=(Path(os.environ[CLIENTS]),), daemon=True,
                          name="chu-clients").start()
     workspace = _workspace(sys.argv)

@@ -9,7 +9,8 @@ from __future__ import annotations
 # ``chu_platform.lib.daemon`` runs Dagster's daemon command line after setting the backfill
 # loop's interval (the ``dagster-daemon`` script only calls this function). Dagster has no
 # setting for that interval: a constant of 30 s, read by ``execute_backfill_iteration_loop``
-# at each turn.
+# at each turn. Nor for how often the daemon replaces its code servers (``RELOAD_WORKSPACE_INTERVAL``,
+# 60 s, read by ``DagsterDaemonController.check_workspace_freshness`` at each turn).
 from dagster._daemon import controller as _controller
 from dagster._daemon.cli import main as daemon_cli  # noqa: F401
 # Whether a daemon heartbeats on an instance (the UI's "Daemons" page reads the same; no public API).
@@ -84,6 +85,16 @@ def set_backfill_interval(seconds: float) -> None:
 
 def backfill_interval() -> float:
     return _controller.DEFAULT_DAEMON_INTERVAL_SECONDS
+
+
+def set_workspace_reload_interval(seconds: float) -> None:
+    """How often the daemon in this process starts new code servers in place of its own and
+    loads the code location again (Dagster: every 60 s)."""
+    _controller.RELOAD_WORKSPACE_INTERVAL = seconds
+
+
+def workspace_reload_interval() -> float:
+    return _controller.RELOAD_WORKSPACE_INTERVAL
 
 
 def backfills_in_flight(instance) -> list:
