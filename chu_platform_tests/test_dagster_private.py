@@ -12,34 +12,29 @@ import pytest
 from chu_platform.lib import dagster_private as private
 
 
-def test_backfill_interval_is_the_constant_the_backfill_loop_reads():
+def _reader(name: str):
     from dagster._daemon import backfill
 
-    source = inspect.getsource(backfill.execute_backfill_iteration_loop)
-    assert "DEFAULT_DAEMON_INTERVAL_SECONDS" in source
-    before = private.backfill_interval()
-    assert before == 30
+    return {"backfill": backfill.execute_backfill_iteration_loop,
+            "reload": private._controller.DagsterDaemonController.check_workspace_freshness}[name]
+
+
+@pytest.mark.parametrize("reader, constant, default, get, set_", [
+    # The backfill loop's interval, read at each turn of the loop.
+    ("backfill", "DEFAULT_DAEMON_INTERVAL_SECONDS", 30, private.backfill_interval, private.set_backfill_interval),
+    # How often the daemon drops its code servers and starts new ones.
+    ("reload", "RELOAD_WORKSPACE_INTERVAL", 60, private.workspace_reload_interval,
+     private.set_workspace_reload_interval),
+])
+def test_each_daemon_interval_is_the_constant_dagster_reads(reader, constant, default, get, set_):
+    assert constant in inspect.getsource(_reader(reader))
+    before = get()
+    assert before == default
     try:
-        private.set_backfill_interval(2.0)
-        from dagster._daemon.controller import DEFAULT_DAEMON_INTERVAL_SECONDS
-
-        assert DEFAULT_DAEMON_INTERVAL_SECONDS == 2.0
+        set_(2.0)
+        assert getattr(private._controller, constant) == 2.0
     finally:
-        private.set_backfill_interval(before)
-
-
-def test_workspace_reload_interval_is_the_constant_the_daemon_controller_reads():
-    source = inspect.getsource(private._controller.DagsterDaemonController.check_workspace_freshness)
-    assert "RELOAD_WORKSPACE_INTERVAL" in source and "clear_all_grpc_endpoints" in source
-    before = private.workspace_reload_interval()
-    assert before == 60
-    try:
-        private.set_workspace_reload_interval(3600.0)
-        from dagster._daemon.controller import RELOAD_WORKSPACE_INTERVAL
-
-        assert RELOAD_WORKSPACE_INTERVAL == 3600.0
-    finally:
-        private.set_workspace_reload_interval(before)
+        set_(before)
 
 
 def test_a_daemon_started_for_a_backfill_keeps_its_code_server_and_make_ups_reloads_it(monkeypatch, tmp_path):
