@@ -5,9 +5,13 @@ Dagster's backfill daemon looks at each backfill once every 30 s, a constant wit
 (``dagster._daemon.controller.DEFAULT_DAEMON_INTERVAL_SECONDS``). A backfill advances one wave
 of the asset graph per look: a run cannot hold an asset and a parent of another partitioning,
 so a build from sources to marts takes four waves, two minutes of waiting on an idle machine.
-Each look costs a few milliseconds here (one backfill, a few dozen assets). Everything else
+The looks are not free: in a scale-0.05 backfill they were about a third of the daemon's busy
+samples (py-spy), of a daemon using 23.5 CPU-s in all, much of it Dagster formatting the log
+lines of each look (docs/benchmarks.md, "Session 15"). Everything else
 is Dagster's daemon unchanged: the same command line, sensors, schedules, run queue, run
 monitoring. ``make up`` and ``chu backfill`` start the daemon through this module.
+
+    python -m chu_platform.lib.daemon run -w workspace.yaml
 
 A daemon ``chu backfill`` started for its own duration keeps its code server for that duration
 (``LEASED_RELOAD_SECONDS``): Dagster's daemon replaces its code servers every 60 s (a constant,
@@ -16,8 +20,6 @@ definitions and serving their snapshot again, about 7 CPU-s on the 2-core machin
 scale-1 backfill (docs/benchmarks.md, "Session 15"). Such a daemon serves the backfill it was
 started for (a second build is refused while one is under way), on the code it was planned on.
 ``make up``'s daemon, which runs for days, keeps Dagster's 60 s and picks up new code.
-
-    python -m chu_platform.lib.daemon run -w workspace.yaml
 
 A daemon that ``chu backfill`` started for its own duration (``CHU_DAEMON_CLIENTS``: the folder
 where its clients leave their PIDs, ``deploy/services.py``) does not outlive them: once no
