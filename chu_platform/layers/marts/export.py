@@ -93,15 +93,9 @@ def read_marts(lake: str) -> tuple[dict[str, pl.DataFrame], list[str]]:
     return found, missing
 
 
-def withheld(df: pl.DataFrame) -> list[tuple[int, str, str]]:
-    """Each withheld cell of a mart as ``(row, column, label)``: the label ``secrecy.records``
-    renders in a cell the mart leaves null (``secrecy.withheld_cells``)."""
-    return secrecy.withheld_cells(df)
-
-
 def csv_text(df: pl.DataFrame, labels: list[tuple[int, str, str]]) -> str:
     """A mart as its CSV file: the shown columns as text (ISO dates, booleans as true/false,
-    numbers in full), each withheld cell reading its label (``withheld``)."""
+    numbers in full), each withheld cell reading its label (``secrecy.withheld_cells``)."""
     text = df.select(pl.col(c).cast(pl.String) for c in secrecy.shown_columns(df))
     overlays: dict[str, tuple[list[int], list[str]]] = {}
     for position, column, label in labels:
@@ -175,7 +169,7 @@ def _widths(df: pl.DataFrame, columns: list[str], labels: list[tuple[int, str, s
 def write_workbook(path: Path, marts: Mapping[str, pl.DataFrame], now: datetime,
                    labels: Mapping[str, list[tuple[int, str, str]]]) -> None:
     """The workbook: the read-me sheet, then one sheet per analysis named after it (``labels``:
-    each mart's ``withheld`` cells).
+    each mart's ``secrecy.withheld_cells``).
 
     Each sheet's typed columns go in one call through rust_xlsxwriter (``rvgsrust_xlsxwriter``,
     an Arrow stream per mart: the cells never become Python objects), then each withheld cell
@@ -294,7 +288,7 @@ def export(lake: str, folder: Path, now: datetime, formats: tuple[str, ...] = ("
         permissions.publish_dir(folder, environ)
     files = []
     # Each mart's withheld cells and their labels, found once for the workbook and the CSV files.
-    labels = {name: withheld(df) for name, df in marts.items()} if {"xlsx", "csv"} & set(formats) else {}
+    labels = {name: secrecy.withheld_cells(df) for name, df in marts.items()} if {"xlsx", "csv"} & set(formats) else {}
     if "xlsx" in formats:
         files.append(_install(folder / WORKBOOK, lambda p: write_workbook(p, marts, now, labels), environ))
     for name, df in marts.items():
