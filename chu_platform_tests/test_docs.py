@@ -9,7 +9,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -162,7 +161,6 @@ def test_data_model_diagrams_render_offline_in_a_browser(site, tmp_path):
         missing(f"{CHROMIUM} or playwright is missing: apt-get install -y chromium (.ci/run does)")
     from playwright.sync_api import sync_playwright
 
-    started = time.monotonic()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         try:
@@ -190,7 +188,6 @@ def test_data_model_diagrams_render_offline_in_a_browser(site, tmp_path):
                 page.close()
         finally:
             browser.close()
-    assert time.monotonic() - started < 20
 
 
 def test_a_broken_link_fails_the_build(tmp_path):
