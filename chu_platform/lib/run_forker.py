@@ -26,6 +26,15 @@ import sys
 import threading
 
 READY = "ready"
+# What a run of the platform imports on its first contract check or instance and the definitions'
+# load does not (so that the code server and the CLI do not pay for them): Pandera's Polars API,
+# the pandas its check registry loads at the first validation, and universal_pathlib (Dagster's
+# instance). Imported once here, each fork finds them loaded: about 0.5 CPU-s less per run that
+# validates a contract (docs/benchmarks.md, "Session 16"). None of them starts a thread or
+# Polars' thread pool (a fork would then hang in its first parallel query: the platform's schema
+# modules do, at import, and are left out); chu_platform_tests/scale/test_warm_runs.py forks after
+# them.
+RUN_MODULES = ("chu_platform.schemas.validation", "pandera.api.pandas.types", "upath.core")
 
 
 def warm(module_name: str) -> None:
@@ -38,8 +47,10 @@ def warm(module_name: str) -> None:
             repository = value.get_repository_def()
             for job in repository.get_all_jobs():
                 job.get_job_snapshot()
-    # What every run imports next (the run worker's own modules).
+    # What every run imports next (the run worker's own modules, then the platform's first check).
     importlib.import_module("dagster._cli.api")
+    for name in RUN_MODULES:
+        importlib.import_module(name)
 
 
 def _run_child(serialized_args: str) -> int:

@@ -6,7 +6,13 @@ from dataclasses import dataclass
 
 import pandera.polars as pa
 import polars as pl
+from pandera.backends.polars.register import register_polars_backends
 from pandera.errors import SchemaError, SchemaErrors
+
+# Pandera imports its Polars backends at a process's first validation; done at this module's
+# import instead, a process that imports it ahead (the warm run process, lib/run_forker.py)
+# leaves none of that to each run it forks.
+register_polars_backends()
 
 
 @dataclass(frozen=True)

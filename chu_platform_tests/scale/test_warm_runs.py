@@ -157,3 +157,40 @@ def test_the_files_watched_are_those_of_the_package_imported(tmp_path, monkeypat
         assert forker.stale()
     finally:
         forker.stop()
+
+
+FORK_AFTER_WARM = '''
+import json, os, sys
+from chu_platform.lib import run_forker
+run_forker.warm("chu_platform.definitions")
+read, write = os.pipe()
+pid = os.fork()
+if pid == 0:
+    before = set(sys.modules)
+    import polars as pl
+    from chu_platform.defs.silver.checks import pandera_model
+    from chu_platform.schemas.validation import validate
+    frame = pl.DataFrame({"a": list(range(50_000)), "b": list(range(50_000))})
+    grouped = frame.group_by("a").agg(pl.col("b").sum()).height
+    outcome = validate(pandera_model("silver", "patients"), frame)
+    new = sorted({m.split(".")[0] for m in set(sys.modules) - before})
+    os.write(write, json.dumps({"grouped": grouped, "passed": outcome.passed, "new": new}).encode())
+    os._exit(0)
+os.close(write)
+print(os.read(read, 100_000).decode())
+os.waitpid(pid, 0)
+'''
+
+
+def test_a_run_forked_from_the_warm_process_finds_its_check_libraries_loaded():
+    """The warm process imports what a run's first contract check needs (``RUN_MODULES``): the
+    forked run imports neither pandas nor Pandera again, and the fork still runs Polars' parallel
+    queries (a module that started Polars' thread pool at import would hang it)."""
+    import json
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-c", FORK_AFTER_WARM], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    child = json.loads(done.stdout.strip().splitlines()[-1])
+    assert child["grouped"] == 50_000 and child["passed"] is False  # a frame without the model's columns
+    assert not {"pandas", "pandera", "upath", "fsspec"} & set(child["new"]), child["new"]
