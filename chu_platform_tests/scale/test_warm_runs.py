@@ -166,16 +166,18 @@ run_forker.warm("chu_platform.definitions")
 read, write = os.pipe()
 pid = os.fork()
 if pid == 0:
-    before = set(sys.modules)
-    import polars as pl
-    from chu_platform.defs.silver.checks import pandera_model
-    from chu_platform.schemas.validation import validate
-    frame = pl.DataFrame({"a": list(range(50_000)), "b": list(range(50_000))})
-    grouped = frame.group_by("a").agg(pl.col("b").sum()).height
-    outcome = validate(pandera_model("silver", "patients"), frame)
-    new = sorted({m.split(".")[0] for m in set(sys.modules) - before})
-    os.write(write, json.dumps({"grouped": grouped, "passed": outcome.passed, "new": new}).encode())
-    os._exit(0)
+    try:
+        before = set(sys.modules)
+        import polars as pl
+        from chu_platform.defs.silver.checks import pandera_model
+        from chu_platform.schemas.validation import validate
+        frame = pl.DataFrame({"a": list(range(50_000)), "b": list(range(50_000))})
+        grouped = frame.group_by("a").agg(pl.col("b").sum()).height
+        outcome = validate(pandera_model("silver", "patients"), frame)
+        new = sorted({m.split(".")[0] for m in set(sys.modules) - before})
+        os.write(write, json.dumps({"grouped": grouped, "passed": outcome.passed, "new": new}).encode())
+    finally:
+        os._exit(0)
 os.close(write)
 print(os.read(read, 100_000).decode())
 os.waitpid(pid, 0)
@@ -191,6 +193,8 @@ def test_a_run_forked_from_the_warm_process_finds_its_check_libraries_loaded():
 
     done = subprocess.run([sys.executable, "-c", FORK_AFTER_WARM], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
-    child = json.loads(done.stdout.strip().splitlines()[-1])
+    answer = done.stdout.strip()
+    assert answer, f"the forked run answered nothing: {done.stderr[-3000:]}"
+    child = json.loads(answer.splitlines()[-1])
     assert child["grouped"] == 50_000 and child["passed"] is False  # a frame without the model's columns
     assert not {"pandas", "pandera", "upath", "fsspec"} & set(child["new"]), child["new"]
