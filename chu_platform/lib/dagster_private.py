@@ -45,6 +45,9 @@ from dagster._core.storage.dagster_run import DagsterRun  # noqa: F401
 # dagster-k8s, run the command itself in a new process, which is what forking saves).
 from dagster._grpc.types import ExecuteRunArgs  # noqa: F401
 
+# What ``execute_run_body`` imports, for the warm process to import ahead of its forks.
+RUN_WORKER_MODULES = ("dagster._cli.api", "dagster._cli.utils", "dagster._utils.interrupts")
+
 
 def execute_run_body(serialized_args: str) -> int:
     """``dagster api execute_run SERIALIZED_ARGS`` in this process: its exit code."""

@@ -48,8 +48,9 @@ def warm(module_name: str) -> None:
             for job in repository.get_all_jobs():
                 job.get_job_snapshot()
     # What every run imports next (the run worker's own modules, then the platform's first check).
-    importlib.import_module("dagster._cli.api")
-    for name in RUN_MODULES:
+    from chu_platform.lib.dagster_private import RUN_WORKER_MODULES
+
+    for name in (*RUN_WORKER_MODULES, *RUN_MODULES):
         importlib.import_module(name)
 
 
