@@ -193,7 +193,6 @@ def test_an_interrupted_run_fails_with_the_unexpected_termination_reason():
     assert interrupted(result)
 
 
-
 def test_the_warm_process_imports_what_a_forked_run_body_imports():
     """``RUN_WORKER_MODULES`` (imported by the warm process ahead of its forks) are the Dagster
     modules ``execute_run_body`` imports: a module Dagster moves fails here, not as a slower run."""
