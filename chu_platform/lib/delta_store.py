@@ -271,9 +271,17 @@ def read(
     uri: str,
     years: Sequence[int] | None = None,
     storage_options: dict[str, str] | None = None,
+    where: pl.Expr | None = None,
+    columns: Sequence[str] | None = None,
 ) -> pl.DataFrame:
-    """The current snapshot of a table, optionally only some years."""
+    """The current snapshot of a table, optionally only some years, the rows ``where`` holds
+    and some ``columns`` (both pushed down to the Parquet scan: files and row groups whose
+    statistics rule them out are not read)."""
     lf = scan(uri, years, storage_options)
+    if where is not None:
+        lf = lf.filter(where)
+    if columns is not None:
+        lf = lf.select(columns)
     try:
         return lf.collect()
     except (pl.exceptions.ComputeError, pl.exceptions.PanicException, DeltaError, OSError) as exc:
