@@ -53,7 +53,7 @@ def series(scale: float, seed: int) -> pl.DataFrame:
     return forecast.complete_months(counts)
 
 
-def _statsforecast(kind: str) -> forecast.Model:
+def _statsforecast(kind: str):
     from statsforecast.models import AutoARIMA, AutoETS
 
     def model(y, h):
@@ -76,8 +76,10 @@ def _holt_winters(y, h):
 def compare(monthly: pl.DataFrame, names: list[str]) -> None:
     import warnings
 
-    candidates = {"sf_ets": lambda: _statsforecast("sf_ets"), "sf_arima": lambda: _statsforecast("sf_arima"),
-                  "sm_hw": lambda: _holt_winters}
+    # The libraries' models forecast one series at a time: each row on its own.
+    candidates = {"sf_ets": lambda: forecast.per_series(_statsforecast("sf_ets")),
+                  "sf_arima": lambda: forecast.per_series(_statsforecast("sf_arima")),
+                  "sm_hw": lambda: forecast.per_series(_holt_winters)}
     for name in names:
         model = candidates[name]()
         started = time.perf_counter()

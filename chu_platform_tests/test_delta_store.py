@@ -173,3 +173,27 @@ def test_compact_z_orders_a_year(lake):
     metrics = delta_store.compact(uri, z_order=["id"], years=[2019])
     assert metrics["numFilesRemoved"] == 3 and metrics["numFilesAdded"] == 1
     assert delta_store.read(uri).height == 15
+
+
+def test_pages_are_lz4_compressed_unless_a_write_says_otherwise(tmp_path):
+    """The lake's codec (``writer_properties``): LZ4_RAW, which DuckDB reads; a write's own
+    ``writer_properties`` (an asset's ``delta_write_options``) still wins."""
+    import pyarrow.parquet as pq
+    from deltalake import WriterProperties
+
+    def codecs(uri: str) -> set[str]:
+        metadata = [pq.ParquetFile(f).metadata for f in delta_store.current_files(uri)]
+        return {m.row_group(0).column(c).compression for m in metadata for c in range(m.num_columns)}
+
+    lz4, snappy = str(tmp_path / "lz4"), str(tmp_path / "snappy")
+    delta_store.write_years(_frame(2019), lz4, [2019])
+    delta_store.write_years(_frame(2019), snappy, [2019],
+                            write_options={"writer_properties": WriterProperties(compression="SNAPPY")})
+    # pyarrow names the LZ4_RAW codec "LZ4" (its "LZ4_HADOOP" is the other one).
+    assert codecs(lz4) in ({"LZ4_RAW"}, {"LZ4"})
+    assert codecs(snappy) == {"SNAPPY"}
+    con = duckdb.connect()
+    warehouse.register_views(con, {"t": lz4})
+    assert con.execute("SELECT count(*), max(label) FROM t").fetchone() == (5, "x4")
+    delta_store.compact(lz4)
+    assert codecs(lz4) in ({"LZ4_RAW"}, {"LZ4"})

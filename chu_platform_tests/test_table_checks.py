@@ -128,3 +128,32 @@ def test_an_unpartitioned_check_in_a_range_run_leaves_no_year_planned_and_counts
     dg.materialize([CHECKS], resources={"settings": settings}, instance=instance, selection=dg.AssetSelection.checks(key),
                    raise_on_error=False)
     assert check_status.latest(instance, [key])[key].status == check_status.PASSED
+
+
+def test_a_range_step_computes_what_every_year_shares_once(tmp_path):
+    """A range run's checks evaluate each year on its own rows, and what no year changes (the
+    whole register's keys for the deaths reconciliation) is computed once for the step."""
+    from chu_platform.defs.partitions import yearly_partitions
+
+    calls = []
+    shared = Check("{table}_shared", "Each year against what every year shares.",
+                   lambda data: (data.once("shared", lambda: calls.append(data.year) or len(calls)) == 1
+                                 and data.table.height == 1, {"year": data.year}))
+
+    @dg.asset(key=["silver", "yearly_things"], partitions_def=yearly_partitions,
+              backfill_policy=dg.BackfillPolicy.single_run())
+    def yearly_things(context: dg.AssetExecutionContext, settings: ChuSettings) -> None:
+        years = [int(k) for k in context.partition_keys]
+        delta_store.write_years(pl.DataFrame({"year": years, "v": years}).cast({"year": pl.Int32}),
+                                settings.table_uri("silver", "yearly_things"), years)
+
+    checks = table_checks("silver", "yearly_things", [shared], yearly_partitions)
+    instance = dg.DagsterInstance.ephemeral()
+    settings = ChuSettings(data_dir=str(tmp_path), landing_dir=str(tmp_path / "landing"))
+    tags = {"dagster/asset_partition_range_start": "2019", "dagster/asset_partition_range_end": "2021"}
+    result = dg.materialize([yearly_things, checks], resources={"settings": settings}, instance=instance, tags=tags)
+    assert result.success and calls == [2019]
+    history = instance.event_log_storage.get_asset_check_execution_history(
+        dg.AssetCheckKey(dg.AssetKey(["silver", "yearly_things"]), "yearly_things_shared"), limit=10)
+    assert sorted((r.partition, r.status.value) for r in history) == [
+        ("2019", "SUCCEEDED"), ("2020", "SUCCEEDED"), ("2021", "SUCCEEDED")]

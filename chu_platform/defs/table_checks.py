@@ -7,7 +7,7 @@ the UI, each with its own result, counts and sample; a failing one hides none of
 
 import functools
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import dagster as dg
@@ -28,9 +28,11 @@ class CheckData:
     """What one step's checks read, each table once however many checks use it."""
 
     def __init__(self, settings: ChuSettings, key: dg.AssetKey, year: int | None,
-                 instance: dg.DagsterInstance | None = None, years: list[int] | None = None):
+                 instance: dg.DagsterInstance | None = None, years: list[int] | None = None,
+                 step: dict | None = None):
         """``year``: the run's one year; ``years``: its years when it covers a range (a
-        backfill run of an asset with a single-run policy), ``year`` then None."""
+        backfill run of an asset with a single-run policy), ``year`` then None. ``step``: what
+        the step's checks computed once for all the years it evaluates (``once``)."""
         self.settings = settings
         self.key = key
         self.layer, self.table_name = key.path
@@ -38,6 +40,15 @@ class CheckData:
         self.years = years if years is not None else (None if year is None else [year])
         self.instance = instance
         self._frames: dict[tuple[str, str], pl.DataFrame] = {}
+        self._step = {} if step is None else step
+
+    def once(self, key: Hashable, compute: Callable[[], object]):
+        """``compute()`` once per step, whatever the number of years it evaluates: what does not
+        depend on the year (the whole register's keys...) is read once, not once a year. Only
+        for what the step does not change (a check step writes nothing)."""
+        if key not in self._step:
+            self._step[key] = compute()
+        return self._step[key]
 
     def read(self, layer: str, table: str) -> pl.DataFrame:
         """A table as the checks see it: only the run's years for a partition run, else all of it."""
@@ -116,9 +127,9 @@ def table_checks(layer: str, table: str, checks: Sequence[Check],
         # A range run: each year is evaluated on its own rows and recorded on its own partition,
         # as a run of that year alone would. A blocking check failing in any year fails the
         # step, naming the years, so that nothing downstream runs in this run.
-        blocked = []
+        blocked, step = [], {}
         for year in years:
-            data = CheckData(settings, key, year, context.instance, [year])
+            data = CheckData(settings, key, year, context.instance, [year], step)
             for name, check in chosen:
                 passed, metadata, severity = _evaluate(check, data)
                 context.op_execution_context.log_event(dg.AssetCheckEvaluation(

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from deltalake import DeltaTable
 
+from chu_platform.lib import delta_store
+
 # A ``.partial`` download older than this belongs to a process that died (kill -9, power loss).
 STALE_PARTIAL_SECONDS = 24 * 3600
 
@@ -49,7 +51,7 @@ def tidy(uri: str, retention_hours: int, storage_options: dict[str, str] | None 
     yet, which is why the schedule keeps days, not hours.
     """
     table = DeltaTable(uri, storage_options=storage_options)
-    metrics = table.optimize.compact()
+    metrics = table.optimize.compact(writer_properties=delta_store.writer_properties())
     # ``full``: also files no commit ever referenced (a write killed before its commit).
     removed = table.vacuum(retention_hours=retention_hours, dry_run=False, enforce_retention_duration=False,
                            full=True)

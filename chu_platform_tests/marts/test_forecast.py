@@ -8,6 +8,7 @@ import dagster as dg
 import numpy as np
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 from chu_platform.defs.marts import forecast_assets
 from chu_platform.defs.resources import ChuSettings
@@ -40,6 +41,24 @@ def test_same_history_same_forecast():
     assert (first["forecast"] <= first["hi80"]).all() and (first["hi80"] <= first["hi95"]).all()
 
 
+def test_series_forecast_together_as_each_alone():
+    """The model forecasts every series of one length in one matrix: a series' forecast and
+    backtest are what it gets alone, and a one-series model applied row by row (another
+    library's, ``per_series``) gives the same too."""
+    rng = np.random.default_rng(3)
+    monthly = _monthly(rng, {"group": 900.0, "750000001": 40.0, "750000002": 0.0, "750000003": 2.0})
+    together, scores = forecast.forecast_all(monthly)
+    for name in ("group", "750000001", "750000002", "750000003"):
+        alone, alone_scores = forecast.forecast_all(monthly.filter(pl.col("series") == name))
+        assert_frame_equal(together.filter(pl.col("series") == name), alone, abs_tol=1e-9)
+        assert_frame_equal(scores.filter(pl.col("series") == name), alone_scores, abs_tol=1e-9)
+    one_series = lambda y, h: {k: v[0] for k, v in forecast.combination(y[None, :], h).items()}
+    rowwise, rowwise_scores = forecast.forecast_all(monthly, forecast.per_series(one_series))
+    assert_frame_equal(rowwise, together, abs_tol=1e-9)
+    assert_frame_equal(rowwise_scores, scores, abs_tol=1e-9)
+    assert together.height == 4 * 12 and scores.height == 4
+
+
 def test_intervals_cover_within_tolerance():
     """Over 300 seeded Poisson seasonal series (24 backtest months each, 7,200 points), the
     80 % interval holds 80 % +- 8 points of the actual months and the 95 % one 95 % +- 4."""
@@ -54,7 +73,7 @@ def test_model_beats_seasonal_naive_on_a_large_seasonal_series():
     monthly = _monthly(np.random.default_rng(11), {"group": 600.0})
     _, scores = forecast.forecast_all(monthly)
     assert forecast.worse_than_baseline(scores, ("stays",)).is_empty()
-    broken = forecast.forecast_all(monthly, model=lambda y, h: {k: np.zeros(h) for k in
+    broken = forecast.forecast_all(monthly, model=lambda y, h: {k: np.zeros((len(y), h)) for k in
                                                                  ("mean", "lo80", "hi80", "lo95", "hi95")})[1]
     assert forecast.worse_than_baseline(broken, ("stays",)).height == 1
     # Two years of history: a forecast, no backtest, and no failure to report.
@@ -96,7 +115,7 @@ def test_check_fails_on_a_broken_model(tmp_path, monkeypatch, broken):
     _gold(delta_store.lake_root(str(data)), np.random.default_rng(5))
     if broken:
         # Last year's figure shifted by one month: plausible-looking, worse than seasonal naive.
-        monkeypatch.setattr(forecast, "MODEL", lambda y, h: forecast.seasonal_naive_model(np.roll(y, 1), h))
+        monkeypatch.setattr(forecast, "MODEL", lambda y, h: forecast.seasonal_naive_model(np.roll(y, 1, axis=1), h))
     result = dg.materialize(
         [forecast_assets.activity_forecast, forecast_assets.forecast_beats_seasonal_naive],
         resources={"settings": ChuSettings(data_dir=str(data), landing_dir=str(data / "landing")),

@@ -84,7 +84,8 @@ SCORES_ABOVE_PUBLICATION_THRESHOLD = Check(
 
 def _deaths_reconcile(data: CheckData) -> Outcome:
     declared = data.settings.table_uri("silver", "death_declarations")
-    keys = delta_store.scan(declared).select(deaths.KEY_COLUMNS).collect()
+    # The whole register's keys: read once in a range run's step, not once per year.
+    keys = data.once(("register_keys", declared), lambda: delta_store.scan(declared).select(deaths.KEY_COLUMNS).collect())
     agg, facts = data.table, data.read("gold", "fact_deces")
     years = data.years if data.years is not None else sorted(keys["deces_annee"].drop_nulls().unique().to_list())
     rows = []

@@ -31,8 +31,15 @@ def record(ingested: Ingested, entity: str, year: int | None, rejects_uri: str, 
     delta_store.replace_where(ingested.loads, loads_uri, predicate)
 
 
-def _read(uri: str, schema: dict) -> pl.DataFrame:
-    return delta_store.read(uri) if delta_store.exists(uri) else pl.DataFrame(schema=schema)
+def _read(uri: str, schema: dict, entity: str, years: list[int] | None, columns: list[str]) -> pl.DataFrame:
+    """``columns`` of ``entity``'s rows (of ``years``) in a side table: the other entities' and
+    years' files are not read."""
+    if not delta_store.exists(uri):
+        return pl.DataFrame(schema=schema).select(columns)
+    where = pl.col("entity") == entity
+    if years is not None:
+        where = where & pl.col("year").is_in(years)
+    return delta_store.read(uri, where=where, columns=columns)
 
 
 def reconcile(entity: str, bronze: pl.DataFrame, rejects_uri: str, loads_uri: str,
@@ -43,12 +50,9 @@ def reconcile(entity: str, bronze: pl.DataFrame, rejects_uri: str, loads_uri: st
     a file no load recorded show up with lines_read 0, so nothing can hide. With ``years``,
     only those years are reconciled (``bronze`` then holds those years' rows).
     """
-    loads = _read(loads_uri, LOADS_SCHEMA).filter(pl.col("entity") == entity)
-    rejects = _read(rejects_uri, REJECTS_SCHEMA).filter(pl.col("entity") == entity)
-    if years is not None:
-        loads = loads.filter(pl.col("year").is_in(years))
-        rejects = rejects.filter(pl.col("year").is_in(years))
     keys = ["year", "file"]
+    loads = _read(loads_uri, LOADS_SCHEMA, entity, years, [*keys, "lines_read"])
+    rejects = _read(rejects_uri, REJECTS_SCHEMA, entity, years, keys)
     if "year" not in bronze.columns:
         bronze = bronze.with_columns(pl.lit(None, dtype=pl.Int32).alias("year"))
     counted = bronze.group_by(pl.col("year").cast(pl.Int32), pl.col("_source_file").alias("file")).agg(
@@ -70,11 +74,8 @@ def rejected_shares(entity: str, rejects_uri: str, loads_uri: str, years: list[i
                     sample: int = 5) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(one row per (year, file) of ``entity``: lines_read, rejects, share; the first
     ``sample`` rejected lines of each file: line_number, reason, raw_text)."""
-    loads = _read(loads_uri, LOADS_SCHEMA).filter(pl.col("entity") == entity)
-    rejects = _read(rejects_uri, REJECTS_SCHEMA).filter(pl.col("entity") == entity)
-    if years is not None:
-        loads = loads.filter(pl.col("year").is_in(years))
-        rejects = rejects.filter(pl.col("year").is_in(years))
+    loads = _read(loads_uri, LOADS_SCHEMA, entity, years, ["year", "file", "lines_read", "rejects"])
+    rejects = _read(rejects_uri, REJECTS_SCHEMA, entity, years, ["year", "file", "line_number", "reason", "raw_text"])
     shares = loads.group_by("year", "file").agg(pl.col("lines_read").sum(), pl.col("rejects").sum()).with_columns(
         pl.when(pl.col("lines_read") > 0).then(pl.col("rejects") / pl.col("lines_read")).otherwise(0.0).alias("share")
     ).sort("year", "file")

@@ -76,28 +76,33 @@ def _scan(data: bytes) -> tuple[np.ndarray, np.ndarray]:
 _BLOCK = 256
 
 
-def _invalid_utf8_lines(binary: pa.LargeBinaryArray) -> np.ndarray:
+def _invalid_utf8_lines(binary: pa.LargeBinaryArray, data, offsets: np.ndarray) -> np.ndarray:
     """Indexes of lines holding bytes that are not UTF-8.
 
-    Arrow validates blocks of lines; a block that fails is halved until its bad lines are
-    found. The work stays close to one pass over the file even with thousands of damaged
-    lines (a decoder resuming after each error would copy the rest of the file every time).
+    Only a line with a byte past ASCII can be invalid: those are found by NumPy in one pass over
+    the bytes, and Arrow validates them in blocks; a block that fails is halved until its bad
+    lines are found. The work stays close to one pass over the file even with thousands of
+    damaged lines (a decoder resuming after each error would copy the rest of the file every
+    time), and a register of ASCII lines with a few damaged ones validates only those.
     """
+    buffer = np.frombuffer(data, dtype=np.uint8)
+    candidates = np.unique(np.searchsorted(offsets, np.flatnonzero(buffer >= 0x80), side="right") - 1)
+    lines = binary.take(pl.Series(candidates, dtype=pl.UInt64).to_arrow())
     bad: list[int] = []
 
     def search(start: int, length: int) -> None:
         try:
-            binary.slice(start, length).cast(pa.large_string())
+            lines.slice(start, length).cast(pa.large_string())
         except pa.ArrowInvalid:
             if length == 1:
-                bad.append(start)
+                bad.append(int(candidates[start]))
                 return
             half = length // 2
             search(start, half)
             search(start + half, length - half)
 
-    for start in range(0, len(binary), _BLOCK):
-        search(start, min(_BLOCK, len(binary) - start))
+    for start in range(0, len(lines), _BLOCK):
+        search(start, min(_BLOCK, len(lines) - start))
     return np.array(bad, dtype=np.int64)
 
 
@@ -185,7 +190,7 @@ def _split(data, encoding: str, repair: bool) -> Lines:
         text = binary.cast(pa.large_string())
         bad = np.array([], dtype=np.int64)
     except pa.ArrowInvalid:
-        bad = _invalid_utf8_lines(binary)
+        bad = _invalid_utf8_lines(binary, data, offsets)
     # pl.Series, not pa.array: pyarrow's array() imports pandas on first use (over a second).
     numbers = pl.Series(ROW, np.arange(1, count + 1, dtype=np.int64))
     flags = pl.Series(CONTROL, damaged)

@@ -16,6 +16,7 @@ MASE = mean absolute error / in-sample mean absolute error of the 12-month seaso
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from datetime import date
 from statistics import NormalDist
@@ -34,6 +35,10 @@ REGRESSION_WINDOW = 60
 GROUP = "group"
 MEASURES = ("stays", "consultations")
 
+# Every model takes the histories of many series at once, one row per series (all of one
+# length, the same months), and returns arrays of one row per series and one column per month
+# ahead: the rows share one design matrix and one least-squares solve, so 4,000 establishments
+# cost a few matrix operations, not 4,000 Python calls (docs/forecast.md).
 Forecast = dict[str, np.ndarray]
 Model = Callable[[np.ndarray, int], Forecast]
 
@@ -56,16 +61,16 @@ def _with_intervals(mean: np.ndarray, sd: np.ndarray) -> Forecast:
 
 
 def seasonal_naive(y: np.ndarray, h: int) -> np.ndarray:
-    """Each month as the same month of the last year observed."""
-    return np.tile(y[-SEASON:], int(np.ceil(h / SEASON)))[:h]
+    """Each month as the same month of the last year observed (``y``: one row per series)."""
+    return np.tile(y[:, -SEASON:], (1, int(np.ceil(h / SEASON))))[:, :h]
 
 
 def regression(y: np.ndarray, h: int) -> tuple[np.ndarray, np.ndarray]:
     """Least squares on the last 60 months: intercept, linear trend, 11 month effects; the mean
-    and the prediction variance (residual variance x (1 + leverage))."""
-    n = min(len(y), REGRESSION_WINDOW)
-    t = np.arange(len(y) - n, len(y))
-    future = np.arange(len(y), len(y) + h)
+    and the prediction variance (residual variance x (1 + leverage)), per row of ``y``."""
+    n = min(y.shape[1], REGRESSION_WINDOW)
+    t = np.arange(y.shape[1] - n, y.shape[1])
+    future = np.arange(y.shape[1], y.shape[1] + h)
     centre = t.mean()
 
     def design(times: np.ndarray) -> np.ndarray:
@@ -73,39 +78,44 @@ def regression(y: np.ndarray, h: int) -> tuple[np.ndarray, np.ndarray]:
         return np.column_stack([np.ones(len(times)), (times - centre) / SEASON, *months])
 
     x, xf = design(t), design(future)
-    beta, *_ = np.linalg.lstsq(x, y[-n:], rcond=None)
-    resid = y[-n:] - x @ beta
-    variance = float((resid**2).sum() / max(n - x.shape[1], 1))
+    recent = y[:, -n:]
+    beta, *_ = np.linalg.lstsq(x, recent.T, rcond=None)
+    resid = recent - (x @ beta).T
+    variance = (resid**2).sum(axis=1) / max(n - x.shape[1], 1)
     leverage = np.einsum("ij,jk,ik->i", xf, np.linalg.pinv(x.T @ x), xf)
-    return xf @ beta, variance * (1 + leverage)
+    return (xf @ beta).T, variance[:, None] * (1 + leverage)[None, :]
 
 
 def seasonal_level(y: np.ndarray, h: int) -> tuple[np.ndarray, np.ndarray]:
     """Last 12 months' mean x month indices (every whole year of history), half the year-on-year
-    growth carried forward; the variance of the same model's errors one year back."""
-    n = len(y)
+    growth carried forward; the variance of the same model's errors one year back (per row)."""
+    series, n = y.shape
     years = n // SEASON
-    block = y[n - years * SEASON:].reshape(years, SEASON)
-    annual = block.mean(axis=1, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    block = y[:, n - years * SEASON:].reshape(series, years, SEASON)
+    annual = block.mean(axis=2, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        # A month of a series that never had a positive year: no index from it (1 below).
+        warnings.simplefilter("ignore", RuntimeWarning)
         ratios = np.where(annual > 0, block / np.where(annual > 0, annual, 1), np.nan)
-    index = np.nanmean(ratios, axis=0) if np.isfinite(ratios).any() else np.ones(SEASON)
+        index = np.nanmean(ratios, axis=1)
     index = np.where(np.isfinite(index), index, 1.0)
-    index = index / index.mean()
-    first = n - years * SEASON  # the month-of-cycle of y[first] is index position 0
-    level, previous = y[-SEASON:].mean(), y[-2 * SEASON:-SEASON].mean()
-    growth = (level / previous) ** (1 / SEASON) if level > 0 and previous > 0 else 1.0
+    index = index / index.mean(axis=1, keepdims=True)
+    first = n - years * SEASON  # the month-of-cycle of y[:, first] is index position 0
+    level, previous = y[:, -SEASON:].mean(axis=1), y[:, -2 * SEASON:-SEASON].mean(axis=1)
+    both = (level > 0) & (previous > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        growth = np.where(both, (level / np.where(both, previous, 1)) ** (1 / SEASON), 1.0)
     growth = 1 + 0.5 * (growth - 1)
     steps = np.arange(1, h + 1)
-    mean = level * growth ** (SEASON / 2 + steps) * index[(n - first + steps - 1) % SEASON]
-    trailing = np.convolve(y, np.ones(SEASON) / SEASON, "valid")[:-1]
-    fitted = trailing * index[(np.arange(SEASON, n) - first) % SEASON]
-    variance = float(np.var((y[SEASON:] - fitted)[-4 * SEASON:])) if n > SEASON else float(np.var(y))
-    return mean, np.full(h, variance)
+    mean = level[:, None] * growth[:, None] ** (SEASON / 2 + steps) * index[:, (n - first + steps - 1) % SEASON]
+    trailing = np.lib.stride_tricks.sliding_window_view(y, SEASON, axis=1).mean(axis=2)[:, :-1]
+    fitted = trailing * index[:, (np.arange(SEASON, n) - first) % SEASON]
+    variance = np.var((y[:, SEASON:] - fitted)[:, -4 * SEASON:], axis=1) if n > SEASON else np.var(y, axis=1)
+    return mean, np.repeat(variance[:, None], h, axis=1)
 
 
 def combination(y: np.ndarray, h: int = HORIZON) -> Forecast:
-    """The platform's model (module docstring)."""
+    """The platform's model (module docstring), per row of ``y``."""
     y = np.asarray(y, dtype=np.float64)
     reg, reg_var = regression(y, h)
     lev, lev_var = seasonal_level(y, h)
@@ -116,42 +126,52 @@ def combination(y: np.ndarray, h: int = HORIZON) -> Forecast:
 
 
 def seasonal_naive_model(y: np.ndarray, h: int = HORIZON) -> Forecast:
-    """Seasonal naive with intervals from its own in-sample errors (the baseline)."""
+    """Seasonal naive with intervals from its own in-sample errors (the baseline), per row of ``y``."""
     y = np.asarray(y, dtype=np.float64)
-    errors = y[SEASON:] - y[:-SEASON]
-    sd = float(np.sqrt(np.mean(errors**2))) if len(errors) else 0.0
-    return _with_intervals(seasonal_naive(y, h), np.full(h, sd) * np.sqrt(np.ceil(np.arange(1, h + 1) / SEASON)))
+    errors = y[:, SEASON:] - y[:, :-SEASON]
+    sd = np.sqrt(np.mean(errors**2, axis=1)) if errors.shape[1] else np.zeros(len(y))
+    widening = np.sqrt(np.ceil(np.arange(1, h + 1) / SEASON))
+    return _with_intervals(seasonal_naive(y, h), sd[:, None] * widening[None, :])
 
 
 MODEL: Model = combination
 
 
-def mase_scale(y: np.ndarray) -> float:
-    """In-sample mean absolute seasonal difference (NaN when the series never changes)."""
-    diffs = np.abs(y[SEASON:] - y[:-SEASON])
-    scale = float(diffs.mean()) if len(diffs) else float("nan")
-    return scale if scale > 0 else float("nan")
+def per_series(model: Callable[[np.ndarray, int], Forecast]) -> Model:
+    """A model of one series (1-D history, 1-D forecasts), such as another library's, as a
+    ``Model``: called once per row."""
+    def many(y: np.ndarray, h: int) -> Forecast:
+        outs = [model(row, h) for row in np.asarray(y, dtype=np.float64)]
+        return {key: np.vstack([np.asarray(o[key], dtype=np.float64) for o in outs]) for key in outs[0]}
+    return many
 
 
-def backtest(y: np.ndarray, model: Model) -> dict[str, float]:
+def mase_scale(y: np.ndarray) -> np.ndarray:
+    """In-sample mean absolute seasonal difference per row (NaN when the series never changes)."""
+    diffs = np.abs(y[:, SEASON:] - y[:, :-SEASON])
+    scale = diffs.mean(axis=1) if diffs.shape[1] else np.full(len(y), np.nan)
+    return np.where(scale > 0, scale, np.nan)
+
+
+def backtest(y: np.ndarray, model: Model) -> dict[str, np.ndarray]:
     """Two 12-month folds over the last 24 months: MASE of ``model`` and of seasonal naive, and
-    the coverage of the 80 % and 95 % intervals."""
+    the coverage of the 80 % and 95 % intervals, per row of ``y``."""
     y = np.asarray(y, dtype=np.float64)
     errors, baseline, inside, scales = [], [], {level: [] for level in LEVELS}, []
-    for origin in range(len(y) - BACKTEST_MONTHS, len(y), HORIZON):
-        train, actual = y[:origin], y[origin:origin + HORIZON]
-        predicted = model(train, len(actual))
+    for origin in range(y.shape[1] - BACKTEST_MONTHS, y.shape[1], HORIZON):
+        train, actual = y[:, :origin], y[:, origin:origin + HORIZON]
+        predicted = model(train, actual.shape[1])
         errors.append(np.abs(actual - predicted["mean"]))
-        baseline.append(np.abs(actual - seasonal_naive(train, len(actual))))
-        scales.append(np.full(len(actual), mase_scale(train)))
+        baseline.append(np.abs(actual - seasonal_naive(train, actual.shape[1])))
+        scales.append(np.repeat(mase_scale(train)[:, None], actual.shape[1], axis=1))
         for level in LEVELS:
             inside[level].append((actual >= predicted[f"lo{level}"]) & (actual <= predicted[f"hi{level}"]))
-    scale = np.concatenate(scales)
+    scale = np.concatenate(scales, axis=1)
     return {
-        "mase": float(np.mean(np.concatenate(errors) / scale)),
-        "mase_seasonal_naive": float(np.mean(np.concatenate(baseline) / scale)),
-        **{f"coverage_{level}": float(np.mean(np.concatenate(inside[level]))) for level in LEVELS},
-        "months": int(len(scale)),
+        "mase": np.mean(np.concatenate(errors, axis=1) / scale, axis=1),
+        "mase_seasonal_naive": np.mean(np.concatenate(baseline, axis=1) / scale, axis=1),
+        **{f"coverage_{level}": np.mean(np.concatenate(inside[level], axis=1), axis=1) for level in LEVELS},
+        "months": np.full(len(y), scale.shape[1], dtype=np.int64),
     }
 
 
@@ -222,28 +242,38 @@ MIN_FORECAST_MONTHS = 2 * SEASON
 MIN_BACKTEST_MONTHS = BACKTEST_MONTHS + 2 * SEASON
 
 
+FORECAST_SCHEMA = {"measure": pl.String, "series": pl.String, "month": pl.Date, "forecast": pl.Float64,
+                   "lo80": pl.Float64, "hi80": pl.Float64, "lo95": pl.Float64, "hi95": pl.Float64}
+BACKTEST_SCHEMA = {"measure": pl.String, "series": pl.String, "mase": pl.Float64, "mase_seasonal_naive": pl.Float64,
+                   "coverage_80": pl.Float64, "coverage_95": pl.Float64, "months": pl.Int64}
+
+
 def forecast_all(monthly: pl.DataFrame, model: Model = combination) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(forecast, backtest): the forecast of every series with at least 24 months of history,
-    the backtest of those with at least 48."""
-    rows, scores = [], []
-    for (measure, series), part in monthly.sort("month").group_by(["measure", "series"], maintain_order=True):
-        y = part["value"].to_numpy()
-        if len(y) < MIN_FORECAST_MONTHS:
+    the backtest of those with at least 48. Series of one length ending the same month (every
+    series of a measure, on ``complete_months``' grid) are forecast together."""
+    histories = (monthly.sort("measure", "series", "month")
+                 .group_by(["measure", "series"], maintain_order=True)
+                 .agg(pl.len().alias("n"), pl.col("month").max().alias("last"), pl.col("value").cast(pl.Float64)))
+    forecasts, scores = [pl.DataFrame(schema=FORECAST_SCHEMA)], [pl.DataFrame(schema=BACKTEST_SCHEMA)]
+    for (n, last), part in histories.group_by(["n", "last"], maintain_order=True):
+        if n < MIN_FORECAST_MONTHS:
             continue
+        y = part["value"].list.to_array(n).to_numpy()
         predicted = model(y, HORIZON)
-        for i, month in enumerate(_forecast_months(part["month"].max(), HORIZON)):
-            rows.append({"measure": measure, "series": series, "month": month, "forecast": float(predicted["mean"][i]),
-                         **{f"{side}{level}": float(predicted[f"{side}{level}"][i])
-                            for level in LEVELS for side in ("lo", "hi")}})
-        if len(y) >= MIN_BACKTEST_MONTHS:
-            scores.append({"measure": measure, "series": series, **backtest(y, model)})
-    forecast = pl.DataFrame(rows, schema={"measure": pl.String, "series": pl.String, "month": pl.Date,
-                                          "forecast": pl.Float64, "lo80": pl.Float64, "hi80": pl.Float64,
-                                          "lo95": pl.Float64, "hi95": pl.Float64})
-    scored = pl.DataFrame(scores, schema={"measure": pl.String, "series": pl.String, "mase": pl.Float64,
-                                          "mase_seasonal_naive": pl.Float64, "coverage_80": pl.Float64,
-                                          "coverage_95": pl.Float64, "months": pl.Int64})
-    return forecast.sort("measure", "series", "month"), scored.sort("measure", "series")
+        months = _forecast_months(last, HORIZON)
+        forecasts.append(pl.DataFrame({
+            "measure": np.repeat(part["measure"].to_numpy(), HORIZON),
+            "series": np.repeat(part["series"].to_numpy(), HORIZON),
+            "month": pl.Series(months * len(part), dtype=pl.Date),
+            "forecast": predicted["mean"].ravel(),
+            **{f"{side}{level}": predicted[f"{side}{level}"].ravel() for level in LEVELS for side in ("lo", "hi")},
+        }, schema=FORECAST_SCHEMA))
+        if n >= MIN_BACKTEST_MONTHS:
+            scores.append(pl.DataFrame({"measure": part["measure"], "series": part["series"], **backtest(y, model)},
+                                       schema=BACKTEST_SCHEMA))
+    return (pl.concat(forecasts).sort("measure", "series", "month"),
+            pl.concat(scores).sort("measure", "series"))
 
 
 def worse_than_baseline(scores: pl.DataFrame, measures: tuple[str, ...] = MEASURES) -> pl.DataFrame:

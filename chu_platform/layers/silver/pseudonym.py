@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+import numpy as np
 import polars as pl
 
 _MASK_63 = (1 << 63) - 1
@@ -55,10 +56,10 @@ _BATCH = 1 << 18
 
 
 def _per_distinct(values: pl.Series, convert, dtype: pl.DataType) -> pl.Series:
-    """``convert`` (a list of values -> list of pseudonyms) applied once per distinct value,
+    """``convert`` (a list of values -> a Series of pseudonyms) applied once per distinct value,
     joined back in the original order."""
     distinct = values.drop_nulls().unique()
-    hashed = [pl.Series(convert(distinct.slice(start, _BATCH).to_list()), dtype=dtype)
+    hashed = [convert(distinct.slice(start, _BATCH).to_list()).cast(dtype)
               for start in range(0, len(distinct), _BATCH)]
     mapped = pl.DataFrame({"v": distinct, "h": pl.concat(hashed) if hashed else pl.Series([], dtype=dtype)})
     joined = values.alias("v").to_frame().join(mapped, on="v", how="left", maintain_order="left")
@@ -68,12 +69,19 @@ def _per_distinct(values: pl.Series, convert, dtype: pl.DataType) -> pl.Series:
 def pseudonymise(values: pl.Series, key: str) -> pl.Series:
     """The HMAC pseudonym of each value (nulls stay null), same name and length."""
     text = values.cast(pl.String).str.strip_chars().alias(values.name)
-    return _per_distinct(text, lambda vs: [d.hex() for d in _hmacs(key, vs)], pl.String)
+    return _per_distinct(text, lambda vs: pl.Series([d.hex() for d in _hmacs(key, vs)], dtype=pl.String), pl.String)
 
 
 def keyed_int64(values: pl.Series, key: str) -> pl.Series:
     """A non-negative Int64 drawn from the HMAC of each value: a surrogate that reveals nothing."""
     text = values.cast(pl.String).alias(values.name)
-    return _per_distinct(
-        text, lambda vs: [int.from_bytes(d[:8], "big") & _MASK_63 for d in _hmacs(key, vs)], pl.Int64
-    )
+    return _per_distinct(text, lambda vs: _leading_int63(_hmacs(key, vs)), pl.Int64)
+
+
+def _leading_int63(digests: list[bytes]) -> pl.Series:
+    """The first 8 bytes of each digest, big-endian, top bit cleared (``int.from_bytes(d[:8],
+    "big") & (2**63 - 1)``), read by NumPy from the joined digests, not one int at a time."""
+    if not digests:
+        return pl.Series([], dtype=pl.Int64)
+    leading = np.frombuffer(b"".join(digests), dtype=">u8").reshape(len(digests), -1)[:, 0]
+    return pl.Series((leading & np.uint64(_MASK_63)).astype(np.int64))
