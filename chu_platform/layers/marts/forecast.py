@@ -6,7 +6,7 @@ hospital counts: seasonal naive (same month last year), a seasonal level (last 1
 mean x month-of-year indices from every year of history, half the recent growth carried
 forward) and a regression on the last 60 months (linear trend + month effects). Its
 intervals are normal, from the wider of the two models' residual variances, never narrower
-than Poisson noise, widening with the horizon. docs/forecast.md gives the measured
+than Poisson noise, widening with the horizon. docs/activity.md gives the measured
 comparison that chose it over statsforecast's AutoETS/AutoARIMA and statsmodels' Holt-Winters.
 
 Backtest: two folds of 12 months (origins 24 and 12 months before the last complete month);
@@ -38,7 +38,7 @@ MEASURES = ("stays", "consultations")
 # Every model takes the histories of many series at once, one row per series (all of one
 # length, the same months), and returns arrays of one row per series and one column per month
 # ahead: the rows share one design matrix and one least-squares solve, so 4,000 establishments
-# cost a few matrix operations, not 4,000 Python calls (docs/forecast.md).
+# cost a few matrix operations, not 4,000 Python calls (docs/activity.md).
 Forecast = dict[str, np.ndarray]
 Model = Callable[[np.ndarray, int], Forecast]
 
