@@ -33,11 +33,14 @@ _METADATA_RACE_ATTEMPTS = 5
 # (a table written one year at a time otherwise grows a log that every open re-reads).
 CHECKPOINT_INTERVAL = 10
 TABLE_CONFIGURATION = {"delta.checkpointInterval": str(CHECKPOINT_INTERVAL)}
-# Parquet pages compressed with LZ4 (the standard LZ4_RAW codec, read by DuckDB, Polars, pyarrow
-# and Spark) rather than deltalake's default Snappy: the same size on the lake's tables, about
-# 40 % less CPU per write (a year of the deaths register, 613,000 rows: 0.71 CPU-s instead of
-# 1.21; docs/benchmarks.md, "Session 17"). An asset's ``delta_write_options`` may set its own.
+
+
 def writer_properties() -> WriterProperties:
+    """Parquet pages compressed with LZ4 (the standard LZ4_RAW codec, read by DuckDB, Polars,
+    pyarrow and Spark) rather than deltalake's default Snappy: about 40 % less CPU per write for
+    the same size (a year of the deaths register's bronze rows, 613,000 of them: 0.71 CPU-s
+    instead of 1.21, 18 MB either way; docs/benchmarks.md, "Session 17"). An asset's
+    ``delta_write_options`` may pass its own ``writer_properties``."""
     return WriterProperties(compression="LZ4_RAW")
 
 
