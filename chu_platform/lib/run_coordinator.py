@@ -1,7 +1,7 @@
 """Dagster's run queue (``QueuedRunCoordinator``), with the runs of the longest chain first.
 
 A backfill's first look creates a run per source and range of years at once, and the queue
-starts them in the order they were created, three at a time (``max_concurrent_runs``). The
+starts them in the order they were created, a few at a time (``max_concurrent_runs``). The
 deaths register is the build's longest chain (its bronze parse, then the typing and keyed
 hashing of its declarations, ten years in two runs, before silver/deaths, the fact and the
 marts can start), yet its second run used to wait behind the care and satisfaction loads,
@@ -10,7 +10,9 @@ coordinator gives that tag, as each run is queued, to the runs that hold one of 
 ``first`` (``dagster.yaml``): the rest of the queue stays first in, first out. A run that
 already says its priority (set by hand, or by a schedule) keeps it.
 
-Measured side by side in docs/benchmarks.md ("Session 17"): ``python -m benchmarks
+With the register's two runs first, ``dagster.yaml`` allows four runs at once (three before),
+so that the small loads the gold dimensions wait for do not queue one after the other in the
+last slot. Measured side by side in docs/benchmarks.md ("Session 17"): ``python -m benchmarks
 orchestration --scale=1 --paths=backfill``.
 """
 
