@@ -62,8 +62,7 @@ def partition_years(context) -> list[int] | None:
     if context.has_partition_key:
         return [int(context.partition_key)]
     if context.has_partition_key_range:
-        window = context.partition_time_window
-        return list(range(window.start.year, window.end.year))
+        return [int(key) for key in context.partition_keys]
     return None
 
 

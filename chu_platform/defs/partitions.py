@@ -1,4 +1,4 @@
-"""The platform's partitionings: calendar years (``fmt="%Y"``), a definition of its own only
+"""The platform's partitionings: calendar years (keys ``"1970"`` ...), a definition of its own only
 where a source really differs, because a Dagster run holds one partitions definition and every
 extra definition splits a build into more runs (docs/operations.md, "Run boundaries").
 
@@ -9,8 +9,8 @@ extra definition splits a build into more runs (docs/operations.md, "Run boundar
   and the HAS e-Satis results (first national e-Satis 48h MCO survey: 2016 — its 2015
   partition is never requested, since no file holds it), their facts and aggregates.
 
-Every definition ends with the current year (``end_offset=1``: the year in progress is a
-partition, filled as its files arrive). A year without a file is never requested: the
+Every definition ends with the current year (the year in progress is a partition, filled as
+its files arrive). A year without a file is never requested: the
 target of a build (``chu_platform/orchestration/build_target.py``) holds only the years the sources hold.
 """
 
@@ -18,11 +18,19 @@ import warnings
 
 import dagster as dg
 
-from chu_platform.schemas.years import FIRST_YEAR, FIRST_YEARS
+from chu_platform.schemas.years import FIRST_YEAR, FIRST_YEARS, current_year
 
 
-def _years_from(first: int) -> dg.TimeWindowPartitionsDefinition:
-    return dg.TimeWindowPartitionsDefinition(cron_schedule="0 0 1 1 *", start=str(first), fmt="%Y", end_offset=1)
+def _years_from(first: int) -> dg.StaticPartitionsDefinition:
+    """The years ``first`` .. the year in progress, as Dagster partition keys ``"1970"`` ...
+
+    A list of keys, not a yearly ``TimeWindowPartitionsDefinition``: Dagster computes the time
+    windows of a cron schedule with a fast path for hourly to monthly schedules only, and with
+    croniter for a yearly one, in every backfill iteration, automation tick and range run (a
+    third of the backfill daemon's CPU in a scale-0.05 build, docs/benchmarks.md "Session 18").
+    A year has nothing a time window adds: its key is the year. A code location loaded in a new
+    year offers that year (as the time windows' ``end_offset=1`` did)."""
+    return dg.StaticPartitionsDefinition([str(year) for year in range(first, current_year() + 1)])
 
 
 yearly_partitions = _years_from(FIRST_YEAR)
@@ -30,7 +38,7 @@ deaths_years = yearly_partitions
 care_years = _years_from(FIRST_YEARS["care"])
 
 # A source's partitioning, by the ``chu/source`` tag of its bronze assets.
-BY_SOURCE: dict[str, dg.TimeWindowPartitionsDefinition] = {
+BY_SOURCE: dict[str, dg.StaticPartitionsDefinition] = {
     "deaths": deaths_years, "care": care_years, "hospitalisations": care_years, "satisfaction": care_years,
 }
 

@@ -77,9 +77,9 @@ def load_definitions() -> dg.Definitions:
 def _partitioning(partitions: dg.PartitionsDefinition | None) -> str | None:
     if partitions is None:
         return None
-    if isinstance(partitions, dg.TimeWindowPartitionsDefinition):
-        period = "yearly" if partitions.fmt == "%Y" else partitions.cron_schedule
-        return f"{period} (`{partitions.fmt}`) from {partitions.start.year}"
+    keys = partitions.get_partition_keys()
+    if isinstance(partitions, dg.StaticPartitionsDefinition) and keys and all(k.isdigit() and len(k) == 4 for k in keys):
+        return f"yearly (key `YYYY`) from {keys[0]} to the current year"
     return type(partitions).__name__
 
 

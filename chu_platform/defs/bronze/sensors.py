@@ -60,7 +60,7 @@ def follow_on(context: dg.SensorEvaluationContext, keys: list[dg.AssetKey]) -> l
     while frontier:
         for child in sorted(graph.get(frontier.pop()).child_keys):
             node = graph.get(child)
-            if child in chain or not node.is_materializable or not isinstance(node.partitions_def, dg.TimeWindowPartitionsDefinition):
+            if child in chain or not node.is_materializable or node.partitions_def is None:
                 continue
             if ON_DEMAND_TAG in (node.tags or {}):
                 continue
