@@ -22,7 +22,9 @@ demo: env
 
 # Everything, as CI runs it (.ci/run). Whole files to each worker, in the conftest's order
 # (heaviest first): a file's shared build is made once, not once per worker (docs/getting-started.md).
-XDIST = -n 2 --dist loadfile --no-loadscope-reorder
+# Three workers on the 2-core machine: a third of a two-worker run's time the cores wait (tests
+# waiting on daemons, sensors and subprocesses); four make the heaviest files collide (docs/benchmarks.md).
+XDIST = -n 3 --dist loadfile --no-loadscope-reorder
 test: env
 	$(RUN) pytest $(XDIST)
 
