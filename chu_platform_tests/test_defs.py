@@ -100,3 +100,25 @@ def test_readme_says_exactly_which_sensors_and_schedules_are_on_by_default():
         running = automation.default_status.value == "RUNNING"
         named = f"`{automation.name}`"
         assert (named in on_text, named in off_text) == (running, not running), named
+
+
+def test_every_partitioning_is_its_years_as_keys_up_to_the_current_one():
+    """Each source's partitioning offers its years, from its first to the year in progress, as
+    keys; a run over a range of them builds exactly those years."""
+    from chu_platform.defs.metadata import partition_years
+    from chu_platform.defs.partitions import BY_SOURCE
+    from chu_platform.schemas.years import FIRST_YEARS, current_year
+
+    for source, partitions in BY_SOURCE.items():
+        # Keys, not yearly time windows: Dagster would work those out with croniter in every
+        # backfill iteration and automation tick (docs/operations.md, "Year partitions").
+        assert isinstance(partitions, dg.StaticPartitionsDefinition), source
+        assert partitions.get_partition_keys() == [str(y) for y in range(FIRST_YEARS[source], current_year() + 1)]
+
+    @dg.asset(partitions_def=BY_SOURCE["care"])
+    def years(context: dg.AssetExecutionContext) -> list[int]:
+        return partition_years(context)
+
+    ranged = dg.build_asset_context(partition_key_range=dg.PartitionKeyRange("2018", "2020"))
+    assert years(ranged) == [2018, 2019, 2020]
+    assert years(dg.build_asset_context(partition_key="2019")) == [2019]
